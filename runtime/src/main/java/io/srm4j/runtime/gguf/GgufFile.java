@@ -65,8 +65,8 @@ public final class GgufFile implements AutoCloseable {
         long tensorCount = r.u64("tensor count");
         long kvCount = r.u64("metadata count");
         // Each key/value takes at least 8 (key length) + 4 (type) + 1 bytes, each tensor info at least 8+4+8+4+8.
-        if (kvCount > r.remaining() / 13) throw r.error(16, "metadata count " + Long.toUnsignedString(kvCount) + " exceeds what the file can hold");
-        if (tensorCount > r.remaining() / 32) throw r.error(8, "tensor count " + Long.toUnsignedString(tensorCount) + " exceeds what the file can hold");
+        if (kvCount > r.remaining() / 13) throw r.error(16, "metadata count " + Long.toUnsignedString(kvCount) + " exceeds what the file can hold (truncated or corrupt?)");
+        if (tensorCount > r.remaining() / 32) throw r.error(8, "tensor count " + Long.toUnsignedString(tensorCount) + " exceeds what the file can hold (truncated or corrupt?)");
 
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, GgufValueType> types = new LinkedHashMap<>();
