@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "srm4j", mixinStandardHelpOptions = true, version = "srm4j 0.1.0",
         description = "Small reasoning models on the JVM: run, think at test time, measure, train, serve.",
         subcommands = {
+                BenchCommand.class,
+                GenerateCommand.class,
                 InspectCommand.class,
                 CommandLine.HelpCommand.class,
         })
