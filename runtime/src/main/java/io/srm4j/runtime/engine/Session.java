@@ -2,12 +2,7 @@ package io.srm4j.runtime.engine;
 
 import io.srm4j.runtime.model.KvCache;
 import io.srm4j.runtime.model.Transformer;
-import io.srm4j.runtime.sampling.SampledToken;
-import io.srm4j.runtime.sampling.Sampler;
-import io.srm4j.runtime.tokenizer.Detokenizer;
-import io.srm4j.runtime.tokenizer.Tokenizer;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -85,54 +80,15 @@ public final class Session {
         int[] evaluated = new int[1];
         float[] logits = ingest(prompt, evaluated);
         long t1 = System.nanoTime();
-
-        Tokenizer tok = model.tokenizer();
-        Sampler sampler = new Sampler(params.sampling());
-        // Control tokens are not rendered in output, as llama.cpp does by default.
-        Detokenizer detok = tok == null ? null : tok.detokenizer(false);
-        StopMatcher stops = new StopMatcher(params.stopStrings());
-        List<SampledToken> sampled = new ArrayList<>();
-        int[] out = new int[Math.min(params.maxTokens(), 1024)];
-        int n = 0;
-        FinishReason reason = FinishReason.LENGTH;
-        String matched = null;
+        SequenceDecoder d = new SequenceDecoder(params, model.tokenizer(), params.sampling().seed(), listener);
         int vocab = transformer.config().vocabSize();
-        while (n < params.maxTokens()) {
-            SampledToken st = sampler.sample(logits, vocab, history, cache.length());
-            if (n == out.length) out = Arrays.copyOf(out, out.length * 2);
-            out[n++] = st.id();
-            sampled.add(st);
-            boolean endToken = params.stopTokens().contains(st.id())
-                    || (!params.ignoreEndOfGeneration() && tok != null && tok.isEndOfGeneration(st.id()));
+        while (!d.finished()) {
             boolean full = cache.length() >= cache.maxPositions();
-            boolean last = endToken || full || n == params.maxTokens();
-            String piece = endToken || detok == null ? "" : detok.push(st.id());
-            if (last && detok != null) piece += detok.flush();
-            String delta = stops.add(piece, last);
-            if (stops.matched() != null) {
-                matched = stops.matched();
-                reason = FinishReason.STOP_STRING;
-                listener.onToken(st, delta);
-                break;
-            }
-            if (!listener.onToken(st, delta)) {
-                reason = FinishReason.CANCELLED;
-                break;
-            }
-            if (endToken) {
-                reason = FinishReason.STOP;
-                break;
-            }
-            if (full) {
-                reason = FinishReason.CONTEXT_FULL;
-                break;
-            }
-            if (n == params.maxTokens()) break;
-            logits = append(new int[]{st.id()}, 0, 1);
+            if (!d.accept(logits, 0, vocab, history, cache.length(), full)) break;
+            logits = append(new int[]{d.lastToken()}, 0, 1);
         }
         long t2 = System.nanoTime();
-        var timings = new Generation.Timings(0, t1 - t0, t2 - t1, evaluated[0], n);
-        return new Generation(prompt.clone(), Arrays.copyOf(out, n), stops.text(), reason, matched, List.copyOf(sampled), timings);
+        return d.result(prompt, new Generation.Timings(0, t1 - t0, t2 - t1, evaluated[0], d.generated()));
     }
 
     /**

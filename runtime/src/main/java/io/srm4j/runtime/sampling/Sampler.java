@@ -31,11 +31,17 @@ public final class Sampler {
      * {@code logits} is not modified.
      */
     public SampledToken sample(float[] logits, int vocab, int[] history, int historyLength) {
+        return sample(logits, 0, vocab, history, historyLength);
+    }
+
+    /** As {@link #sample(float[], int, int[], int)} for logits at {@code logits[offset .. offset + vocab)}. */
+    public SampledToken sample(float[] logits, int offset, int vocab, int[] history, int historyLength) {
         float[] l = work.length >= vocab ? work : (work = new float[vocab]);
-        System.arraycopy(logits, 0, l, 0, vocab);
+        System.arraycopy(logits, offset, l, 0, vocab);
         applyPenalties(l, history, historyLength);
         int id = p.isGreedy() ? argmax(l, vocab) : draw(l, vocab);
-        return describe(logits, vocab, id);
+        if (offset != 0) System.arraycopy(logits, offset, l, 0, vocab); // describe() wants the raw logits
+        return describe(offset == 0 ? logits : l, vocab, id);
     }
 
     private void applyPenalties(float[] l, int[] history, int len) {
