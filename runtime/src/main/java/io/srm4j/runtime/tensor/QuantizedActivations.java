@@ -46,18 +46,24 @@ public final class QuantizedActivations {
 
     /** Quantises {@code count} vectors of {@code length} elements, {@code x[t * length + i]}. */
     public static QuantizedActivations quantize(GgmlType format, float[] x, int length, int count) {
+        return quantize(format, x, 0, length, count);
+    }
+
+    /** Quantises {@code count} vectors of {@code length} elements, {@code x[xOffset + t * length + i]}. */
+    public static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count) {
         if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1 && format != GgmlType.Q8_K) {
             throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
         }
-        if ((long) length * count > x.length) {
-            throw new IndexOutOfBoundsException(count + " vectors of " + length + " need " + (long) length * count + " floats, have " + x.length);
+        if (xOffset < 0 || xOffset + (long) length * count > x.length) {
+            throw new IndexOutOfBoundsException(count + " vectors of " + length + " from " + xOffset + " need "
+                    + (xOffset + (long) length * count) + " floats, have " + x.length);
         }
         QuantizedActivations a = new QuantizedActivations(format, length, count);
         int n = length * count;
         if (format == GgmlType.Q8_K) {
-            for (int b = 0; b < n / 256; b++) a.q8K(x, b);
+            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b);
         } else {
-            for (int b = 0; b < n / 32; b++) a.q8_0or1(x, b);
+            for (int b = 0; b < n / 32; b++) a.q8_0or1(x, xOffset, b);
         }
         return a;
     }
@@ -66,15 +72,15 @@ public final class QuantizedActivations {
      * ggml's x86 quantize_row_q8_0 / q8_1 (what llama.cpp runs on these machines): d = amax/127 stored as f16,
      * multiplier 127/amax, round half to even.
      */
-    private void q8_0or1(float[] x, int b) {
-        int o = b * 32;
+    private void q8_0or1(float[] x, int xOffset, int b) {
+        int o = b * 32, xo = xOffset + o;
         float amax = 0;
-        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xo + j]));
         float dd = amax / 127.f;
         float id = amax != 0 ? 127.f / amax : 0.f;
         int sum = 0;
         for (int j = 0; j < 32; j++) {
-            int q = (int) Math.rint(x[o + j] * id);
+            int q = (int) Math.rint(x[xo + j] * id);
             qs[o + j] = (byte) q;
             sum += q;
         }
@@ -83,19 +89,19 @@ public final class QuantizedActivations {
     }
 
     /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, float d, block sums. */
-    private void q8K(float[] x, int b) {
-        int o = b * 256;
+    private void q8K(float[] x, int xOffset, int b) {
+        int o = b * 256, xo = xOffset + o;
         float max = 0, amax = 0;
         for (int j = 0; j < 256; j++) {
-            float ax = Math.abs(x[o + j]);
+            float ax = Math.abs(x[xo + j]);
             if (ax > amax) {
                 amax = ax;
-                max = x[o + j];
+                max = x[xo + j];
             }
         }
         if (amax == 0) return; // qs, d and bsums stay 0
         float iscale = -127.f / max;
-        for (int j = 0; j < 256; j++) qs[o + j] = (byte) Math.min(127, Quantize.nearestInt(iscale * x[o + j]));
+        for (int j = 0; j < 256; j++) qs[o + j] = (byte) Math.min(127, Quantize.nearestInt(iscale * x[xo + j]));
         for (int j = 0; j < 16; j++) {
             int sum = 0;
             for (int i = 0; i < 16; i++) sum += qs[o + 16 * j + i];

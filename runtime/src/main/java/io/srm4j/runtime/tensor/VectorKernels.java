@@ -160,6 +160,56 @@ public final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    /** {@code Σ a[ao + i] · b[bo + i]} over {@code n} floats. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /**
+     * Matrix-matrix product of a block of dequantised weight rows with {@code n} activation vectors:
+     * {@code out[t * outStride + outRow0 + r] = block[r] · x[t]}. Four tokens share each weight load; tokens are the
+     * outer loop so their activations stay in cache while the block's rows pass by.
+     */
+    public static void gemmBlock(float[] block, int nRows, int cols, float[] x, int n, float[] out, int outStride, int outRow0) {
+        int t = 0;
+        int vecCols = cols - cols % L;
+        for (; t + 4 <= n; t += 4) {
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            for (int r = 0; r < nRows; r++) {
+                int wo = r * cols;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int c = 0; c < vecCols; c += L) {
+                    FloatVector wv = FloatVector.fromArray(F, block, wo + c);
+                    a0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                    a1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), a1);
+                    a2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), a2);
+                    a3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), a3);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                for (int c = vecCols; c < cols; c++) {
+                    float wc = block[wo + c];
+                    s0 += wc * x[x0 + c];
+                    s1 += wc * x[x1 + c];
+                    s2 += wc * x[x2 + c];
+                    s3 += wc * x[x3 + c];
+                }
+                out[t * outStride + outRow0 + r] = s0;
+                out[(t + 1) * outStride + outRow0 + r] = s1;
+                out[(t + 2) * outStride + outRow0 + r] = s2;
+                out[(t + 3) * outStride + outRow0 + r] = s3;
+            }
+        }
+        for (; t < n; t++) {
+            for (int r = 0; r < nRows; r++) out[t * outStride + outRow0 + r] = dot(block, r * cols, x, t * cols, cols);
+        }
+    }
+
     // ------------------------------------------------------------------ quantised activations
 
     /** True when {@link #dotQ} has a vector kernel for {@code type} on this machine (else it runs the scalar twin). */
