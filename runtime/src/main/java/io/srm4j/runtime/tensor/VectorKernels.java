@@ -1,0 +1,333 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API dot products of one weight row with activations; {@link ScalarKernels} is their reference twin.
+ *
+ * <p>Float-activation kernels ({@link #dot}) use {@link FloatVector#SPECIES_PREFERRED} with as many byte/short
+ * lanes as it has float lanes, so they widen without shuffles at any vector width up to 32 floats.
+ *
+ * <p>Quantised-activation kernels ({@link #dotQ}) multiply 16-bit widened quants: ggml's blocks come in 16-byte
+ * groups (Q4_0 nibbles, K-quant scale groups), which fill 16 short lanes, so they use 128-bit bytes → 256-bit
+ * shorts/ints and need a machine with 256-bit vectors ({@link #INT_PATH}); elsewhere they fall back to scalar.
+ */
+public final class VectorKernels {
+    private VectorKernels() {}
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Same lane count as F, narrower lanes: a load of these converts to one float vector. */
+    static final VectorSpecies<Byte> BL = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    static final VectorSpecies<Short> SL = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, L * 16)));
+    static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, F.vectorShape());
+    /** The float kernels need 32-element blocks to be whole multiples of the vector, and byte lanes == float lanes. */
+    static final boolean FLOAT_PATH = L >= 4 && L <= 32 && BL.length() == L && SL.length() == L;
+
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Integer kernels run in hardware only with at least 256-bit vectors. */
+    public static final boolean INT_PATH = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+
+    // ------------------------------------------------------------------ float activations
+
+    /** As {@link ScalarKernels#dot}. */
+    public static float dot(GgmlType type, MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        long bytes = type.rowBytes(n);
+        if (offset < 0 || offset + bytes > w.byteSize() || xOffset < 0 || xOffset + n > x.length) {
+            throw new IndexOutOfBoundsException(type + " dot of " + n + " at byte " + offset + " / x[" + xOffset + "] out of range");
+        }
+        if (!FLOAT_PATH) return ScalarKernels.dot(type, w, offset, x, xOffset, n);
+        return switch (type) {
+            case F32 -> f32(w, offset, x, xOffset, n);
+            case F16 -> f16(w, offset, x, xOffset, n);
+            case BF16 -> bf16(w, offset, x, xOffset, n);
+            case Q8_0 -> q8_0(w, offset, x, xOffset, n);
+            case Q4_0 -> q4_0(w, offset, x, xOffset, n);
+            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> viaBlocks(type, w, offset, x, xOffset, n);
+            default -> throw new UnsupportedOperationException("no dot for " + type);
+        };
+    }
+
+    private static float f32(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            acc0 = FloatVector.fromMemorySegment(F, w, p + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, p + 4L * (i + L), LE).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += w.get(Dequantize.F32, p + 4L * i) * x[xo + i];
+        return sum;
+    }
+
+    /**
+     * Half floats widened by bit arithmetic (no f16 conversion in the Vector API): the exponent/mantissa bits
+     * shifted into float position and scaled by 2^112 give the exact value for normals and subnormals alike;
+     * infinities and NaNs get the all-ones exponent back.
+     */
+    private static FloatVector halfToFloat(ShortVector h) {
+        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, IL, 0);
+        IntVector magnitude = bits.and(0x7FFF);
+        FloatVector v = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        IntVector r = v.reinterpretAsInts();
+        r = r.blend(r.or(0x7F800000), magnitude.compare(VectorOperators.GE, 0x7C00));
+        return r.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    private static float f16(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector wv = halfToFloat(ShortVector.fromMemorySegment(SL, w, p + 2L * i, LE));
+            acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += Float.float16ToFloat(w.get(Dequantize.I16, p + 2L * i)) * x[xo + i];
+        return sum;
+    }
+
+    private static float bf16(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(SL, w, p + 2L * i, LE).convertShape(VectorOperators.S2I, IL, 0);
+            FloatVector wv = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += Dequantize.bf16ToFloat(w.get(Dequantize.I16, p + 2L * i)) * x[xo + i];
+        return sum;
+    }
+
+    private static FloatVector bytesToFloats(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static float q8_0(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++, p += 34, xo += 32) {
+            FloatVector blockSum = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector q = bytesToFloats(ByteVector.fromMemorySegment(BL, w, p + 2 + j, LE));
+                blockSum = q.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
+            }
+            acc = blockSum.fma(FloatVector.broadcast(F, Dequantize.f16(w, p)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q4_0(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++, p += 18, xo += 32) {
+            FloatVector blockSum = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(BL, w, p + 2 + j, LE);
+                FloatVector lo = bytesToFloats(q.and((byte) 0xF).sub((byte) 8));
+                FloatVector hi = bytesToFloats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+                blockSum = lo.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
+                blockSum = hi.fma(FloatVector.fromArray(F, x, xo + 16 + j), blockSum);
+            }
+            acc = blockSum.fma(FloatVector.broadcast(F, Dequantize.f16(w, p)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * The less common types: each block is dequantised by the scalar reference into a block-sized buffer that stays
+     * in L1, then multiplied with vectors. Still one pass over the row, no row-sized temporary.
+     */
+    private static float viaBlocks(GgmlType type, MemorySegment w, long p, float[] x, int xo, int n) {
+        float[] block = new float[type.blockSize];
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / type.blockSize; b++, p += type.typeSize, xo += type.blockSize) {
+            Dequantize.row(type, w, p, block, 0, type.blockSize);
+            for (int j = 0; j < block.length; j += L) {
+                acc = FloatVector.fromArray(F, block, j).fma(FloatVector.fromArray(F, x, xo + j), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code Σ a[ao + i] · b[bo + i]} over {@code n} floats. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /**
+     * Matrix-matrix product of a block of dequantised weight rows with {@code n} activation vectors:
+     * {@code out[t * outStride + outRow0 + r] = block[r] · x[t]}. Four tokens share each weight load; tokens are the
+     * outer loop so their activations stay in cache while the block's rows pass by.
+     */
+    public static void gemmBlock(float[] block, int nRows, int cols, float[] x, int n, float[] out, int outStride, int outRow0) {
+        int t = 0;
+        int vecCols = cols - cols % L;
+        for (; t + 4 <= n; t += 4) {
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            for (int r = 0; r < nRows; r++) {
+                int wo = r * cols;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int c = 0; c < vecCols; c += L) {
+                    FloatVector wv = FloatVector.fromArray(F, block, wo + c);
+                    a0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                    a1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), a1);
+                    a2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), a2);
+                    a3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), a3);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                for (int c = vecCols; c < cols; c++) {
+                    float wc = block[wo + c];
+                    s0 += wc * x[x0 + c];
+                    s1 += wc * x[x1 + c];
+                    s2 += wc * x[x2 + c];
+                    s3 += wc * x[x3 + c];
+                }
+                out[t * outStride + outRow0 + r] = s0;
+                out[(t + 1) * outStride + outRow0 + r] = s1;
+                out[(t + 2) * outStride + outRow0 + r] = s2;
+                out[(t + 3) * outStride + outRow0 + r] = s3;
+            }
+        }
+        for (; t < n; t++) {
+            for (int r = 0; r < nRows; r++) out[t * outStride + outRow0 + r] = dot(block, r * cols, x, t * cols, cols);
+        }
+    }
+
+    // ------------------------------------------------------------------ quantised activations
+
+    /** True when {@link #dotQ} has a vector kernel for {@code type} on this machine (else it runs the scalar twin). */
+    public static boolean hasFastQuantizedDot(GgmlType type) {
+        return INT_PATH && switch (type) {
+            case Q8_0, Q4_0, Q4_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /** As {@link ScalarKernels#dotQ}. */
+    public static float dotQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
+        ScalarKernels.checkQ(type, w, offset, a, aOffset, n);
+        if (!hasFastQuantizedDot(type)) return ScalarKernels.dotQ(type, w, offset, a, aOffset, n);
+        return switch (type) {
+            case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
+            case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
+            case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
+            case Q6_K -> q6_Kq(w, offset, a, aOffset, n);
+            default -> throw new AssertionError(type);
+        };
+    }
+
+    private static ShortVector widen(ByteVector b) {
+        return (ShortVector) b.convertShape(VectorOperators.B2S, S16, 0);
+    }
+
+    /** 16 shorts widened to ints, the two halves added: only the lanes' total matters to a dot product. */
+    private static IntVector toInts(ShortVector s) {
+        return ((IntVector) s.convertShape(VectorOperators.S2I, I8, 0)).add((IntVector) s.convertShape(VectorOperators.S2I, I8, 1));
+    }
+
+    private static float q8_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        byte[] aq = a.qs;
+        for (int b = 0; b < n / 32; b++, p += 34, y += 32) {
+            ShortVector w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+            ShortVector w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
+            ShortVector a0 = widen(ByteVector.fromArray(B16, aq, y));
+            ShortVector a1 = widen(ByteVector.fromArray(B16, aq, y + 16));
+            // |w| <= 128, |a| <= 127: two products fit in a short
+            IntVector sumi = toInts(w0.mul(a0).add(w1.mul(a1)));
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        byte[] aq = a.qs;
+        for (int b = 0; b < n / 32; b++, p += 18, y += 32) {
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, p + 2, LE);
+            ShortVector lo = widen(q.and((byte) 0xF).sub((byte) 8));
+            ShortVector hi = widen(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+            ShortVector a0 = widen(ByteVector.fromArray(B16, aq, y));
+            ShortVector a1 = widen(ByteVector.fromArray(B16, aq, y + 16));
+            IntVector sumi = toInts(lo.mul(a0).add(hi.mul(a1)));
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        byte[] aq = a.qs;
+        for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
+            int sb = y / 256;
+            IntVector isum = IntVector.zero(I8);
+            int summs = 0;
+            for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
+                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
+                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
+                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
+                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
+                long qp = p + 16 + 32L * g;
+                int ay = y + 64 * g;
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, qp, LE);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, qp + 16, LE);
+                // products <= 15 * 127: sums of two fit in a short
+                ShortVector lo = widen(q0.and((byte) 0xF)).mul(widen(ByteVector.fromArray(B16, aq, ay)))
+                        .add(widen(q1.and((byte) 0xF)).mul(widen(ByteVector.fromArray(B16, aq, ay + 16))));
+                ShortVector hi = widen(q0.lanewise(VectorOperators.LSHR, 4)).mul(widen(ByteVector.fromArray(B16, aq, ay + 32)))
+                        .add(widen(q1.lanewise(VectorOperators.LSHR, 4)).mul(widen(ByteVector.fromArray(B16, aq, ay + 48))));
+                isum = isum.add(toInts(lo).mul(scLo)).add(toInts(hi).mul(scHi));
+            }
+            float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
+            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * summs;
+        }
+        return sum;
+    }
+
+    private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        byte[] aq = a.qs;
+        for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
+            IntVector isum = IntVector.zero(I8);
+            for (int half = 0; half < 2; half++) {
+                long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
+                for (int l0 = 0; l0 < 32; l0 += 16) {
+                    ByteVector la = ByteVector.fromMemorySegment(B16, w, ql + l0, LE);
+                    ByteVector lb = ByteVector.fromMemorySegment(B16, w, ql + 32 + l0, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B16, w, qh + l0, LE);
+                    int ay = y + 128 * half + l0;
+                    int is = l0 / 16;
+                    for (int quarter = 0; quarter < 4; quarter++) {
+                        ByteVector low = (quarter % 2 == 0 ? la : lb);
+                        low = quarter < 2 ? low.and((byte) 0xF) : low.lanewise(VectorOperators.LSHR, 4);
+                        ByteVector high = h.lanewise(VectorOperators.LSHR, 2 * quarter).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                        ShortVector q = widen(low.or(high).sub((byte) 32));
+                        ShortVector prod = q.mul(widen(ByteVector.fromArray(B16, aq, ay + 32 * quarter)));
+                        isum = isum.add(toInts(prod).mul(Dequantize.i8(w, sc + is + 2 * quarter)));
+                    }
+                }
+            }
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+}
