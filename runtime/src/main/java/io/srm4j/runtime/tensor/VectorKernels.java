@@ -40,6 +40,17 @@ public final class VectorKernels {
     /** Integer kernels run in hardware only with at least 256-bit vectors. */
     public static final boolean INT_PATH = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
 
+    /**
+     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} may add in a different order once C2 compiles it
+     * than in the interpreter, so the same product could change in its last bit mid-run; this keeps every result
+     * reproducible (same seed, same tokens) at the cost of a few adds per dot product.
+     */
+    static float sum(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
     // ------------------------------------------------------------------ float activations
 
     /** As {@link ScalarKernels#dot}. */
@@ -67,7 +78,7 @@ public final class VectorKernels {
             acc0 = FloatVector.fromMemorySegment(F, w, p + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
             acc1 = FloatVector.fromMemorySegment(F, w, p + 4L * (i + L), LE).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc0.add(acc1));
         for (; i < n; i++) sum += w.get(Dequantize.F32, p + 4L * i) * x[xo + i];
         return sum;
     }
@@ -93,7 +104,7 @@ public final class VectorKernels {
             FloatVector wv = halfToFloat(ShortVector.fromMemorySegment(SL, w, p + 2L * i, LE));
             acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += Float.float16ToFloat(w.get(Dequantize.I16, p + 2L * i)) * x[xo + i];
         return sum;
     }
@@ -106,7 +117,7 @@ public final class VectorKernels {
             FloatVector wv = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += Dequantize.bf16ToFloat(w.get(Dequantize.I16, p + 2L * i)) * x[xo + i];
         return sum;
     }
@@ -125,7 +136,7 @@ public final class VectorKernels {
             }
             acc = blockSum.fma(FloatVector.broadcast(F, Dequantize.f16(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float q4_0(MemorySegment w, long p, float[] x, int xo, int n) {
@@ -141,7 +152,7 @@ public final class VectorKernels {
             }
             acc = blockSum.fma(FloatVector.broadcast(F, Dequantize.f16(w, p)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     /**
@@ -157,7 +168,7 @@ public final class VectorKernels {
                 acc = FloatVector.fromArray(F, block, j).fma(FloatVector.fromArray(F, x, xo + j), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     /** {@code Σ a[ao + i] · b[bo + i]} over {@code n} floats. */
@@ -165,7 +176,7 @@ public final class VectorKernels {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
     }
@@ -190,8 +201,8 @@ public final class VectorKernels {
                     a2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), a2);
                     a3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), a3);
                 }
-                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                float s0 = sum(a0), s1 = sum(a1);
+                float s2 = sum(a2), s3 = sum(a3);
                 for (int c = vecCols; c < cols; c++) {
                     float wc = block[wo + c];
                     s0 += wc * x[x0 + c];
@@ -255,7 +266,7 @@ public final class VectorKernels {
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -271,7 +282,7 @@ public final class VectorKernels {
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
