@@ -74,7 +74,7 @@ final class HtmlReport {
 
         h.append("<h2>Configuration</h2>\n<pre class=\"config\">");
         try {
-            h.append(esc(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results.without("metrics"))));
+            h.append(esc(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results.deepCopy().without("metrics"))));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             h.append(esc(e.toString()));
         }

@@ -145,18 +145,22 @@ final class LineChart {
                 }
             }
             g.setClip(null);
-            // legend, top-left inside the plot
-            int ly = TOP + 14;
-            g.setColor(new Color(255, 255, 255, 220));
+            // legend, bottom-right inside the plot: accuracy curves rise to the right, so that corner is usually empty
             int legendW = 0;
             for (Series s : series) legendW = Math.max(legendW, fm.stringWidth(s.name()));
-            g.fillRect(LEFT + 10, TOP + 6, legendW + 50, series.size() * 22 + 8);
+            int boxW = legendW + 50, boxH = series.size() * 22 + 8;
+            int boxX = LEFT + plotW - boxW - 10, boxY = TOP + plotH - boxH - 10;
+            g.setColor(new Color(255, 255, 255, 230));
+            g.fillRect(boxX, boxY, boxW, boxH);
+            g.setColor(new Color(0xDDDDDD));
+            g.drawRect(boxX, boxY, boxW, boxH);
+            int ly = boxY + 8;
             for (Series s : series) {
                 g.setColor(s.color());
                 g.setStroke(new BasicStroke(3f));
-                g.drawLine(LEFT + 18, ly + 6, LEFT + 40, ly + 6);
+                g.drawLine(boxX + 8, ly + 6, boxX + 30, ly + 6);
                 g.setColor(new Color(0x222222));
-                g.drawString(s.name(), LEFT + 48, ly + 11);
+                g.drawString(s.name(), boxX + 38, ly + 11);
                 ly += 22;
             }
         } finally {

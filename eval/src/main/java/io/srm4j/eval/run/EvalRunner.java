@@ -117,22 +117,30 @@ public final class EvalRunner {
         for (int s : missing) seeds.add(RunConfig.sampleSeed(config.params().seed(), problem.index(), s));
         GenerationRequest request = new GenerationRequest(problem.prompt(), config.params(), seeds);
         int[] delivered = {0};
+        Object lock = new Object(); // backends may deliver from their own threads
         generator.generate(request, (index, completion) -> {
-            if (index < 0 || index >= missing.size()) {
-                throw new IllegalStateException(generator.describe() + " delivered sample index " + index
-                        + " for a request of " + missing.size());
+            synchronized (lock) {
+                deliver(problem, missing, seeds, index, completion, journal, progress);
+                delivered[0]++;
             }
-            Objects.requireNonNull(completion, "generator delivered a null completion");
-            int sample = missing.get(index);
-            journal.append(new JournalEntry(problem.index(), problem.id(), sample, seeds.get(index), completion));
-            delivered[0]++;
-            if (progress != null) progress.advance(completion.generatedTokens());
         });
         if (delivered[0] != missing.size()) {
             throw new IllegalStateException(generator.describe() + " returned " + delivered[0] + " of the "
                     + missing.size() + " samples asked for problem " + problem.id());
         }
         return missing.size();
+    }
+
+    private void deliver(Problem problem, List<Integer> missing, List<Long> seeds, int index, Completion completion,
+                         Journal journal, Progress progress) throws IOException {
+        if (index < 0 || index >= missing.size()) {
+            throw new IllegalStateException(generator.describe() + " delivered sample index " + index
+                    + " for a request of " + missing.size());
+        }
+        Objects.requireNonNull(completion, "generator delivered a null completion");
+        int sample = missing.get(index);
+        journal.append(new JournalEntry(problem.index(), problem.id(), sample, seeds.get(index), completion));
+        if (progress != null) progress.advance(completion.generatedTokens());
     }
 
     private static void checkJournalFits(Journal journal, List<Problem> problems, int samples) throws IOException {
