@@ -10,22 +10,31 @@ import java.util.Map;
 
 /**
  * Finds a benchmark's dataset file when none is given: {@code $SRM4J_DATA/<file>}, then
- * {@code shared/datasets/<file>} in the working directory or any of its parents (the layout where a checkout
- * sits next to {@code shared/}).
+ * {@code shared/datasets/<file>} in the working directory or any of its parents, then the same next to where
+ * srm4j's classes were loaded from (the layout where a checkout sits next to {@code shared/}).
  */
 public final class DatasetLocator {
     public static final String ENV = "SRM4J_DATA";
 
     private final Map<String, String> env;
-    private final Path workingDirectory;
+    private final List<Path> searchFrom;
 
-    public DatasetLocator(Map<String, String> env, Path workingDirectory) {
+    /** @param searchFrom folders whose ancestors are searched for {@code shared/datasets}, in order */
+    public DatasetLocator(Map<String, String> env, Path... searchFrom) {
         this.env = Map.copyOf(env);
-        this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
+        this.searchFrom = java.util.Arrays.stream(searchFrom).map(p -> p.toAbsolutePath().normalize()).toList();
     }
 
+    /** {@code $SRM4J_DATA}, the working directory, and the location of srm4j's own classes or jar. */
     public static DatasetLocator fromEnvironment() {
-        return new DatasetLocator(System.getenv(), Path.of(""));
+        List<Path> from = new ArrayList<>(List.of(Path.of("")));
+        try {
+            java.security.CodeSource source = DatasetLocator.class.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null) from.add(Path.of(source.getLocation().toURI()));
+        } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+            // classes loaded from somewhere without a file path (custom loader): search the working directory only
+        }
+        return new DatasetLocator(System.getenv(), from.toArray(Path[]::new));
     }
 
     /**
@@ -54,8 +63,11 @@ public final class DatasetLocator {
         List<Path> out = new ArrayList<>();
         String dataDir = env.get(ENV);
         if (dataDir != null && !dataDir.isBlank()) out.add(Path.of(dataDir).resolve(fileName));
-        for (Path dir = workingDirectory; dir != null; dir = dir.getParent()) {
-            out.add(dir.resolve("shared").resolve("datasets").resolve(fileName));
+        for (Path start : searchFrom) {
+            for (Path dir = start; dir != null; dir = dir.getParent()) {
+                Path candidate = dir.resolve("shared").resolve("datasets").resolve(fileName);
+                if (!out.contains(candidate)) out.add(candidate);
+            }
         }
         return out;
     }

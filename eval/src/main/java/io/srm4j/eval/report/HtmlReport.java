@@ -102,7 +102,8 @@ final class HtmlReport {
                     .append("</code> · ").append(s.completion().reasoningTokens()).append(" + ")
                     .append(s.completion().answerTokens()).append(" tokens · ")
                     .append(s.completion().finishReason().wireName()).append(" · ").append(fmt1(s.completion().seconds()))
-                    .append(" s · group ").append(o.groups()[s.sample()]).append("</summary>\n");
+                    .append(" s · ").append(o.groups()[s.sample()] < 0 ? "no vote" : "answer group " + o.groups()[s.sample()])
+                    .append("</summary>\n");
             if (!s.completion().reasoning().isEmpty()) {
                 h.append("<div class=\"label\">reasoning</div><pre class=\"reasoning\">")
                         .append(esc(abbreviate(s.completion().reasoning()))).append("</pre>\n");

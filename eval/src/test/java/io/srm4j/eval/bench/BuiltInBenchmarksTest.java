@@ -47,6 +47,14 @@ class BuiltInBenchmarksTest {
     }
 
     @Test
+    void defaultLocationFindsTheSharedDatasetsNextToTheCheckout() throws Exception {
+        Path expected = datasets().resolve("aime2024.jsonl").toRealPath();
+        Assumptions.assumeTrue(System.getenv(DatasetLocator.ENV) == null, "SRM4J_DATA is set; it would take precedence");
+        assertEquals(expected, DatasetLocator.fromEnvironment().resolve(null, "aime2024.jsonl").toRealPath());
+        assertEquals(30, Benchmarks.resolve("aime2024", null, DatasetLocator.fromEnvironment()).load().size());
+    }
+
+    @Test
     void goldAnswersAreNormalisedPerBenchmark() throws Exception {
         assertEquals("18", load("gsm8k").getFirst().gold());
         for (Problem p : load("gsm8k")) assertTrue(p.gold().matches("-?\\d+(\\.\\d+)?"), "gsm8k gold " + p.gold());
