@@ -19,12 +19,15 @@ import java.util.TreeSet;
  * @param majAtK          maj@k (see {@link MajorityVote#majAtK}) for the same k
  * @param tokensPerSolved generated tokens of all samples divided by the number of correct samples
  *                        (NaN when none is correct): the token cost of one right answer
+ * @param correctTokens   generated tokens of the correct samples only
+ * @param incorrectTokens generated tokens of the wrong ones (reasoning models tend to ramble when wrong)
  * @param budgetCurve     accuracy (avg@n) when samples longer than a token budget count as wrong, by budget
  */
 public record EvalMetrics(int problems, int samplesPerProblem, Bootstrap.Interval accuracy,
                           Map<Integer, Bootstrap.Interval> passAtK, Map<Integer, Bootstrap.Interval> majAtK,
                           Summary reasoningTokens, Summary answerTokens, Summary generatedTokens,
-                          Summary promptTokens, Summary seconds, double tokensPerSolved, double tokensPerSecond,
+                          Summary promptTokens, Summary seconds, Summary correctTokens, Summary incorrectTokens,
+                          double tokensPerSolved, double tokensPerSecond,
                           double truncatedFraction, double noAnswerFraction, List<double[]> budgetCurve) {
 
     /** Grades grouped into outcomes: the vote over all n samples decided with {@code grader}'s equivalence. */
@@ -74,6 +77,7 @@ public record EvalMetrics(int problems, int samplesPerProblem, Bootstrap.Interva
         double[] prompt = new double[samples], seconds = new double[samples];
         int truncated = 0, noAnswer = 0, correct = 0;
         int j = 0;
+        List<Double> right = new ArrayList<>(), wrong = new ArrayList<>();
         for (ProblemOutcome o : outcomes) {
             for (ScoredSample s : o.samples()) {
                 reasoning[j] = s.completion().reasoningTokens();
@@ -85,6 +89,7 @@ public record EvalMetrics(int problems, int samplesPerProblem, Bootstrap.Interva
                 GradeResult g = s.grade();
                 if (!g.hasAnswer()) noAnswer++;
                 if (g.correct()) correct++;
+                (g.correct() ? right : wrong).add(generated[j]);
                 j++;
             }
         }
@@ -92,7 +97,8 @@ public record EvalMetrics(int problems, int samplesPerProblem, Bootstrap.Interva
         Summary secondsSummary = Summary.of(seconds);
         return new EvalMetrics(p, n, Bootstrap.meanInterval(accuracy, Bootstrap.DEFAULT_RESAMPLES, 0.95, seed),
                 pass, maj, Summary.of(reasoning), Summary.of(answer), generatedSummary, Summary.of(prompt),
-                secondsSummary, correct == 0 ? Double.NaN : generatedSummary.total() / correct,
+                secondsSummary, Summary.of(right.stream().mapToDouble(Double::doubleValue).toArray()),
+                Summary.of(wrong.stream().mapToDouble(Double::doubleValue).toArray()), correct == 0 ? Double.NaN : generatedSummary.total() / correct,
                 secondsSummary.total() > 0 ? generatedSummary.total() / secondsSummary.total() : Double.NaN,
                 (double) truncated / samples, (double) noAnswer / samples, budgetCurve(outcomes, n));
     }

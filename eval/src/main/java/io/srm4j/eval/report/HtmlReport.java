@@ -20,8 +20,13 @@ import java.util.Map;
  * the plots, and a per-problem drill-down whose rows expand to each sample's reasoning, answer and verdict.
  */
 final class HtmlReport {
-    /** Reasoning longer than this is shown as head … tail in the page; samples.jsonl keeps it whole. */
-    static final int MAX_SHOWN_CHARS = 6000;
+    /**
+     * Characters of sample text the page may hold in all; each sample's reasoning gets an equal share (within
+     * bounds) and longer text is shown as head … tail. samples.jsonl keeps everything, and the page stays small
+     * enough for a browser even for MATH-500 × 16 samples of long reasoning.
+     */
+    static final int PAGE_TEXT_BUDGET = 24_000_000;
+    static final int MIN_SHOWN_CHARS = 2_000, MAX_SHOWN_CHARS = 40_000;
 
     private HtmlReport() {}
 
@@ -41,6 +46,7 @@ final class HtmlReport {
         row(h, "maj@" + m.samplesPerProblem(), ci(m.majAtK().get(m.samplesPerProblem())));
         row(h, "reasoning tokens / sample", tokens(m.reasoningTokens()));
         row(h, "answer tokens / sample", tokens(m.answerTokens()));
+        row(h, "generated tokens / sample, right vs wrong", "mean " + fmt0(m.correctTokens().mean()) + " vs " + fmt0(m.incorrectTokens().mean()));
         row(h, "generated tokens per correct sample", Double.isFinite(m.tokensPerSolved()) ? fmt0(m.tokensPerSolved()) : "— (none correct)");
         row(h, "time", fmt1(m.seconds().total()) + " s generating, " + fmt1(m.seconds().mean()) + " s / sample, "
                 + (Double.isFinite(m.tokensPerSecond()) ? fmt0(m.tokensPerSecond()) + " tok/s" : "—"));
@@ -69,7 +75,9 @@ final class HtmlReport {
                 + "<button onclick=\"show('wrong')\">majority wrong</button> <button onclick=\"show('right')\">majority right</button> "
                 + "<button onclick=\"show('mixed')\">mixed samples</button></p>\n");
         h.append("<div class=\"problems\">\n");
-        for (ProblemOutcome o : outcomes) problem(h, o);
+        int totalSamples = outcomes.stream().mapToInt(ProblemOutcome::n).sum();
+        int shown = Math.clamp(PAGE_TEXT_BUDGET / Math.max(1, totalSamples), MIN_SHOWN_CHARS, MAX_SHOWN_CHARS);
+        for (ProblemOutcome o : outcomes) problem(h, o, shown);
         h.append("</div>\n");
 
         h.append("<h2>Configuration</h2>\n<pre class=\"config\">");
@@ -82,7 +90,7 @@ final class HtmlReport {
         return h.toString();
     }
 
-    private static void problem(StringBuilder h, ProblemOutcome o) {
+    private static void problem(StringBuilder h, ProblemOutcome o, int shown) {
         int c = o.correct(), n = o.n();
         String cls = (o.majorityCorrect() ? "right" : "wrong") + (c > 0 && c < n ? " mixed" : "");
         h.append("<details class=\"problem ").append(cls).append("\"><summary>");
@@ -106,19 +114,19 @@ final class HtmlReport {
                     .append("</summary>\n");
             if (!s.completion().reasoning().isEmpty()) {
                 h.append("<div class=\"label\">reasoning</div><pre class=\"reasoning\">")
-                        .append(esc(abbreviate(s.completion().reasoning()))).append("</pre>\n");
+                        .append(esc(abbreviate(s.completion().reasoning(), shown))).append("</pre>\n");
             }
             h.append("<div class=\"label\">answer</div><pre class=\"answer\">")
-                    .append(esc(s.completion().answer().isEmpty() ? "(no answer: the reasoning did not finish)" : abbreviate(s.completion().answer())))
+                    .append(esc(s.completion().answer().isEmpty() ? "(no answer: the reasoning did not finish)" : abbreviate(s.completion().answer(), shown)))
                     .append("</pre></details>\n");
         }
         h.append("</div></details>\n");
     }
 
-    static String abbreviate(String text) {
-        if (text.length() <= MAX_SHOWN_CHARS) return text;
-        int head = MAX_SHOWN_CHARS / 3, tail = MAX_SHOWN_CHARS - head;
-        return text.substring(0, head) + "\n\n[… " + (text.length() - MAX_SHOWN_CHARS)
+    static String abbreviate(String text, int limit) {
+        if (text.length() <= limit) return text;
+        int head = limit / 3, tail = limit - head;
+        return text.substring(0, head) + "\n\n[… " + (text.length() - limit)
                 + " characters left out here; samples.jsonl has the full text …]\n\n" + text.substring(text.length() - tail);
     }
 

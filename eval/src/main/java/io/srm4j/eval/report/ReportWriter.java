@@ -33,6 +33,16 @@ public final class ReportWriter {
     public static void write(Path dir, RunConfig config, EvalMetrics metrics, List<ProblemOutcome> outcomes,
                              String grader) throws IOException {
         ObjectNode results = results(config, metrics, grader);
+        com.fasterxml.jackson.databind.node.ArrayNode perProblem = results.putArray("per_problem");
+        for (ProblemOutcome o : outcomes) {
+            ObjectNode p = perProblem.addObject();
+            p.put("id", o.problem().id());
+            p.put("gold", o.problem().gold());
+            p.put("correct", o.correct());
+            p.put("samples", o.n());
+            p.put("majority_answer", o.majorityAnswer());
+            p.put("majority_correct", o.majorityCorrect());
+        }
         writeAtomically(dir.resolve(RESULTS), PRETTY.writeValueAsString(results) + "\n");
         Path samplesTmp = dir.resolve(SAMPLES + ".tmp");
         try (BufferedWriter out = Files.newBufferedWriter(samplesTmp, StandardCharsets.UTF_8)) {
@@ -84,6 +94,8 @@ public final class ReportWriter {
         tokens.set("answer", summary(m.answerTokens()));
         tokens.set("generated", summary(m.generatedTokens()));
         tokens.set("prompt", summary(m.promptTokens()));
+        tokens.set("generated_when_correct", summary(m.correctTokens()));
+        tokens.set("generated_when_wrong", summary(m.incorrectTokens()));
         number(o, "tokens_per_solved", m.tokensPerSolved());
         o.set("seconds_per_sample", summary(m.seconds()));
         number(o, "generated_tokens_per_second", m.tokensPerSecond());

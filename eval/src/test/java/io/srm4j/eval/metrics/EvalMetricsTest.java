@@ -53,6 +53,8 @@ class EvalMetricsTest {
         assertEquals(generated, m.generatedTokens().total());
         assertEquals(generated / 3, m.tokensPerSolved(), 1e-9, "tokens per correct sample");
         assertEquals(1000, m.reasoningTokens().max());
+        assertEquals(210 + 310 + 60, m.correctTokens().total());
+        assertEquals(110 + 410 + 1000 + 1000 + 70, m.incorrectTokens().total());
         assertEquals(4.0, m.seconds().total(), 1e-12);
         // budget curve: at 210 tokens one right sample (the 210-token one) of 8 fits
         double at210 = m.budgetCurve().stream().filter(pt -> pt[0] == 210).findFirst().orElseThrow()[1];

@@ -84,6 +84,13 @@ class EvalRunnerTest {
         assertEquals(List.of("1", "2", "4", "6"), iterate(results.at("/metrics/pass_at_k")));
         assertEquals(result.metrics().passAtK().get(1).mean(), acc.get("mean").asDouble(), 1e-12, "pass@1 = avg@n");
 
+        JsonNode perProblem = results.get("per_problem");
+        assertEquals(8, perProblem.size());
+        int correctListed = 0;
+        for (JsonNode p : perProblem) correctListed += p.get("correct").asInt();
+        assertEquals(correct, correctListed);
+        assertEquals("add-0", perProblem.get(0).get("id").asText());
+
         List<String> samples = Files.readAllLines(out.resolve(ReportWriter.SAMPLES));
         assertEquals(48, samples.size());
         JsonNode first = JSON.readTree(samples.getFirst());
