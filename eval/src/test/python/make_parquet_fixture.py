@@ -1,4 +1,4 @@
-"""Writes eval/src/test/resources/datasets/tiny.parquet, the Parquet fixture for DatasetReaderTest.
+"""Writes eval/src/test/resources/datasets/tiny*.parquet, the Parquet fixtures for DatasetReaderTest.
 
 Run with pyarrow installed (python3 make_parquet_fixture.py). Snappy compression and a list column mirror
 what Hugging Face's Parquet exports contain. The same rows are written to tiny.jsonl so the test can check
@@ -28,6 +28,9 @@ table = pa.Table.from_pylist(rows, schema=pa.schema([
 ]))
 OUT.mkdir(parents=True, exist_ok=True)
 pq.write_table(table, OUT / "tiny.parquet", compression="snappy")
+# gzip is decoded by the JDK; zstd needs zstd-jni, which srm4j does not ship: the reader must say so.
+pq.write_table(table, OUT / "tiny_gzip.parquet", compression="gzip")
+pq.write_table(table, OUT / "tiny_zstd.parquet", compression="zstd")
 with open(OUT / "tiny.jsonl", "w", encoding="utf-8") as f:
     for row in rows:
         f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -101,13 +101,18 @@ public final class DatasetReader {
                 rows.next();
                 records.add(struct(rows));
             }
-        } catch (IOException e) {
-            throw new IOException(path + ": cannot read Parquet: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            // Corrupt files and codecs without their optional library surface as unchecked exceptions.
-            throw new IOException(path + ": cannot read Parquet: " + e, e);
+        } catch (IOException | RuntimeException e) {
+            // Corrupt files and codecs without their optional library surface as (wrapped) unchecked exceptions;
+            // the innermost message is the one that names the problem (e.g. which codec library is missing).
+            throw new IOException(path + ": cannot read Parquet: " + rootMessage(e), e);
         }
         return records;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 
     private static ObjectNode struct(StructAccessor row) {

@@ -44,6 +44,12 @@ class BuiltInBenchmarksTest {
             }
             assertEquals(problems.size(), problems.stream().map(Problem::id).distinct().count(), name + " ids unique");
         }
+        // the one file no built-in names by default: GSM8K's training split, read through --dataset
+        DatasetLocator locator = new DatasetLocator(Map.of(), Path.of("/"));
+        List<Problem> train = Benchmarks.resolve("gsm8k", datasets().resolve("gsm8k_train.jsonl"), locator).load();
+        assertEquals(7473, train.size());
+        assertEquals("72", train.getFirst().gold());
+        for (Problem p : train) assertFalse(p.question().isBlank() || p.gold().isBlank(), p.id());
     }
 
     @Test

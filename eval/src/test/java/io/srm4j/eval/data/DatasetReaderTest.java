@@ -41,6 +41,14 @@ class DatasetReaderTest {
     }
 
     @Test
+    void otherCodecsReadOrNameTheMissingLibrary() throws Exception {
+        assertEquals(DatasetReader.read(fixture("tiny.jsonl")).size(), DatasetReader.read(fixture("tiny_gzip.parquet")).size());
+        assertEquals(DatasetReader.read(fixture("tiny.parquet")), DatasetReader.read(fixture("tiny_gzip.parquet")));
+        IOException e = assertThrows(IOException.class, () -> DatasetReader.read(fixture("tiny_zstd.parquet")));
+        assertTrue(e.getMessage().contains("ZSTD") && e.getMessage().contains("zstd-jni"), e.getMessage());
+    }
+
+    @Test
     void jsonArrayAndDataWrapperAreRead(@TempDir Path dir) throws IOException {
         Path array = dir.resolve("a.json");
         Files.writeString(array, "[{\"q\": \"one\"}, {\"q\": \"two\"}]");
