@@ -31,6 +31,9 @@ public final class BatchEngine implements AutoCloseable {
     public interface SampleListener {
         boolean onToken(int sample, SampledToken token, String textDelta);
 
+        /** Called (on the engine thread) as soon as one sample is finished, before the whole request is. */
+        default void onFinished(int sample, Generation generation) {}
+
         SampleListener NONE = (i, t, d) -> true;
     }
 
@@ -73,9 +76,17 @@ public final class BatchEngine implements AutoCloseable {
 
     /** N samples of {@code prompt}; sample i draws with seed {@code params.sampling().seed() + i}. */
     public CompletableFuture<List<Generation>> submit(int[] prompt, GenerationParams params, int samples, SampleListener listener) {
+        long[] seeds = new long[Math.max(samples, 0)];
+        for (int i = 0; i < seeds.length; i++) seeds[i] = params.sampling().seed() + i;
+        return submit(prompt, params, seeds, listener);
+    }
+
+    /** One sample of {@code prompt} per seed, sample i drawn with {@code seeds[i]}. */
+    public CompletableFuture<List<Generation>> submit(int[] prompt, GenerationParams params, long[] seeds, SampleListener listener) {
+        int samples = seeds.length;
         if (samples < 1 || samples > maxSequences) throw new IllegalArgumentException("samples must be in 1.." + maxSequences + ", got " + samples);
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: nothing to condition on");
-        Request r = new Request(prompt.clone(), params, samples, listener);
+        Request r = new Request(prompt.clone(), params, seeds.clone(), listener);
         if (prompt.length + 1 > maxContext) {
             r.future.completeExceptionally(new KvCache.ContextOverflowException("prompt of " + prompt.length + " tokens does not fit the context of " + maxContext));
             return r.future;
@@ -105,6 +116,7 @@ public final class BatchEngine implements AutoCloseable {
         final int[] prompt;
         final GenerationParams params;
         final int samples;
+        final long[] seeds;
         final SampleListener listener;
         final CompletableFuture<List<Generation>> future = new CompletableFuture<>();
         final Generation[] results;
@@ -112,11 +124,21 @@ public final class BatchEngine implements AutoCloseable {
         final int blocks;
         int remaining;
         long admitted, prefilled;
+        boolean released;
 
-        Request(int[] prompt, GenerationParams params, int samples, SampleListener listener) {
+        /** Returns the request's KV budget to the engine, once. Holds the lock. */
+        void release() {
+            if (!released) {
+                released = true;
+                budgetBlocks += blocks;
+            }
+        }
+
+        Request(int[] prompt, GenerationParams params, long[] seeds, SampleListener listener) {
             this.prompt = prompt;
             this.params = params;
-            this.samples = samples;
+            this.seeds = seeds;
+            this.samples = seeds.length;
             this.listener = listener;
             this.results = new Generation[samples];
             this.remaining = samples;
@@ -144,7 +166,7 @@ public final class BatchEngine implements AutoCloseable {
             this.history = history;
             this.length = length;
             this.prefilled = req.prompt.length;
-            this.decoder = new SequenceDecoder(req.params, model.tokenizer(), req.params.sampling().seed() + index,
+            this.decoder = new SequenceDecoder(req.params, model.tokenizer(), req.seeds[index],
                     (t, d) -> req.listener.onToken(index, t, d));
         }
 
@@ -267,9 +289,14 @@ public final class BatchEngine implements AutoCloseable {
                 Request r = s.req;
                 var timings = new Generation.Timings(0, r.prefilled - r.admitted, now - r.prefilled, s.index == 0 ? r.prompt.length : 0, s.decoder.generated());
                 r.results[s.index] = s.decoder.result(r.prompt, timings);
+                try {
+                    r.listener.onFinished(s.index, r.results[s.index]);
+                } catch (RuntimeException e) {
+                    r.future.completeExceptionally(e);
+                }
                 if (--r.remaining == 0) {
-                    budgetBlocks += r.blocks;
-                    r.future.complete(List.of(r.results));
+                    r.release();
+                    if (!r.future.isDone()) r.future.complete(List.of(r.results));
                 }
             }
             work.signal();
@@ -283,10 +310,8 @@ public final class BatchEngine implements AutoCloseable {
         try {
             for (Seq s : active) {
                 s.cache.close();
-                if (!s.req.future.isDone()) {
-                    budgetBlocks += s.req.blocks;
-                    s.req.future.completeExceptionally(e);
-                }
+                s.req.release();
+                s.req.future.completeExceptionally(e);
             }
             active.clear();
         } finally {
