@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Small reasoning models on the JVM: run, think at test time, measure, train, serve.",
         subcommands = {
                 BenchCommand.class,
+                ChatCommand.class,
+                EvalCommand.class,
                 GenerateCommand.class,
                 InspectCommand.class,
                 CommandLine.HelpCommand.class,

@@ -1,5 +1,6 @@
 package io.srm4j.eval.generation;
 
+import io.srm4j.runtime.chat.ChatMessage;
 import java.util.List;
 import java.util.Objects;
 

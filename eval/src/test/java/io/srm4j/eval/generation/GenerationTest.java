@@ -1,5 +1,6 @@
 package io.srm4j.eval.generation;
 
+import io.srm4j.runtime.chat.ChatMessage;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

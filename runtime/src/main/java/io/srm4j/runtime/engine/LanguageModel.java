@@ -1,5 +1,7 @@
 package io.srm4j.runtime.engine;
 
+import io.srm4j.runtime.chat.ChatMessage;
+import io.srm4j.runtime.chat.ChatTemplate;
 import io.srm4j.runtime.gguf.GgufFile;
 import io.srm4j.runtime.model.KvCache;
 import io.srm4j.runtime.model.ModelConfig;
@@ -8,6 +10,8 @@ import io.srm4j.runtime.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A GGUF model ready to run: the transformer, its tokenizer and chat template. The weights stay memory-mapped;
@@ -18,6 +22,7 @@ public final class LanguageModel implements AutoCloseable {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
     private final long loadNanos;
+    private volatile ChatTemplate chatTemplate;
 
     private LanguageModel(GgufFile file, Transformer transformer, Tokenizer tokenizer, long loadNanos) {
         this.file = file;
@@ -71,6 +76,31 @@ public final class LanguageModel implements AutoCloseable {
     public Session newSession(int contextSize, KvCache.Precision precision) {
         int ctx = contextSize <= 0 ? config().contextLength() : Math.min(contextSize, config().contextLength());
         return new Session(this, new KvCache(config(), ctx, precision));
+    }
+
+    /** The model's own chat template ({@code tokenizer.chat_template}), or ChatML when it has none. */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate;
+        if (t == null) chatTemplate = t = ChatTemplate.fromGguf(file.metadata(), null);
+        return t;
+    }
+
+    /** Uses another template (e.g. a Jinja file given by the user) for chat prompts. */
+    public void setChatTemplate(ChatTemplate template) {
+        this.chatTemplate = template;
+    }
+
+    /**
+     * Renders a conversation through the chat template, ending with the assistant's header, and tokenizes it as
+     * Hugging Face does for templated text: special tokens parsed, no BOS added beyond what the template writes.
+     */
+    public int[] tokenizeChat(List<ChatMessage> messages, Map<String, Object> templateArgs) {
+        return tokenizer.encode(renderChat(messages, templateArgs), false, true);
+    }
+
+    /** The prompt text a conversation renders to. */
+    public String renderChat(List<ChatMessage> messages, Map<String, Object> templateArgs) {
+        return chatTemplate().render(messages, true, templateArgs);
     }
 
     /** Token ids of a raw prompt, with BOS as the model's metadata says (as llama.cpp does for raw prompts). */

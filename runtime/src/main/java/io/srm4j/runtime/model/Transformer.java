@@ -163,7 +163,7 @@ public final class Transformer {
             k++;
         }
         if (s.batchLogits.length < k * vocab) s.batchLogits = new float[k * vocab];
-        matMul(w.output(), s.xb, k, s.batchLogits);
+        if (k > 0) matMul(w.output(), s.xb, k, s.batchLogits);
         java.util.Arrays.fill(s.rowCache, null);
         return s.batchLogits;
     }
