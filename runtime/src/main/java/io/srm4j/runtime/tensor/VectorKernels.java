@@ -233,23 +233,39 @@ public final class VectorKernels {
         };
     }
 
+    /** 16 signed bytes to 16 shorts. */
     private static ShortVector widen(ByteVector b) {
         return (ShortVector) b.convertShape(VectorOperators.B2S, S16, 0);
     }
 
-    /** 16 shorts widened to ints, the two halves added: only the lanes' total matters to a dot product. */
+    /**
+     * 16 unsigned bytes to 16 shorts. Nibble and bit-field extraction then runs on shorts: x86 has no byte shifts,
+     * and the Vector API's byte shifts are far slower than short ones.
+     */
+    private static ShortVector widenUnsigned(MemorySegment w, long p) {
+        return widen(ByteVector.fromMemorySegment(B16, w, p, LE)).and((short) 0xFF);
+    }
+
+    private static ShortVector acts(QuantizedActivations a, int y) {
+        return ShortVector.fromArray(S16, a.qs16, y);
+    }
+
+    /**
+     * Sums the 16 shorts pairwise into 8 ints (pmaddwd-like). Done by reinterpreting each pair as one int and
+     * splitting it with shifts: a same-shape operation, where converting the upper half (part 1) would not be.
+     */
     private static IntVector toInts(ShortVector s) {
-        return ((IntVector) s.convertShape(VectorOperators.S2I, I8, 0)).add((IntVector) s.convertShape(VectorOperators.S2I, I8, 1));
+        IntVector pairs = s.reinterpretAsInts();
+        return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
 
     private static float q8_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         FloatVector acc = FloatVector.zero(F8);
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 32; b++, p += 34, y += 32) {
             ShortVector w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
             ShortVector w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
-            ShortVector a0 = widen(ByteVector.fromArray(B16, aq, y));
-            ShortVector a1 = widen(ByteVector.fromArray(B16, aq, y + 16));
+            ShortVector a0 = acts(a, y);
+            ShortVector a1 = acts(a, y + 16);
             // |w| <= 128, |a| <= 127: two products fit in a short
             IntVector sumi = toInts(w0.mul(a0).add(w1.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
@@ -260,13 +276,12 @@ public final class VectorKernels {
 
     private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         FloatVector acc = FloatVector.zero(F8);
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 32; b++, p += 18, y += 32) {
-            ByteVector q = ByteVector.fromMemorySegment(B16, w, p + 2, LE);
-            ShortVector lo = widen(q.and((byte) 0xF).sub((byte) 8));
-            ShortVector hi = widen(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-            ShortVector a0 = widen(ByteVector.fromArray(B16, aq, y));
-            ShortVector a1 = widen(ByteVector.fromArray(B16, aq, y + 16));
+            ShortVector q = widenUnsigned(w, p + 2);
+            ShortVector lo = q.and((short) 0xF).sub((short) 8);
+            ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+            ShortVector a0 = acts(a, y);
+            ShortVector a1 = acts(a, y + 16);
             IntVector sumi = toInts(lo.mul(a0).add(hi.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
@@ -274,60 +289,74 @@ public final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    // The K-quant kernels are split into small methods that return primitives: one large method exceeds C2's
+    // inlining budget (NodeCountInliningCutoff), and a vector crossing a call that is not inlined gets boxed.
+
     private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
             int sb = y / 256;
-            IntVector isum = IntVector.zero(I8);
-            int summs = 0;
+            int isum = 0, summs = 0;
             for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
                 int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
                 int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
                 summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
                         + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
-                long qp = p + 16 + 32L * g;
-                int ay = y + 64 * g;
-                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, qp, LE);
-                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, qp + 16, LE);
-                // products <= 15 * 127: sums of two fit in a short
-                ShortVector lo = widen(q0.and((byte) 0xF)).mul(widen(ByteVector.fromArray(B16, aq, ay)))
-                        .add(widen(q1.and((byte) 0xF)).mul(widen(ByteVector.fromArray(B16, aq, ay + 16))));
-                ShortVector hi = widen(q0.lanewise(VectorOperators.LSHR, 4)).mul(widen(ByteVector.fromArray(B16, aq, ay + 32)))
-                        .add(widen(q1.lanewise(VectorOperators.LSHR, 4)).mul(widen(ByteVector.fromArray(B16, aq, ay + 48))));
-                isum = isum.add(toInts(lo).mul(scLo)).add(toInts(hi).mul(scHi));
+                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, scLo, scHi);
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * summs;
+            sum += d * isum - dmin * summs;
         }
         return sum;
     }
 
+    /** Two Q4_K sub-blocks sharing 32 bytes of nibbles, against 64 activations: {@code scLo·Σlo + scHi·Σhi}. */
+    private static int q4kPair(MemorySegment w, long qp, short[] act, int ay, int scLo, int scHi) {
+        ShortVector q0 = widenUnsigned(w, qp);
+        ShortVector q1 = widenUnsigned(w, qp + 16);
+        // products <= 15 * 127: sums of two fit in a short
+        ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
+                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
+        ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 32))
+                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 48)));
+        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+    }
+
     private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
-            IntVector isum = IntVector.zero(I8);
+            int isum = 0;
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
                 for (int l0 = 0; l0 < 32; l0 += 16) {
-                    ByteVector la = ByteVector.fromMemorySegment(B16, w, ql + l0, LE);
-                    ByteVector lb = ByteVector.fromMemorySegment(B16, w, ql + 32 + l0, LE);
-                    ByteVector h = ByteVector.fromMemorySegment(B16, w, qh + l0, LE);
-                    int ay = y + 128 * half + l0;
-                    int is = l0 / 16;
-                    for (int quarter = 0; quarter < 4; quarter++) {
-                        ByteVector low = (quarter % 2 == 0 ? la : lb);
-                        low = quarter < 2 ? low.and((byte) 0xF) : low.lanewise(VectorOperators.LSHR, 4);
-                        ByteVector high = h.lanewise(VectorOperators.LSHR, 2 * quarter).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-                        ShortVector q = widen(low.or(high).sub((byte) 32));
-                        ShortVector prod = q.mul(widen(ByteVector.fromArray(B16, aq, ay + 32 * quarter)));
-                        isum = isum.add(toInts(prod).mul(Dequantize.i8(w, sc + is + 2 * quarter)));
-                    }
+                    isum += q6kGroup(w, ql + l0, qh + l0, a.qs16, y + 128 * half + l0,
+                            Dequantize.i8(w, sc + l0 / 16), Dequantize.i8(w, sc + l0 / 16 + 2),
+                            Dequantize.i8(w, sc + l0 / 16 + 4), Dequantize.i8(w, sc + l0 / 16 + 6));
                 }
             }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum;
         }
         return sum;
+    }
+
+    /**
+     * 16 bytes each of ql (at ql and ql + 32) and qh: four groups of 16 Q6_K quants (elements +0, +32, +64, +96),
+     * each with its scale. Quarter k takes the low (k < 2) or high nibble of the first/second ql bytes and 2-bit
+     * field k of qh.
+     */
+    private static int q6kGroup(MemorySegment w, long ql, long qh, short[] act, int ay, int s0, int s1, int s2, int s3) {
+        ShortVector la = widenUnsigned(w, ql);
+        ShortVector lb = widenUnsigned(w, ql + 32);
+        ShortVector h = widenUnsigned(w, qh);
+        ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+        ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
+        ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30));
+        ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
+        // (q - 32) * a <= 32 * 127: one product per short
+        IntVector t = toInts(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
+                .add(toInts(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
+                .add(toInts(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
+        return t.reduceLanes(VectorOperators.ADD);
     }
 }
