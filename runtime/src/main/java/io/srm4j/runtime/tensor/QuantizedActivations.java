@@ -15,6 +15,8 @@ public final class QuantizedActivations {
     public final int count;
     /** Quantised values, {@code count * length}. */
     final byte[] qs;
+    /** The same quants widened to shorts once, so the integer kernels load them without converting. */
+    final short[] qs16;
     /** One scale per block. */
     final float[] d;
     /** Q8_1: d * sum(qs) per block (f16-rounded). Null otherwise. */
@@ -29,6 +31,7 @@ public final class QuantizedActivations {
         format.rowBytes(length); // rejects lengths that are not whole blocks
         int n = Math.multiplyExact(length, count);
         this.qs = new byte[n];
+        this.qs16 = new short[n];
         this.d = new float[n / format.blockSize];
         this.s = format == GgmlType.Q8_1 ? new float[n / 32] : null;
         this.bsums = format == GgmlType.Q8_K ? new short[n / 16] : null;
@@ -65,6 +68,7 @@ public final class QuantizedActivations {
         } else {
             for (int b = 0; b < n / 32; b++) a.q8_0or1(x, xOffset, b);
         }
+        for (int i = 0; i < n; i++) a.qs16[i] = a.qs[i];
         return a;
     }
 

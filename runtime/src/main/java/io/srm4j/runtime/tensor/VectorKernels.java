@@ -225,10 +225,7 @@ public final class VectorKernels {
 
     /** True when {@link #dotQ} has a vector kernel for {@code type} on this machine (else it runs the scalar twin). */
     public static boolean hasFastQuantizedDot(GgmlType type) {
-        return INT_PATH && switch (type) {
-            case Q8_0, Q4_0, Q4_K, Q6_K -> true;
-            default -> false;
-        };
+        return INT_PATH && QuantizedActivations.formatFor(type) != null;
     }
 
     /** As {@link ScalarKernels#dotQ}. */
@@ -238,29 +235,51 @@ public final class VectorKernels {
         return switch (type) {
             case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
             case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
+            case Q5_0 -> q5_0q(w, offset, a, aOffset, n);
+            case Q4_1 -> q4_1q(w, offset, a, aOffset, n);
+            case Q5_1 -> q5_1q(w, offset, a, aOffset, n);
+            case Q2_K -> q2_Kq(w, offset, a, aOffset, n);
+            case Q3_K -> q3_Kq(w, offset, a, aOffset, n);
             case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
+            case Q5_K -> q5_Kq(w, offset, a, aOffset, n);
             case Q6_K -> q6_Kq(w, offset, a, aOffset, n);
             default -> throw new AssertionError(type);
         };
     }
 
+    /** 16 signed bytes to 16 shorts. */
     private static ShortVector widen(ByteVector b) {
         return (ShortVector) b.convertShape(VectorOperators.B2S, S16, 0);
     }
 
-    /** 16 shorts widened to ints, the two halves added: only the lanes' total matters to a dot product. */
+    /**
+     * 16 unsigned bytes to 16 shorts. Nibble and bit-field extraction then runs on shorts: x86 has no byte shifts,
+     * and the Vector API's byte shifts are far slower than short ones.
+     */
+    private static ShortVector widenUnsigned(MemorySegment w, long p) {
+        return widen(ByteVector.fromMemorySegment(B16, w, p, LE)).and((short) 0xFF);
+    }
+
+    private static ShortVector acts(QuantizedActivations a, int y) {
+        return ShortVector.fromArray(S16, a.qs16, y);
+    }
+
+    /**
+     * Sums the 16 shorts pairwise into 8 ints (pmaddwd-like). Done by reinterpreting each pair as one int and
+     * splitting it with shifts: a same-shape operation, where converting the upper half (part 1) would not be.
+     */
     private static IntVector toInts(ShortVector s) {
-        return ((IntVector) s.convertShape(VectorOperators.S2I, I8, 0)).add((IntVector) s.convertShape(VectorOperators.S2I, I8, 1));
+        IntVector pairs = s.reinterpretAsInts();
+        return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
 
     private static float q8_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         FloatVector acc = FloatVector.zero(F8);
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 32; b++, p += 34, y += 32) {
             ShortVector w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
             ShortVector w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
-            ShortVector a0 = widen(ByteVector.fromArray(B16, aq, y));
-            ShortVector a1 = widen(ByteVector.fromArray(B16, aq, y + 16));
+            ShortVector a0 = acts(a, y);
+            ShortVector a1 = acts(a, y + 16);
             // |w| <= 128, |a| <= 127: two products fit in a short
             IntVector sumi = toInts(w0.mul(a0).add(w1.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
@@ -271,13 +290,12 @@ public final class VectorKernels {
 
     private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         FloatVector acc = FloatVector.zero(F8);
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 32; b++, p += 18, y += 32) {
-            ByteVector q = ByteVector.fromMemorySegment(B16, w, p + 2, LE);
-            ShortVector lo = widen(q.and((byte) 0xF).sub((byte) 8));
-            ShortVector hi = widen(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-            ShortVector a0 = widen(ByteVector.fromArray(B16, aq, y));
-            ShortVector a1 = widen(ByteVector.fromArray(B16, aq, y + 16));
+            ShortVector q = widenUnsigned(w, p + 2);
+            ShortVector lo = q.and((short) 0xF).sub((short) 8);
+            ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+            ShortVector a0 = acts(a, y);
+            ShortVector a1 = acts(a, y + 16);
             IntVector sumi = toInts(lo.mul(a0).add(hi.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
@@ -285,60 +303,217 @@ public final class VectorKernels {
         return sum(acc);
     }
 
+    // The K-quant kernels are split into small methods that return primitives: one large method exceeds C2's
+    // inlining budget (NodeCountInliningCutoff), and a vector crossing a call that is not inlined gets boxed.
+
     private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
             int sb = y / 256;
-            IntVector isum = IntVector.zero(I8);
-            int summs = 0;
+            int isum = 0, summs = 0;
             for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
                 int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
                 int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
                 summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
                         + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
-                long qp = p + 16 + 32L * g;
-                int ay = y + 64 * g;
-                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, qp, LE);
-                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, qp + 16, LE);
-                // products <= 15 * 127: sums of two fit in a short
-                ShortVector lo = widen(q0.and((byte) 0xF)).mul(widen(ByteVector.fromArray(B16, aq, ay)))
-                        .add(widen(q1.and((byte) 0xF)).mul(widen(ByteVector.fromArray(B16, aq, ay + 16))));
-                ShortVector hi = widen(q0.lanewise(VectorOperators.LSHR, 4)).mul(widen(ByteVector.fromArray(B16, aq, ay + 32)))
-                        .add(widen(q1.lanewise(VectorOperators.LSHR, 4)).mul(widen(ByteVector.fromArray(B16, aq, ay + 48))));
-                isum = isum.add(toInts(lo).mul(scLo)).add(toInts(hi).mul(scHi));
+                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, scLo, scHi);
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * summs;
+            sum += d * isum - dmin * summs;
         }
         return sum;
     }
 
+    /** Two Q4_K sub-blocks sharing 32 bytes of nibbles, against 64 activations: {@code scLo·Σlo + scHi·Σhi}. */
+    private static int q4kPair(MemorySegment w, long qp, short[] act, int ay, int scLo, int scHi) {
+        ShortVector q0 = widenUnsigned(w, qp);
+        ShortVector q1 = widenUnsigned(w, qp + 16);
+        // products <= 15 * 127: sums of two fit in a short
+        ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
+                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
+        ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 32))
+                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 48)));
+        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+    }
+
     private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
-        byte[] aq = a.qs;
         for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
-            IntVector isum = IntVector.zero(I8);
+            int isum = 0;
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
                 for (int l0 = 0; l0 < 32; l0 += 16) {
-                    ByteVector la = ByteVector.fromMemorySegment(B16, w, ql + l0, LE);
-                    ByteVector lb = ByteVector.fromMemorySegment(B16, w, ql + 32 + l0, LE);
-                    ByteVector h = ByteVector.fromMemorySegment(B16, w, qh + l0, LE);
-                    int ay = y + 128 * half + l0;
-                    int is = l0 / 16;
-                    for (int quarter = 0; quarter < 4; quarter++) {
-                        ByteVector low = (quarter % 2 == 0 ? la : lb);
-                        low = quarter < 2 ? low.and((byte) 0xF) : low.lanewise(VectorOperators.LSHR, 4);
-                        ByteVector high = h.lanewise(VectorOperators.LSHR, 2 * quarter).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-                        ShortVector q = widen(low.or(high).sub((byte) 32));
-                        ShortVector prod = q.mul(widen(ByteVector.fromArray(B16, aq, ay + 32 * quarter)));
-                        isum = isum.add(toInts(prod).mul(Dequantize.i8(w, sc + is + 2 * quarter)));
-                    }
+                    isum += q6kGroup(w, ql + l0, qh + l0, a.qs16, y + 128 * half + l0,
+                            Dequantize.i8(w, sc + l0 / 16), Dequantize.i8(w, sc + l0 / 16 + 2),
+                            Dequantize.i8(w, sc + l0 / 16 + 4), Dequantize.i8(w, sc + l0 / 16 + 6));
                 }
             }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum;
         }
         return sum;
+    }
+
+    /**
+     * 16 bytes each of ql (at ql and ql + 32) and qh: four groups of 16 Q6_K quants (elements +0, +32, +64, +96),
+     * each with its scale. Quarter k takes the low (k < 2) or high nibble of the first/second ql bytes and 2-bit
+     * field k of qh.
+     */
+    private static int q6kGroup(MemorySegment w, long ql, long qh, short[] act, int ay, int s0, int s1, int s2, int s3) {
+        ShortVector la = widenUnsigned(w, ql);
+        ShortVector lb = widenUnsigned(w, ql + 32);
+        ShortVector h = widenUnsigned(w, qh);
+        ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+        ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
+        ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30));
+        ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
+        // (q - 32) * a <= 32 * 127: one product per short
+        IntVector t = toInts(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
+                .add(toInts(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
+                .add(toInts(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Lane j holds 1 << j: tests bit j of a 16-bit word broadcast to every lane. */
+    private static final ShortVector LANE_BITS = ShortVector.fromArray(S16, new short[] {
+            1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, (short) 32768}, 0);
+
+    /** 16 in lane j when bit j of {@code bits} is set, else 0: the 5th bit of Q5_0/Q5_1 quants. */
+    private static ShortVector fifthBits(int bits) {
+        ShortVector set = ShortVector.broadcast(S16, (short) bits).and(LANE_BITS);
+        return ShortVector.zero(S16).blend((short) 16, set.compare(VectorOperators.NE, (short) 0));
+    }
+
+    /** Σ over a Q5_0/Q5_1 block of (5-bit quant + offset) · activation, as 8 int lanes. */
+    private static IntVector q5Block(MemorySegment w, long qs, int qh, short offset, short[] act, int ay) {
+        ShortVector q = widenUnsigned(w, qs);
+        ShortVector lo = q.and((short) 0xF).or(fifthBits(qh)).add(offset);
+        ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
+        // |q| <= 31, |a| <= 127: two products fit in a short
+        return toInts(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
+    }
+
+    private static float q5_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0; b < n / 32; b++, p += 22, y += 32) {
+            IntVector sumi = q5Block(w, p + 6, w.get(Dequantize.I32, p + 2), (short) -16, a.qs16, y);
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q5_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        float mins = 0;
+        for (int b = 0; b < n / 32; b++, p += 24, y += 32) {
+            IntVector sumi = q5Block(w, p + 8, w.get(Dequantize.I32, p + 4), (short) 0, a.qs16, y);
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    private static float q4_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        float mins = 0;
+        for (int b = 0; b < n / 32; b++, p += 20, y += 32) {
+            ShortVector q = widenUnsigned(w, p + 4);
+            ShortVector prod = q.and((short) 0xF).mul(acts(a, y)).add(q.lanewise(VectorOperators.LSHR, 4).mul(acts(a, y + 16)));
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) toInts(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
+            int sb = y / 256;
+            int isum = 0, summs = 0;
+            for (int g = 0; g < 4; g++) {
+                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
+                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
+                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
+                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
+                isum += q5kPair(w, p + 48 + 32L * g, p + 16, 2 * g, a.qs16, y + 64 * g, scLo, scHi);
+            }
+            float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
+            sum += d * isum - dmin * summs;
+        }
+        return sum;
+    }
+
+    /** As {@link #q4kPair} with the 5th bits: bit {@code bit} (low sub-block) and {@code bit + 1} of qh[l]. */
+    private static int q5kPair(MemorySegment w, long qp, long qh, int bit, short[] act, int ay, int scLo, int scHi) {
+        ShortVector q0 = widenUnsigned(w, qp), q1 = widenUnsigned(w, qp + 16);
+        ShortVector h0 = widenUnsigned(w, qh).lanewise(VectorOperators.LSHR, bit);
+        ShortVector h1 = widenUnsigned(w, qh + 16).lanewise(VectorOperators.LSHR, bit);
+        ShortVector lo0 = q0.and((short) 0xF).or(h0.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+        ShortVector lo1 = q1.and((short) 0xF).or(h1.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+        ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+        ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+        // products <= 31 * 127: sums of two fit in a short
+        ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
+        ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
+        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
+            int sb = y / 256;
+            int isum = 0, summs = 0;
+            for (int j = 0; j < 16; j++) summs += (Dequantize.u8(w, p + j) >>> 4) * a.bsums[sb * 16 + j];
+            for (int half = 0; half < 2; half++) {
+                for (int field = 0; field < 4; field++) {
+                    int j = 8 * half + 2 * field; // scale groups j (bytes 0..15) and j + 1 (bytes 16..31)
+                    isum += q2kPair(w, p + 16 + 32L * half, 2 * field, a.qs16, y + 16 * j,
+                            Dequantize.u8(w, p + j) & 0xF, Dequantize.u8(w, p + j + 1) & 0xF);
+                }
+            }
+            float dall = a.d[sb] * Dequantize.f16(w, p + 80), dmin = a.d[sb] * Dequantize.f16(w, p + 82);
+            sum += dall * isum - dmin * summs;
+        }
+        return sum;
+    }
+
+    /** Two groups of 16 Q2_K quants: 2-bit field at {@code shift} of 32 bytes, against 32 activations. */
+    private static int q2kPair(MemorySegment w, long q, int shift, short[] act, int ay, int s0, int s1) {
+        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3);
+        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3);
+        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q3_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 110, y += 256) {
+            int[] scales = Dequantize.q3kScales(w, p + 96);
+            int isum = 0;
+            for (int half = 0; half < 2; half++) {
+                for (int field = 0; field < 4; field++) {
+                    int j = 8 * half + 2 * field;
+                    isum += q3kPair(w, p + 32 + 32L * half, 2 * field, p, 4 * half + field, a.qs16, y + 16 * j,
+                            scales[j] - 32, scales[j + 1] - 32);
+                }
+            }
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum;
+        }
+        return sum;
+    }
+
+    /** Two groups of 16 Q3_K quants: low 2 bits at {@code shift} of 32 qs bytes, minus 4 where hmask bit {@code bit} is clear. */
+    private static int q3kPair(MemorySegment w, long q, int shift, long hmask, int bit, short[] act, int ay, int s0, int s1) {
+        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3)
+                .add(widenUnsigned(w, hmask).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
+        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3)
+                .add(widenUnsigned(w, hmask + 16).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
+        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
+        return t.reduceLanes(VectorOperators.ADD);
     }
 }
