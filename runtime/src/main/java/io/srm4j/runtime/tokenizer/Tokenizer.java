@@ -763,12 +763,10 @@ public final class Tokenizer {
             readSpecialIds(n);
             detectSpecialTokensByText();
             buildEndOfGeneration();
-            for (int i = 0; i < n; i++) {
-                // llama.cpp renders gpt-oss channel markers always
-                String t = texts[i];
-                if (t.equals("<|channel|>") || t.equals("<|message|>") || t.equals("<|start|>") || t.equals("<|constrain|>")) {
-                    attrs[i] = ATTR_USER_DEFINED;
-                }
+            for (String t : List.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>")) {
+                // llama.cpp always renders gpt-oss channel markers
+                Integer id = idsByText.get(t);
+                if (id != null) attrs[id] = ATTR_USER_DEFINED;
             }
             buildSpecialTokenList();
             applyModelSpecificAttributes();
@@ -855,15 +853,15 @@ public final class Tokenizer {
             if (addEos && eos < 0) throw new GgufFormatException(p + "add_eos_token is true, but " + p + "eos_token_id is not set");
         }
 
-        /** The first id (ascending) whose text is in the list, made a control token; -1 when none. */
+        /** The lowest id whose text is one of the candidates, made a control token; -1 when none. */
         private int findByText(List<String> candidates) {
-            for (int i = 0; i < texts.length; i++) {
-                if (candidates.contains(texts[i])) {
-                    attrs[i] |= ATTR_CONTROL;
-                    return i;
-                }
+            int best = -1;
+            for (String c : candidates) {
+                Integer id = idsByText.get(c);
+                if (id != null && (best < 0 || id < best)) best = id;
             }
-            return -1;
+            if (best >= 0) attrs[best] |= ATTR_CONTROL;
+            return best;
         }
 
         private void detectSpecialTokensByText() {
@@ -884,10 +882,11 @@ public final class Tokenizer {
         private void buildEndOfGeneration() {
             TreeSet<Integer> set = new TreeSet<>();
             for (int id : new int[]{fimPad, fimRep, fimSep}) if (id >= 0) set.add(id);
-            for (int i = 0; i < texts.length; i++) {
-                if (EOG_TEXTS.contains(texts[i])) {
-                    set.add(i);
-                    attrs[i] |= ATTR_CONTROL;
+            for (String t : EOG_TEXTS) {
+                Integer id = idsByText.get(t);
+                if (id != null) {
+                    set.add(id);
+                    attrs[id] |= ATTR_CONTROL;
                 }
             }
             for (int id : new int[]{eos, eot, eom}) if (id >= 0) set.add(id);
