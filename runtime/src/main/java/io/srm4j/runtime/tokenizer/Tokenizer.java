@@ -665,8 +665,10 @@ public final class Tokenizer {
     private static final List<String> FIM_PAD_TEXTS = List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
     private static final List<String> FIM_REP_TEXTS = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>");
     private static final List<String> FIM_SEP_TEXTS = List.of("<|file_sep|>");
+    // llama.cpp's list, less "</s>" (added there for PaddleOCR after build 4916, our reference): in Qwen's byte-level
+    // vocabulary "</s>" is an ordinary token that must neither stop generation nor become a control token.
     private static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
-            "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
+            "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
             "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
             "<｜end▁of▁sentence｜>", "[e~[");
 
@@ -853,19 +855,21 @@ public final class Tokenizer {
             if (addEos && eos < 0) throw new GgufFormatException(p + "add_eos_token is true, but " + p + "eos_token_id is not set");
         }
 
-        /** The lowest id whose text is one of the candidates, made a control token; -1 when none. */
+        /** The id of the first candidate text present, made a control token; -1 when none. */
         private int findByText(List<String> candidates) {
-            int best = -1;
             for (String c : candidates) {
                 Integer id = idsByText.get(c);
-                if (id != null && (best < 0 || id < best)) best = id;
+                if (id != null) {
+                    attrs[id] |= ATTR_CONTROL;
+                    return id;
+                }
             }
-            if (best >= 0) attrs[best] |= ATTR_CONTROL;
-            return best;
+            return -1;
         }
 
         private void detectSpecialTokensByText() {
-            // llama.cpp walks a hash map here, so its choice among several candidates is unspecified; we take the lowest id.
+            // llama.cpp walks a hash map here, so its pick among several candidates is unspecified; we take the first
+            // in list order, which gives the ids llama.cpp reports in practice (<|eot_id|> for Llama 3, <|im_end|> for Qwen).
             if (eot < 0) eot = findByText(EOT_TEXTS);
             if (eom < 0) eom = findByText(EOM_TEXTS);
             if (fimPre < 0) fimPre = findByText(FIM_PRE_TEXTS);
