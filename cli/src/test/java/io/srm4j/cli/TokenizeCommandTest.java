@@ -89,13 +89,12 @@ class TokenizeCommandTest {
     @Test
     void textGivesLlamaCppIdsWithoutBos() throws Exception {
         for (String name : List.of("qwen2", "llama-bpe", "llama-spm", "gpt-2")) {
-            for (String input : List.of(" Hello, world!", "Hello, y'all! How are you 😁 ?我想在apple工作1314151天～")) {
-                Result r = run(null, "tokenize", "--model", model(name), "--text", input);
-                assertEquals(0, r.exit(), r.err());
-                assertEquals(1, r.idLines().size());
-                assertArrayEquals(vector(name, input), r.idLines().getFirst(), name + ": " + input);
-                assertTrue(r.out().startsWith("{\"ids\":["), r.out());
-            }
+            String input = "Hello, y'all! How are you 😁 ?我想在apple工作1314151天～";
+            Result r = run(null, "tokenize", "--model", model(name), "--text", input);
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(1, r.idLines().size());
+            assertArrayEquals(vector(name, input), r.idLines().getFirst(), name + ": " + input);
+            assertTrue(r.out().startsWith("{\"ids\":["), r.out());
         }
     }
 
@@ -160,20 +159,20 @@ class TokenizeCommandTest {
 
         Path jsonl = tmp.resolve("bad.jsonl");
         Files.writeString(jsonl, "{\"text\": \"ok\"}\n{\"text\": \"unterminated}\n");
-        Result malformed = run(null, "tokenize", "-m", model("qwen2"), "--jsonl", jsonl.toString());
+        Result malformed = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", jsonl.toString());
         assertEquals(1, malformed.exit());
         assertTrue(malformed.err().contains("line 2") && malformed.err().contains("malformed JSON"), malformed.err());
 
         Files.writeString(jsonl, "{\"prompt\": \"ok\"}\n");
-        Result noText = run(null, "tokenize", "-m", model("qwen2"), "--jsonl", jsonl.toString());
+        Result noText = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", jsonl.toString());
         assertEquals(1, noText.exit());
         assertTrue(noText.err().contains("line 1") && noText.err().contains("\"text\""), noText.err());
 
-        Result noJsonl = run(null, "tokenize", "-m", model("qwen2"), "--jsonl", tmp.resolve("absent.jsonl").toString());
+        Result noJsonl = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", tmp.resolve("absent.jsonl").toString());
         assertEquals(1, noJsonl.exit());
         assertTrue(noJsonl.err().contains("absent.jsonl"), noJsonl.err());
 
-        Result both = run(null, "tokenize", "-m", model("qwen2"), "--jsonl", "-", "--text", "x");
+        Result both = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", "-", "--text", "x");
         assertEquals(2, both.exit(), "usage error");
     }
 }
