@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ class LlamaCppParityTest {
     }
 
     private static void report(int checked, List<String> failures) {
-        System.out.printf("llama.cpp parity: %d/%d random texts identical%n", checked - failures.size(), checked);
+        System.out.printf("llama.cpp parity: %d/%d random texts tokenized and decoded identically%n", checked - failures.size(), checked);
         assertTrue(checked > 1000);
         assertEquals(List.of(), failures.subList(0, Math.min(20, failures.size())), failures.size() + " differences");
     }
@@ -94,6 +96,14 @@ class LlamaCppParityTest {
                 if (!Arrays.equals(expected, got)) {
                     failures.add(gguf.getFileName() + " " + VocabVectorsTest.show(text) + "\n  llama.cpp " + Arrays.toString(expected)
                             + "\n  ours      " + Arrays.toString(got));
+                }
+                // java-llama.cpp decodes by concatenating llama.cpp's token pieces (special tokens rendered)
+                ByteArrayOutputStream pieces = new ByteArrayOutputStream();
+                for (int id : expected) pieces.writeBytes(ours.tokenBytes(id));
+                String theirs = llama.decode(expected), mine = pieces.toString(StandardCharsets.UTF_8);
+                if (!theirs.equals(mine)) {
+                    failures.add(gguf.getFileName() + " decode " + Arrays.toString(expected) + "\n  llama.cpp "
+                            + VocabVectorsTest.show(theirs) + "\n  ours      " + VocabVectorsTest.show(mine));
                 }
             }
         }
