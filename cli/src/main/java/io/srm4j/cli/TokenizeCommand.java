@@ -15,6 +15,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -49,6 +50,9 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (input.jsonl != null && !input.jsonl.equals("-") && !Files.isRegularFile(Path.of(input.jsonl))) {
+            throw new NoSuchFileException(input.jsonl); // before the (slower) model load
+        }
         Tokenizer tokenizer = Tokenizer.fromGguf(model);
         PrintStream out = System.out;
         if (input.text != null) {

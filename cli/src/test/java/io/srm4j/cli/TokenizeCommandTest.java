@@ -88,7 +88,7 @@ class TokenizeCommandTest {
 
     @Test
     void textGivesLlamaCppIdsWithoutBos() throws Exception {
-        for (String name : List.of("qwen2", "llama-bpe", "llama-spm", "gpt-2")) {
+        for (String name : List.of("qwen2", "llama-spm")) { // all vocabs and vectors are covered in the runtime tests
             String input = "Hello, y'all! How are you 😁 ?我想在apple工作1314151天～";
             Result r = run(null, "tokenize", "--model", model(name), "--text", input);
             assertEquals(0, r.exit(), r.err());
@@ -111,9 +111,6 @@ class TokenizeCommandTest {
         int[] s = spm.idLines().getFirst();
         assertEquals(1, s[0]);
         assertArrayEquals(vector("llama-spm", "Hello world"), Arrays.copyOfRange(s, 1, s.length));
-        // Qwen2 metadata says add_bos_token = false
-        Result qwen = run(null, "tokenize", "-m", model("qwen2"), "--text", "Hello world", "--add-bos");
-        assertArrayEquals(vector("qwen2", "Hello world"), qwen.idLines().getFirst());
     }
 
     @Test
@@ -135,13 +132,13 @@ class TokenizeCommandTest {
         jsonl.append("\n"); // blank lines are skipped
         Path file = tmp.resolve("in.jsonl");
         Files.writeString(file, jsonl);
-        Result fromFile = run(null, "tokenize", "-m", model("qwen2"), "--jsonl", file.toString());
-        Result fromStdin = run(jsonl.toString(), "tokenize", "-m", model("qwen2"), "--jsonl", "-");
+        Result fromFile = run(null, "tokenize", "-m", model("llama-spm"), "--jsonl", file.toString());
+        Result fromStdin = run(jsonl.toString(), "tokenize", "-m", model("llama-spm"), "--jsonl", "-");
         for (Result r : List.of(fromFile, fromStdin)) {
             assertEquals(0, r.exit(), r.err());
             List<int[]> lines = r.idLines();
             assertEquals(inputs.size(), lines.size());
-            for (int i = 0; i < inputs.size(); i++) assertArrayEquals(vector("qwen2", inputs.get(i)), lines.get(i), inputs.get(i));
+            for (int i = 0; i < inputs.size(); i++) assertArrayEquals(vector("llama-spm", inputs.get(i)), lines.get(i), inputs.get(i));
         }
     }
 
@@ -159,20 +156,20 @@ class TokenizeCommandTest {
 
         Path jsonl = tmp.resolve("bad.jsonl");
         Files.writeString(jsonl, "{\"text\": \"ok\"}\n{\"text\": \"unterminated}\n");
-        Result malformed = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", jsonl.toString());
+        Result malformed = run(null, "tokenize", "-m", model("llama-spm"), "--jsonl", jsonl.toString());
         assertEquals(1, malformed.exit());
         assertTrue(malformed.err().contains("line 2") && malformed.err().contains("malformed JSON"), malformed.err());
 
         Files.writeString(jsonl, "{\"prompt\": \"ok\"}\n");
-        Result noText = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", jsonl.toString());
+        Result noText = run(null, "tokenize", "-m", model("llama-spm"), "--jsonl", jsonl.toString());
         assertEquals(1, noText.exit());
         assertTrue(noText.err().contains("line 1") && noText.err().contains("\"text\""), noText.err());
 
-        Result noJsonl = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", tmp.resolve("absent.jsonl").toString());
+        Result noJsonl = run(null, "tokenize", "-m", model("llama-spm"), "--jsonl", tmp.resolve("absent.jsonl").toString());
         assertEquals(1, noJsonl.exit());
         assertTrue(noJsonl.err().contains("absent.jsonl"), noJsonl.err());
 
-        Result both = run(null, "tokenize", "-m", model("gpt-2"), "--jsonl", "-", "--text", "x");
+        Result both = run(null, "tokenize", "-m", model("llama-spm"), "--jsonl", "-", "--text", "x");
         assertEquals(2, both.exit(), "usage error");
     }
 }

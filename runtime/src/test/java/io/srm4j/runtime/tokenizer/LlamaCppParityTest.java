@@ -98,9 +98,9 @@ class LlamaCppParityTest {
                             + "\n  ours      " + Arrays.toString(got));
                 }
                 // java-llama.cpp decodes by concatenating llama.cpp's token pieces (special tokens rendered)
-                ByteArrayOutputStream pieces = new ByteArrayOutputStream();
-                for (int id : expected) pieces.writeBytes(ours.tokenBytes(id));
-                String theirs = llama.decode(expected), mine = pieces.toString(StandardCharsets.UTF_8);
+                ByteArrayOutputStream rendered = new ByteArrayOutputStream();
+                for (int id : expected) rendered.writeBytes(ours.tokenBytes(id));
+                String theirs = llama.decode(expected), mine = rendered.toString(StandardCharsets.UTF_8);
                 if (!theirs.equals(mine)) {
                     failures.add(gguf.getFileName() + " decode " + Arrays.toString(expected) + "\n  llama.cpp "
                             + VocabVectorsTest.show(theirs) + "\n  ours      " + VocabVectorsTest.show(mine));
