@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A tokenizer built from GGUF metadata that reproduces llama.cpp (src/llama-vocab.cpp) id for id: byte-level
@@ -58,7 +59,7 @@ public final class Tokenizer {
     private final int[] endOfGeneration;           // sorted
     private final int bos, eos, eot, eom, unk, pad, sep;
     private final boolean addBos, addEos, addSpacePrefix, cleanSpaces, ignoreMerges;
-    private final byte[][] pieceCache;             // token_to_piece(id, special = true), filled lazily
+    private final AtomicReferenceArray<byte[]> pieceCache; // token_to_piece(id, special = true), filled lazily
 
     private Tokenizer(Builder b) {
         this.kind = b.kind;
@@ -83,7 +84,7 @@ public final class Tokenizer {
         this.addSpacePrefix = b.addSpacePrefix;
         this.cleanSpaces = b.cleanSpaces;
         this.ignoreMerges = b.ignoreMerges;
-        this.pieceCache = new byte[texts.length][];
+        this.pieceCache = new AtomicReferenceArray<>(texts.length);
     }
 
     /** Opens a GGUF file (a vocab-only one is enough) and builds its tokenizer. */
@@ -520,10 +521,10 @@ public final class Tokenizer {
     }
 
     byte[] piece(int id) {
-        byte[] p = pieceCache[id];
+        byte[] p = pieceCache.get(id);
         if (p == null) {
             p = computePiece(id);
-            pieceCache[id] = p;
+            pieceCache.set(id, p); // threads racing here compute the same bytes
         }
         return p;
     }
