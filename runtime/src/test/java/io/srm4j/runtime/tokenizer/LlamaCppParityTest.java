@@ -72,6 +72,38 @@ class LlamaCppParityTest {
         report(checked, failures);
     }
 
+    /** Pre-tokenizer types that llama.cpp build 4916 knows, each run on GPT-2's vocabulary and merges. */
+    private static final List<String> PRE_TYPES_B4916 = List.of("default", "llama-bpe", "deepseek-llm", "deepseek-coder",
+            "deepseek-v3", "falcon", "mpt", "starcoder", "refact", "command-r", "qwen2", "deepseek-r1-qwen", "stablelm2",
+            "olmo", "dbrx", "smaug-bpe", "poro-chat", "chatglm-bpe", "viking", "jais", "tekken", "smollm", "codeshell",
+            "bloom", "gpt3-finnish", "exaone", "chameleon", "minerva-7b", "megrez", "gpt-4o");
+
+    @Test
+    void everyPreTokenizerSplitsLikeLlamaCpp(@TempDir Path dir) throws Exception {
+        List<String> failures = new ArrayList<>();
+        int checked = 0;
+        String[] pieces = new String[PIECES.length + BPE_PIECES.length + SCRIPT_PIECES.length];
+        System.arraycopy(PIECES, 0, pieces, 0, PIECES.length);
+        System.arraycopy(BPE_PIECES, 0, pieces, PIECES.length, BPE_PIECES.length);
+        System.arraycopy(SCRIPT_PIECES, 0, pieces, PIECES.length + BPE_PIECES.length, SCRIPT_PIECES.length);
+        java.util.Set<String> probes = new java.util.HashSet<>();
+        for (String pre : PRE_TYPES_B4916) {
+            Path model = tinyModelAround(VocabFixtures.vocab("gpt-2"), dir.resolve(pre + "-tiny.gguf"), pre);
+            checked += compare(model, pieces, 300, failures);
+            probes.add(Arrays.toString(Tokenizer.fromGguf(model).encode(PROBE, false, false)));
+            Files.delete(model);
+        }
+        report(checked, failures);
+        // the override took effect: the pre-tokenizers disagree among themselves on the probe text
+        assertTrue(probes.size() >= 10, "only " + probes.size() + " distinct splits of the probe text");
+    }
+
+    private static final String PROBE = "Hello  World's 1234567 我想在apple工作 ひらがな  \n\n\t x^2+y=$5 ÉCOLE iPhone 'RE <sentinel:3>";
+
+    private static final String[] SCRIPT_PIECES = {"ひらがな", "カタカナ", "한국어", "µ", "Ａｂ", "！", "～", "　", "，", "。",
+            "हिन्दी", "۔", "،", "<sentinel:12>", "IMGIMGABZ", "    ", "McDonald", "iPhone", "ÉCOLE", "123.45", "$5", "a+b=c",
+            "x^2", "`code`", "1,000,000"};
+
     private static void report(int checked, List<String> failures) {
         System.out.printf("llama.cpp parity: %d/%d random texts tokenized and decoded identically%n", checked - failures.size(), checked);
         assertTrue(checked > 1000);
@@ -113,6 +145,11 @@ class LlamaCppParityTest {
 
     /** A 1-layer, 8-wide llama model with random weights and the tokenizer metadata of {@code vocab}. */
     static Path tinyModelAround(Path vocab, Path out) throws Exception {
+        return tinyModelAround(vocab, out, null);
+    }
+
+    /** As {@link #tinyModelAround(Path, Path)}, with {@code tokenizer.ggml.pre} replaced when {@code pre} is given. */
+    static Path tinyModelAround(Path vocab, Path out, String pre) throws Exception {
         GgufMetadata md;
         try (GgufFile f = GgufFile.open(vocab)) {
             md = f.metadata();
@@ -129,6 +166,7 @@ class LlamaCppParityTest {
                 .putUInt32("llama.attention.head_count", 2).putUInt32("llama.attention.head_count_kv", 2)
                 .putUInt32("llama.rope.dimension_count", embd / 2).putFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f)
                 .putUInt32("llama.vocab_size", nVocab);
+        if (pre != null) w.putString("tokenizer.ggml.pre", pre);
         Random r = new Random(1);
         w.addTensor("token_embd.weight", new long[]{embd, nVocab}, random(r, embd * nVocab));
         w.addTensor("output_norm.weight", new long[]{embd}, random(r, embd));
