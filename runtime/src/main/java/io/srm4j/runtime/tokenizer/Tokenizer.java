@@ -191,19 +191,23 @@ public final class Tokenizer {
         return scores[id];
     }
 
+    /**
+     * The token's type after llama.cpp's adjustments. A token may carry several llama.cpp attributes; the one
+     * that decides its behaviour wins (a user-defined token forced to control acts as control).
+     */
     public TokenType type(int id) {
         checkId(id);
         int a = attrs[id];
         if ((a & ATTR_BYTE) != 0) return TokenType.BYTE;
-        if ((a & ATTR_USER_DEFINED) != 0) return TokenType.USER_DEFINED;
         if ((a & ATTR_UNUSED) != 0) return TokenType.UNUSED;
         if ((a & ATTR_CONTROL) != 0) return TokenType.CONTROL;
+        if ((a & ATTR_USER_DEFINED) != 0) return TokenType.USER_DEFINED;
         if ((a & ATTR_UNKNOWN) != 0) return TokenType.UNKNOWN;
         if ((a & ATTR_NORMAL) != 0) return TokenType.NORMAL;
         return TokenType.UNDEFINED;
     }
 
-    /** Control or user-defined token, i.e. one that {@code parseSpecial} text matching can produce. */
+    /** A control, user-defined or unknown token: one that is cut out of text by its literal text. */
     public boolean isSpecial(int id) {
         checkId(id);
         return (attrs[id] & (ATTR_CONTROL | ATTR_USER_DEFINED | ATTR_UNKNOWN)) != 0;
