@@ -29,7 +29,7 @@ final class PreTokenizer {
     static final String PORO_REGEX = " ?[^(\\s|.,!?…。，、।۔،)]+";
     static final String TEKKEN_REGEX = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String GPT4O_REGEX = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    static final String DEEPSEEK_LLM_LETTERS = "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+";
+    static final String DEEPSEEK_LLM_LETTERS = "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-\u1F7Dᾀ-ᾴᾶ-ᾼ\u1FBEῂ-ῄῆ-ῌῐ-\u1FD3ῖ-\u1FDBῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212A-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+";
 
     /** One pre-tokenizer type: its regexes and the vocabulary flags llama.cpp sets alongside. */
     record Spec(String name, List<String> regexes, boolean ignoreMerges, boolean cleanSpaces, boolean forceAddBos,
@@ -41,11 +41,15 @@ final class PreTokenizer {
     private final boolean needCollapse;
 
     private PreTokenizer(Spec spec) {
+        this(spec, true);
+    }
+
+    private PreTokenizer(Spec spec, boolean useScanners) {
         this.spec = spec;
         List<Step> s = new ArrayList<>();
         boolean collapse = false;
         for (String re : spec.regexes()) {
-            Step step = stepFor(re);
+            Step step = stepFor(re, useScanners);
             if (step instanceof RegexStep rs && rs.collapsed) collapse = true;
             s.add(step);
         }
@@ -203,9 +207,16 @@ final class PreTokenizer {
         void scan(int[] cpts, int from, int to, IntList out);
     }
 
-    private static Step stepFor(String regex) {
-        if (regex.equals(GPT2_REGEX)) return new ScannerStep(PreTokenizer::scanGpt2);
-        if (regex.equals(LLAMA3_REGEX) || regex.equals(LLAMA3_REGEX_ORIGINAL)) return new ScannerStep(PreTokenizer::scanLlama3);
+    /** A pre-tokenizer running the given regexes through the regex engine only (tests hold the scanners to it). */
+    static PreTokenizer regexOnly(List<String> regexes) {
+        return new PreTokenizer(new Spec("regex", regexes, false, false, false, false), false);
+    }
+
+    private static Step stepFor(String regex, boolean useScanners) {
+        if (useScanners && regex.equals(GPT2_REGEX)) return new ScannerStep(PreTokenizer::scanGpt2);
+        if (useScanners && (regex.equals(LLAMA3_REGEX) || regex.equals(LLAMA3_REGEX_ORIGINAL))) {
+            return new ScannerStep(PreTokenizer::scanLlama3);
+        }
         try {
             if (usesCategories(regex)) return new RegexStep(Pattern.compile(collapseRegex(regex)), true);
             String wide = regex;

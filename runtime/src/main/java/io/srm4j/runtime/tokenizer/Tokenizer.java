@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A tokenizer built from GGUF metadata that reproduces llama.cpp (src/llama-vocab.cpp) id for id: byte-level
@@ -58,7 +59,7 @@ public final class Tokenizer {
     private final int[] endOfGeneration;           // sorted
     private final int bos, eos, eot, eom, unk, pad, sep;
     private final boolean addBos, addEos, addSpacePrefix, cleanSpaces, ignoreMerges;
-    private final byte[][] pieceCache;             // token_to_piece(id, special = true), filled lazily
+    private final AtomicReferenceArray<byte[]> pieceCache; // token_to_piece(id, special = true), filled lazily
 
     private Tokenizer(Builder b) {
         this.kind = b.kind;
@@ -83,7 +84,7 @@ public final class Tokenizer {
         this.addSpacePrefix = b.addSpacePrefix;
         this.cleanSpaces = b.cleanSpaces;
         this.ignoreMerges = b.ignoreMerges;
-        this.pieceCache = new byte[texts.length][];
+        this.pieceCache = new AtomicReferenceArray<>(texts.length);
     }
 
     /** Opens a GGUF file (a vocab-only one is enough) and builds its tokenizer. */
@@ -190,19 +191,23 @@ public final class Tokenizer {
         return scores[id];
     }
 
+    /**
+     * The token's type after llama.cpp's adjustments. A token may carry several llama.cpp attributes; the one
+     * that decides its behaviour wins (a user-defined token forced to control acts as control).
+     */
     public TokenType type(int id) {
         checkId(id);
         int a = attrs[id];
         if ((a & ATTR_BYTE) != 0) return TokenType.BYTE;
-        if ((a & ATTR_USER_DEFINED) != 0) return TokenType.USER_DEFINED;
         if ((a & ATTR_UNUSED) != 0) return TokenType.UNUSED;
         if ((a & ATTR_CONTROL) != 0) return TokenType.CONTROL;
+        if ((a & ATTR_USER_DEFINED) != 0) return TokenType.USER_DEFINED;
         if ((a & ATTR_UNKNOWN) != 0) return TokenType.UNKNOWN;
         if ((a & ATTR_NORMAL) != 0) return TokenType.NORMAL;
         return TokenType.UNDEFINED;
     }
 
-    /** Control or user-defined token, i.e. one that {@code parseSpecial} text matching can produce. */
+    /** A control, user-defined or unknown token: one that is cut out of text by its literal text. */
     public boolean isSpecial(int id) {
         checkId(id);
         return (attrs[id] & (ATTR_CONTROL | ATTR_USER_DEFINED | ATTR_UNKNOWN)) != 0;
@@ -520,10 +525,10 @@ public final class Tokenizer {
     }
 
     byte[] piece(int id) {
-        byte[] p = pieceCache[id];
+        byte[] p = pieceCache.get(id);
         if (p == null) {
             p = computePiece(id);
-            pieceCache[id] = p;
+            pieceCache.set(id, p); // threads racing here compute the same bytes
         }
         return p;
     }
@@ -665,8 +670,10 @@ public final class Tokenizer {
     private static final List<String> FIM_PAD_TEXTS = List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]");
     private static final List<String> FIM_REP_TEXTS = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>");
     private static final List<String> FIM_SEP_TEXTS = List.of("<|file_sep|>");
+    // llama.cpp's list, less "</s>" (added there for PaddleOCR after build 4916, our reference): in Qwen's byte-level
+    // vocabulary "</s>" is an ordinary token that must neither stop generation nor become a control token.
     private static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
-            "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
+            "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
             "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
             "<｜end▁of▁sentence｜>", "[e~[");
 
@@ -763,12 +770,10 @@ public final class Tokenizer {
             readSpecialIds(n);
             detectSpecialTokensByText();
             buildEndOfGeneration();
-            for (int i = 0; i < n; i++) {
-                // llama.cpp renders gpt-oss channel markers always
-                String t = texts[i];
-                if (t.equals("<|channel|>") || t.equals("<|message|>") || t.equals("<|start|>") || t.equals("<|constrain|>")) {
-                    attrs[i] = ATTR_USER_DEFINED;
-                }
+            for (String t : List.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>")) {
+                // llama.cpp always renders gpt-oss channel markers
+                Integer id = idsByText.get(t);
+                if (id != null) attrs[id] = ATTR_USER_DEFINED;
             }
             buildSpecialTokenList();
             applyModelSpecificAttributes();
@@ -855,19 +860,21 @@ public final class Tokenizer {
             if (addEos && eos < 0) throw new GgufFormatException(p + "add_eos_token is true, but " + p + "eos_token_id is not set");
         }
 
-        /** The first id (ascending) whose text is in the list, made a control token; -1 when none. */
+        /** The id of the first candidate text present, made a control token; -1 when none. */
         private int findByText(List<String> candidates) {
-            for (int i = 0; i < texts.length; i++) {
-                if (candidates.contains(texts[i])) {
-                    attrs[i] |= ATTR_CONTROL;
-                    return i;
+            for (String c : candidates) {
+                Integer id = idsByText.get(c);
+                if (id != null) {
+                    attrs[id] |= ATTR_CONTROL;
+                    return id;
                 }
             }
             return -1;
         }
 
         private void detectSpecialTokensByText() {
-            // llama.cpp walks a hash map here, so its choice among several candidates is unspecified; we take the lowest id.
+            // llama.cpp walks a hash map here, so its pick among several candidates is unspecified; we take the first
+            // in list order, which gives the ids llama.cpp reports in practice (<|eot_id|> for Llama 3, <|im_end|> for Qwen).
             if (eot < 0) eot = findByText(EOT_TEXTS);
             if (eom < 0) eom = findByText(EOM_TEXTS);
             if (fimPre < 0) fimPre = findByText(FIM_PRE_TEXTS);
@@ -884,10 +891,11 @@ public final class Tokenizer {
         private void buildEndOfGeneration() {
             TreeSet<Integer> set = new TreeSet<>();
             for (int id : new int[]{fimPad, fimRep, fimSep}) if (id >= 0) set.add(id);
-            for (int i = 0; i < texts.length; i++) {
-                if (EOG_TEXTS.contains(texts[i])) {
-                    set.add(i);
-                    attrs[i] |= ATTR_CONTROL;
+            for (String t : EOG_TEXTS) {
+                Integer id = idsByText.get(t);
+                if (id != null) {
+                    set.add(id);
+                    attrs[id] |= ATTR_CONTROL;
                 }
             }
             for (int id : new int[]{eos, eot, eom}) if (id >= 0) set.add(id);
