@@ -8,6 +8,7 @@ Usage (from the repository root):  python3 runtime/src/test/python/render_chat_t
 """
 import json
 import pathlib
+import sys
 from datetime import datetime
 
 import jinja2
@@ -17,6 +18,12 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 TEMPLATES = ROOT.parent / "shared" / "models" / "templates"
 OUT = ROOT / "runtime" / "src" / "test" / "resources" / "chat" / "expected.json"
+VOCABS = ROOT.parent / "shared" / "models" / "vocab"
+sys.path.insert(0, str(ROOT.parent / "shared" / "tools"))
+import gguf  # noqa: E402  (shared/tools/gguf.py: GGUF reader)
+
+# Conversations also rendered with the templates embedded in GGUF files (ChatTemplate.fromGguf is checked on them).
+GGUF_CONVERSATIONS = ["single_user", "system_multi_turn", "think_in_content", "unicode_and_quotes"]
 
 # The date strftime_now() reports, so that fixtures are stable (the Java test pins its clock to the same instant).
 FIXED_NOW = datetime(2025, 3, 7, 9, 5, 3)
@@ -113,6 +120,68 @@ CONVERSATIONS = {
 
 THINKING = {"absent": None, "true": True, "false": False}
 
+# Small templates probing one jinja2 behaviour each (whitespace control, Python methods, tests, precedence, ...),
+# rendered with messages=[{"role": "user", "content": "Hi"}] and the variables given.
+SNIPPETS = {
+    "ws_lstrip_midline": ("{{ 'a' }} {% if true %}b{% endif %} {# c #}d", {}),
+    "ws_lstrip_line_start": ("x\n   {% if true %}\n  y\n   {% endif %}\n\t{# note #}\nz", {}),
+    "ws_minus_all": ("a  \n  {%- if true -%}  \n b \n {%- endif -%} \n c {{- ' d ' -}} e {#- x -#} f", {}),
+    "ws_plus_keeps": ("a\n  {%+ if true +%}\nb\n  {%+ endif %}\nc", {}),
+    "ws_expression_no_trim": ("{{ 'a' }}\n{{ 'b' }}\n  {{ 'c' }}", {}),
+    "ws_trailing_newline_dropped": ("line\n", {}),
+    "ws_crlf": ("a\r\n{% if true %}\r\nb\r\n{% endif %}\r\n", {}),
+    "ws_raw": ("a {% raw %} {{ x[::-1] }} {%- endraw %}\n b\n  {% raw -%}\n  c {% endraw %}\nd", {}),
+    "ws_after_minus_newline_then_block": ("{% if true -%}\n   {% if true %}x{% endif %}{% endif %}", {}),
+    "str_methods": ("{{ 'a.b.c'.split('.', 1) }}|{{ 'a.b.c'.rsplit('.', 1) }}|{{ ' a  b '.split() }}|"
+                    "{{ '\u00a0 x \u3000'.strip() }}|{{ 'xxhixx'.strip('x') }}|{{ '  hi'.lstrip() }}|{{ 'hi\n\n'.rstrip('\n') }}|"
+                    "{{ 'abc'.startswith(('x', 'a')) }}|{{ 'abc'.endswith('bc') }}|{{ 'aaa'.replace('a', 'b', 2) }}|"
+                    "{{ 'Hello wORLD'.upper() }}{{ 'Hello wORLD'.lower() }}|{{ 'hello wORLD x1y'.title() }}|"
+                    "{{ 'hELLO'.capitalize() }}|{{ 'abcabc'.find('c') }}{{ 'abc'.find('z') }}{{ 'abcabc'.rfind('a') }}|"
+                    "{{ 'abcabc'.count('b') }}|{{ '-'.join(['x', 'y']) }}|{{ '{}+{}={x}'.format(1, 2, x=3) }}|"
+                    "{{ 'a\nb\r\nc'.splitlines() }}|{{ 'ab'.center(6, '*') }}|{{ '7'.zfill(3) }}", {}),
+    "str_index_slice": ("{{ 'héllo'[1] }}{{ 'héllo'[-1] }}|{{ 'héllo'[1:3] }}|{{ 'héllo'[::-1] }}|{{ 'héllo'[::2] }}|"
+                        "{{ 'héllo'|length }}{{ '🤖🤖'|length }}", {}),
+    "list_slices": ("{{ xs[1:] }}|{{ xs[:-1] }}|{{ xs[-2:] }}|{{ xs[::-1] }}|{{ xs[::2] }}|{{ xs[1::2] }}|{{ xs[3:0:-1] }}|"
+                    "{{ xs[10:] }}|{{ xs[-10:2] }}", {"xs": [0, 1, 2, 3, 4]}),
+    "dict_methods": ("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{{ d.keys()|list }}|{{ d.values()|list }}|"
+                     "{{ d.get('a') }}|{{ d.get('z', 'dflt') }}|{{ d.get('z') is none }}|{{ 'a' in d }}|{{ d|length }}",
+                     {"d": {"a": 1, "b": [2, "x"]}}),
+    "tests": ("{{ 'x' is string }}{{ 1 is string }}|{{ d is mapping }}{{ xs is mapping }}|{{ xs is sequence }}{{ 'x' is sequence }}|"
+              "{{ 'x' is iterable }}{{ 1 is iterable }}|{{ none is none }}{{ 0 is none }}|{{ false is false }}{{ 0 is false }}|"
+              "{{ true is true }}{{ 1 is true }}|{{ 1 is number }}{{ 1.5 is number }}{{ true is number }}|{{ 1 is integer }}"
+              "{{ 1.5 is float }}|{{ nope is defined }}{{ nope is undefined }}{{ d is defined }}|{{ 3 is odd }}{{ 4 is even }}|"
+              "{{ 6 is divisibleby 3 }}|{{ 1 is eq 1.0 }}{{ 'a' is equalto 'a' }}{{ 1 is ne 'a' }}", {"d": {"a": 1}, "xs": [1]}),
+    "not_precedence": ("{{ not x is defined }}|{{ not nope is defined }}|{{ not 1 == 2 }}|{{ not 'a' in 'abc' }}|"
+                       "{{ 'a' not in 'abc' }}|{{ not xs|length == 1 }}|{{ not x and not nope }}|{{ not (x or nope) }}",
+                       {"x": True, "xs": [1]}),
+    "truthiness": ("{{ 'T' if 'false' else 'F' }}{{ 'T' if 0.5 else 'F' }}{{ 'T' if 0 else 'F' }}{{ 'T' if '' else 'F' }}"
+                   "{{ 'T' if [] else 'F' }}{{ 'T' if {} else 'F' }}{{ 'T' if [0] else 'F' }}{{ 'T' if none else 'F' }}|"
+                   "{% if 'False' %}T{% else %}F{% endif %}|{{ x or 'dflt' }}|{{ '' or 'dflt' }}|{{ 0 and 'y' }}",
+                   {"x": "false"}),
+    "printing": ("{{ true }}|{{ false }}|{{ [1, 'a', none, true, 1.5] }}|{{ {'k': 'v', 'n': [1]} }}|{{ 0.1 + 0.2 }}|"
+                 "{{ 1e20 }}|{{ 1.0 }}|{{ 10 / 4 }}|{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 2 ** 10 }}|{{ -3 }}|{{ 'a' ~ 1 ~ true }}|"
+                 "{{ \"it's\" }}|{{ [\"it's\"] }}", {}),
+    "tojson": ("{{ v|tojson }}|{{ v|tojson(indent=2) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|"
+               "{{ 'x'|tojson }}|{{ [1.0, 2.5e-7, 1e21, -0.0]|tojson }}|{{ {}|tojson(indent=4) }}",
+               {"v": {"s": "é \"q\" \\ \n\t\u0001 <&>", "n": [1, 2.5, True, None], "e": []}}),
+    "loops": ("{% for x in xs %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.length }}/{{ loop.first }}/{{ loop.last }};"
+              "{% endfor %}|{% for x in xs %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}"
+              "{{ x }}{% endfor %}|{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %}"
+              "|{{ xs|first }}{{ xs|last }}{{ xs|join(',') }}{{ xs|reverse|list }}{{ xs|sort(reverse=true)|list }}",
+              {"xs": [1, 2, 3, 4, 5]}),
+    "namespace_and_set": ("{% set ns = namespace(n=xs|length - 1, found=false) %}{% for x in xs %}{% if x > 2 %}"
+                          "{% set ns.found = true %}{% set ns.n = ns.n + x %}{% endif %}{% endfor %}{{ ns.n }} {{ ns.found }}"
+                          "{% set y = 5 %}{% for x in xs %}{% set y = x %}{% endfor %} {{ y }}", {"xs": [1, 2, 3, 4]}),
+    "macros_and_filters": ("{% macro m(a, b='d') %}[{{ a }}|{{ b }}]{% endmacro %}{{ m(1) }}{{ m(2, b='x') }}|"
+                           "{{ xs|map(attribute='n')|join(',') }}|{{ xs|selectattr('n', 'gt', 1)|map(attribute='n')|list }}|"
+                           "{{ ['a', 'b', 'a']|unique|list }}|{{ [3, 1, 2]|max }}{{ [3, 1, 2]|min }}|{{ 'x'|default('d') }}{{ nope|default('d') }}"
+                           "|{{ ' x '|trim }}|{{ 'ab'|upper }}|{{ 'a b'|replace(' ', '_') }}|{{ [1, 2]|sum }}|{{ 'a,b'.split(',')|length }}"
+                           "|{{ 3.7|int }}{{ '4'|int + 1 }}|{{ 5|string ~ 'x' }}|{{ xs|length }}",
+                           {"xs": [{"n": 1}, {"n": 2}, {"n": 3}]}),
+    "string_ops": ("{{ 'ab' + 'cd' }}|{{ 'ab' * 2 }}|{{ 'b' in 'abc' }}|{{ 'ab' == 'ab' }}|{{ 'a' < 'b' }}|"
+                   "{{ ('x', 'y')|join('-') }}|{{ xs + [3] }}|{{ 'x' if xs else 'y' }}", {"xs": [1, 2]}),
+}
+
 
 def make_environment():
     """The environment of transformers' chat template utilities (_compile_jinja_template), with a fixed clock."""
@@ -167,6 +236,35 @@ def main():
                     except Exception as e:  # a template bug, e.g. a TypeError on None: jinja2 raises, so must we
                         case["error"] = f"{type(e).__name__}: {e}"
                     cases.append(case)
+    snippet_cases = []
+    for name, (source, variables) in SNIPPETS.items():
+        case = {"id": name, "template": source, "vars": variables}
+        try:
+            case["expected"] = env.from_string(source).render(messages=[{"role": "user", "content": "Hi"}],
+                                                              add_generation_prompt=False, bos_token="<s>",
+                                                              eos_token="</s>", tools=None, documents=None, **variables)
+        except Exception as e:
+            case["error"] = f"{type(e).__name__}: {e}"
+        snippet_cases.append(case)
+    gguf_cases = []
+    for path in sorted(VOCABS.glob("*.gguf")):
+        kv = gguf.GGUFReader(str(path)).kv
+        if "tokenizer.chat_template" not in kv:
+            continue
+        tokens = kv["tokenizer.ggml.tokens"]
+        bos = tokens[int(kv["tokenizer.ggml.bos_token_id"])] if "tokenizer.ggml.bos_token_id" in kv else ""
+        eos = tokens[int(kv["tokenizer.ggml.eos_token_id"])] if "tokenizer.ggml.eos_token_id" in kv else ""
+        template = env.from_string(kv["tokenizer.chat_template"])
+        for conversation in GGUF_CONVERSATIONS:
+            messages, extra = CONVERSATIONS[conversation]
+            case = {"id": f"{path.name} | {conversation}", "gguf": path.name, "conversation": conversation,
+                    "bos_token": bos, "eos_token": eos}
+            try:
+                case["expected"] = template.render(messages=messages, add_generation_prompt=True, bos_token=bos,
+                                                   eos_token=eos, tools=None, documents=None, **extra)
+            except Exception as e:
+                case["error"] = f"{type(e).__name__}: {e}"
+            gguf_cases.append(case)
     fixture = {
         "generator": "runtime/src/test/python/render_chat_templates.py",
         "jinja2_version": jinja2.__version__,
@@ -174,11 +272,13 @@ def main():
         "templates": {n: {"bos_token": SPECIAL_TOKENS[n][0], "eos_token": SPECIAL_TOKENS[n][1]} for n in names},
         "conversations": {k: {"messages": m, "extra": e} for k, (m, e) in CONVERSATIONS.items()},
         "cases": cases,
+        "gguf_cases": gguf_cases,
+        "snippet_cases": snippet_cases,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(fixture, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     errors = sum(1 for c in cases if "error" in c)
-    print(f"wrote {len(cases)} cases ({errors} raise) for {len(names)} templates to {OUT}")
+    print(f"wrote {len(cases)} cases ({errors} raise) for {len(names)} templates and {len(gguf_cases)} GGUF cases to {OUT}")
 
 
 if __name__ == "__main__":

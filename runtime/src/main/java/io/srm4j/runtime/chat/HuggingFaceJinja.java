@@ -39,7 +39,9 @@ import java.util.Map;
  * closed here by one named extension:
  * <ul>
  *   <li>Python truthiness ({@link PythonTruthTypeConverter}, {@link PythonTruthIfTag}): Jinjava treats "false" as false;</li>
- *   <li>Python str/dict/list methods and stepped slices ({@link PythonMethodResolver}, {@link TemplateSourcePrepass});</li>
+ *   <li>whitespace control, stepped slices, nested dict literals ({@link TemplateSourcePrepass});</li>
+ *   <li>operator precedence ({@link PythonPrecedenceSyntax});</li>
+ *   <li>Python str/dict/list methods ({@link PythonMethodResolver});</li>
  *   <li>Python printing of values ({@link PythonPrintingInterpreter}): True/False, lists and dicts as repr;</li>
  *   <li>filters tojson, trim, length/count, items and tests ({@link PythonTests}) with Python semantics.</li>
  * </ul>
@@ -94,11 +96,10 @@ final class HuggingFaceJinja {
                 .withParseWhitespaceControlStrictly(true)
                 .withEvaluateMapKeys(true)
                 .withKeepNullableLoopValues(true)
-                .withUseTrimmingForNotesAndExpressions(true) // {{- x -}} and {#- c -#} trim as in jinja2
                 .build();
         JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withTrimBlocks(false)  // whitespace control is applied by TemplateSourcePrepass, as jinja2 does it
+                .withLstripBlocks(false)
                 .withNestedInterpretationEnabled(false) // content like "{{ x }}" in a message stays text
                 .withFailOnUnknownTokens(false)         // undefined → empty/falsy, as jinja2's default Undefined
                 .withElResolver(resolver)
@@ -120,6 +121,9 @@ final class HuggingFaceJinja {
         jinjava.registerFilter(new LengthFilter("length"));
         jinjava.registerFilter(new LengthFilter("count"));
         jinjava.registerFilter(new ItemsFilter());
+        jinjava.registerFilter(new SumFilter());
+        jinjava.registerFilter(new ExtremeFilter("max"));
+        jinjava.registerFilter(new ExtremeFilter("min"));
         PythonTests.all().forEach(jinjava::registerExpTest);
         return jinjava;
     }
@@ -273,6 +277,72 @@ final class HuggingFaceJinja {
             List<Object> pairs = new ArrayList<>(m.size());
             m.forEach((k, v) -> pairs.add(Arrays.asList(k, v)));
             return pairs;
+        }
+    }
+
+    /** jinja2's sum(iterable, attribute=None, start=0): integers stay integers (Jinjava's sum gives a float). */
+    private static final class SumFilter implements Filter {
+        @Override
+        public String getName() {
+            return "sum";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object attribute = args.length > 0 ? args[0] : kwargs.get("attribute");
+            Object start = args.length > 1 ? args[1] : kwargs.getOrDefault("start", 0L);
+            boolean floating = !(start instanceof Long || start instanceof Integer);
+            long whole = floating ? 0 : ((Number) start).longValue();
+            double real = floating ? ((Number) start).doubleValue() : 0;
+            for (var it = PythonTypes.iterate(var); it.hasNext(); ) {
+                Object item = it.next();
+                if (attribute != null) item = item instanceof Map<?, ?> m ? m.get(attribute.toString()) : null;
+                if (!(item instanceof Number n)) {
+                    throw new IllegalArgumentException("TypeError: unsupported operand type for sum: " + PythonTypes.name(item));
+                }
+                if (n instanceof Double || n instanceof Float || n instanceof java.math.BigDecimal) floating = true;
+                if (floating) real += n.doubleValue();
+                else whole += n.longValue();
+            }
+            return floating ? (Object) (real + whole) : (Object) whole; // boxed apart: a ternary would widen to double
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, args, Map.of());
+        }
+    }
+
+    /** jinja2's max/min(value, case_sensitive=False, attribute=None). */
+    private record ExtremeFilter(String getName) implements Filter {
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            boolean caseSensitive = PythonValues.truthy(args.length > 0 ? args[0] : kwargs.get("case_sensitive"));
+            Object attribute = args.length > 1 ? args[1] : kwargs.get("attribute");
+            Object best = null, bestKey = null;
+            for (var it = PythonTypes.iterate(var); it.hasNext(); ) {
+                Object item = it.next();
+                Object key = attribute != null && item instanceof Map<?, ?> m ? m.get(attribute.toString()) : item;
+                if (!caseSensitive && key instanceof CharSequence cs) key = PythonStrings.lower(cs.toString());
+                int order = bestKey == null ? 0 : compare(key, bestKey);
+                if (bestKey == null || (getName.equals("max") ? order > 0 : order < 0)) {
+                    best = item;
+                    bestKey = key;
+                }
+            }
+            return best;
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private static int compare(Object a, Object b) {
+            if (a instanceof Number x && b instanceof Number y) return Double.compare(x.doubleValue(), y.doubleValue());
+            if (a instanceof Comparable ca && a.getClass() == b.getClass()) return ca.compareTo(b);
+            throw new IllegalArgumentException("TypeError: cannot order " + PythonTypes.name(a) + " and " + PythonTypes.name(b));
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, args, Map.of());
         }
     }
 

@@ -50,11 +50,18 @@ final class PythonTests {
     static boolean equal(Object v, Object[] args) {
         if (args.length == 0) throw new IllegalArgumentException("TypeError: test needs a value to compare with");
         Object other = args[0];
-        if (v instanceof Number a && other instanceof Number b && !(v instanceof Boolean)) {
-            return new BigDecimal(a.toString()).compareTo(new BigDecimal(b.toString())) == 0;
-        }
-        if (v instanceof CharSequence a && other instanceof CharSequence b) return a.toString().contentEquals(b);
+        BigDecimal a = numeric(v), b = numeric(other);
+        if (a != null && b != null) return a.compareTo(b) == 0;
+        if (v instanceof CharSequence s && other instanceof CharSequence t) return s.toString().contentEquals(t);
         return Objects.equals(v, other);
+    }
+
+    /** A number (bool counts as 0/1, as in Python) as an exact decimal; null for anything else or non-finite. */
+    private static BigDecimal numeric(Object v) {
+        if (v instanceof Boolean b) return b ? BigDecimal.ONE : BigDecimal.ZERO;
+        if (v instanceof Double d && !Double.isFinite(d)) return null;
+        if (v instanceof Float f && !Float.isFinite(f)) return null;
+        return v instanceof Number n ? new BigDecimal(n.toString()) : null;
     }
 
     private static ExpTest test(String name, BiPredicate<Object, Object[]> predicate) {

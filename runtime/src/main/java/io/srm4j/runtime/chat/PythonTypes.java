@@ -24,14 +24,18 @@ final class PythonTypes {
         };
     }
 
-    /** Iterates a value as Python's {@code for x in v} would: strings by code point, dicts by key. */
+    /**
+     * Iterates a value as Python's {@code for x in v} would: strings by code point, dicts by key. Null iterates as
+     * empty, as jinja2's Undefined does (Jinjava cannot tell Undefined from None).
+     */
     static Iterator<?> iterate(Object v) {
         return switch (v) {
+            case null -> java.util.Collections.emptyIterator();
             case CharSequence s -> s.toString().codePoints().mapToObj(Character::toString).iterator();
             case Map<?, ?> m -> m.keySet().iterator();
             case Collection<?> c -> c.iterator();
             case Object[] a -> List.of(a).iterator();
-            case null, default -> throw new IllegalArgumentException("TypeError: '" + name(v) + "' object is not iterable");
+            default -> throw new IllegalArgumentException("TypeError: '" + name(v) + "' object is not iterable");
         };
     }
 }

@@ -2,68 +2,174 @@ package io.srm4j.runtime.chat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Rewrites the few pieces of jinja2 syntax that Jinjava's expression parser rejects, inside {@code {{ }}} and
- * {@code {% %}} only (never in text, comments, string literals or raw blocks):
+ * Rewrites a jinja2 template into source that Jinjava renders the same way. It lexes the template as jinja2's lexer
+ * does and:
  * <ul>
- *   <li>stepped slices {@code x[a:b:c]} (Qwen3 walks {@code messages[::-1]}) become
- *       {@code x[srm4j_slice(a, b, c)]}, evaluated by {@link PythonMethodResolver}.</li>
+ *   <li>applies jinja2's whitespace control itself ({@code trim_blocks}, {@code lstrip_blocks}, {@code -}/{@code +}
+ *       modifiers, the dropped final newline), then hands Jinjava plain tags: Jinjava's lstrip_blocks also strips
+ *       whitespace before a tag in mid-line ({@code {{ a }} {% if %}}), which jinja2 keeps;</li>
+ *   <li>drops comments;</li>
+ *   <li>rewrites stepped slices {@code x[a:b:c]} (Qwen3 walks {@code messages[::-1]}), which Jinjava's parser
+ *       rejects, to {@code x[srm4j_slice(a, b, c)]}, evaluated by {@link PythonMethodResolver};</li>
+ *   <li>separates the closing braces of dict literals ({@code {{ {'a': {}} }}}), which Jinjava would take for the
+ *       end of the expression.</li>
  * </ul>
- * A source-level rewrite keeps the change small and visible; extending Jinjava's JUEL-based parser would mean
- * copying large parts of it.
+ * Text, string literals and raw blocks are left as they are. Doing this at source level keeps the change small
+ * and visible; extending Jinjava's JUEL-based lexer and parser would mean copying large parts of them.
  */
 final class TemplateSourcePrepass {
     static final String SLICE_FUNCTION = "srm4j_slice";
-    private static final Pattern RAW_OPEN = Pattern.compile("\\{%[-+]?\\s*raw\\s*[-+]?%\\}");
-    private static final Pattern RAW_CLOSE = Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%\\}");
 
     private TemplateSourcePrepass() {
     }
 
-    static String rewrite(String source) {
-        StringBuilder out = new StringBuilder(source.length() + 16);
-        Matcher rawOpen = RAW_OPEN.matcher(source);
-        Matcher rawClose = RAW_CLOSE.matcher(source);
-        int i = 0, n = source.length();
-        while (i < n) {
-            int open = source.indexOf('{', i);
-            if (open < 0 || open + 1 >= n) break;
-            char kind = source.charAt(open + 1);
-            if (kind != '{' && kind != '%' && kind != '#') {
-                out.append(source, i, open + 1);
-                i = open + 1;
-                continue;
-            }
-            if (kind == '%' && rawOpen.region(open, n).lookingAt()) {
-                int end = rawClose.find(rawOpen.end()) ? rawClose.end() : n;
-                out.append(source, i, end);
-                i = end;
-                continue;
-            }
-            out.append(source, i, open);
-            String closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
-            int close = kind == '#' ? source.indexOf(closer, open + 2) : codeEnd(source, open + 2, closer);
-            if (close < 0) { // unterminated: leave it for Jinjava to report
-                out.append(source, open, n);
-                return out.toString();
-            }
-            String region = source.substring(open, close + 2);
-            out.append(kind == '#' ? region : rewriteCode(region));
-            i = close + 2;
-        }
-        out.append(source, Math.min(i, n), n);
-        return out.toString();
+    /**
+     * A tag: kind is '{' (expression), '%' (statement), '#' (comment) or 'r' (raw block; body = its content,
+     * marks = those of {@code {% raw %}} on the left and {@code {% endraw %}} on the right, inner marks those
+     * facing the content). A mark is '-', '+' or 0.
+     */
+    private record Tag(char kind, char leftMark, String body, char rightMark, char innerOpenMark, char innerCloseMark) {
     }
 
-    /** The index of the closing delimiter of a code region, skipping string literals. */
+    static String rewrite(String source) {
+        // jinja2 splits the source into lines and joins them with "\n": newlines are normalised and one
+        // trailing newline is dropped (keep_trailing_newline=False).
+        String src = String.join("\n", PythonStrings.splitlines(source, false));
+        List<Object> pieces = lex(src); // text, tag, text, tag, ..., text
+        StringBuilder out = new StringBuilder(src.length());
+        boolean lineStarting = true; // jinja2's lexer state: did the previous match end a line?
+        String text = (String) pieces.get(0);
+        for (int k = 1; k < pieces.size(); k += 2) {
+            Tag tag = (Tag) pieces.get(k);
+            if (tag.leftMark() == '-') {
+                text = PythonStrings.strip(text, null, false, true);
+            } else if (tag.leftMark() != '+' && tag.kind() != '{') {
+                text = lstripBlock(text, lineStarting);
+            }
+            out.append(text);
+            switch (tag.kind()) {
+                case '{' -> out.append("{{").append(rewriteCode(tag.body())).append("}}");
+                case '%' -> out.append("{%").append(rewriteCode(tag.body())).append("%}");
+                case 'r' -> out.append("{% raw %}").append(rawContent(tag)).append("{% endraw %}");
+                default -> { } // comments produce nothing
+            }
+            String next = (String) pieces.get(k + 1);
+            if (tag.rightMark() == '-') { // strips all following whitespace
+                String stripped = PythonStrings.strip(next, null, true, false);
+                lineStarting = next.substring(0, next.length() - stripped.length()).endsWith("\n");
+                next = stripped;
+            } else if (tag.rightMark() != '+' && tag.kind() != '{' && next.startsWith("\n")) { // trim_blocks
+                next = next.substring(1);
+                lineStarting = true;
+            } else {
+                lineStarting = false;
+            }
+            text = next;
+        }
+        return out.append(text).toString();
+    }
+
+    /** lstrip_blocks: whitespace between the start of a line and a block tag or comment is removed. */
+    private static String lstripBlock(String text, boolean lineStarting) {
+        int lineStart = text.lastIndexOf('\n') + 1;
+        if ((lineStart > 0 || lineStarting) && lineStart < text.length()
+                && PythonStrings.all(text.substring(lineStart), PythonStrings::isSpace)) {
+            return text.substring(0, lineStart);
+        }
+        return text;
+    }
+
+    /** The raw block's content with the whitespace control of the tags facing it. */
+    private static String rawContent(Tag raw) {
+        String content = raw.body();
+        if (raw.innerOpenMark() == '-') content = PythonStrings.strip(content, null, true, false);
+        if (raw.innerCloseMark() == '-') return PythonStrings.strip(content, null, false, true);
+        // {% raw %} never ends a line for lstrip purposes: its match ends with "%}".
+        return raw.innerCloseMark() == '+' ? content : lstripBlock(content, false);
+    }
+
+    /** Splits the source into text strings and tags, as jinja2's lexer finds them: text, tag, text, ..., text. */
+    private static List<Object> lex(String s) {
+        List<Object> pieces = new ArrayList<>();
+        int i = 0, n = s.length(), textStart = 0;
+        while (i < n - 1) {
+            char c0 = s.charAt(i), c1 = s.charAt(i + 1);
+            if (c0 != '{' || (c1 != '{' && c1 != '%' && c1 != '#')) {
+                i++;
+                continue;
+            }
+            int bodyStart = i + 2;
+            char left = bodyStart < n && (s.charAt(bodyStart) == '-' || s.charAt(bodyStart) == '+') ? s.charAt(bodyStart) : 0;
+            if (left != 0) bodyStart++;
+            String closer = c1 == '{' ? "}}" : c1 == '%' ? "%}" : "#}";
+            int close = c1 == '#' ? s.indexOf(closer, bodyStart) : codeEnd(s, bodyStart, closer);
+            if (close < 0) break; // unterminated: left as text for Jinjava to report
+            int bodyEnd = close;
+            char right = 0;
+            if (bodyEnd > bodyStart && (s.charAt(bodyEnd - 1) == '-' || (c1 != '{' && s.charAt(bodyEnd - 1) == '+'))) {
+                right = s.charAt(bodyEnd - 1);
+                bodyEnd--;
+            }
+            String body = s.substring(bodyStart, bodyEnd);
+            int after = close + 2;
+            if (c1 == '%' && body.strip().equals("raw")) {
+                int[] end = findEndRaw(s, after);
+                if (end == null) break;
+                pieces.add(s.substring(textStart, i));
+                pieces.add(new Tag('r', left, s.substring(after, end[0]), (char) end[3], right, (char) end[2]));
+                i = textStart = end[1];
+                continue;
+            }
+            pieces.add(s.substring(textStart, i));
+            pieces.add(new Tag(c1, left, body, right, (char) 0, (char) 0));
+            i = textStart = after;
+        }
+        pieces.add(s.substring(textStart));
+        return pieces;
+    }
+
+    /** Locates {@code {% endraw %}} from {@code from}: [contentEnd, tagEnd, leftMark, rightMark], or null. */
+    private static int[] findEndRaw(String s, int from) {
+        int i = from;
+        while ((i = s.indexOf("{%", i)) >= 0) {
+            int j = i + 2;
+            char left = j < s.length() && (s.charAt(j) == '-' || s.charAt(j) == '+') ? s.charAt(j) : 0;
+            if (left != 0) j++;
+            int close = s.indexOf("%}", j);
+            if (close < 0) return null;
+            String body = s.substring(j, close);
+            char right = 0;
+            if (body.endsWith("-") || body.endsWith("+")) {
+                right = body.charAt(body.length() - 1);
+                body = body.substring(0, body.length() - 1);
+            }
+            if (body.strip().equals("endraw")) return new int[] {i, close + 2, left, right};
+            i += 2;
+        }
+        return null;
+    }
+
+    /**
+     * The index of the closing delimiter of a code region. Like jinja2's lexer, a delimiter inside a string literal
+     * or inside open brackets does not count.
+     */
     private static int codeEnd(String s, int from, String closer) {
+        int depth = 0;
         for (int i = from; i < s.length() - 1; i++) {
             char c = s.charAt(i);
-            if (c == '\'' || c == '"') i = stringEnd(s, i);
-            else if (s.startsWith(closer, i)) return i;
+            if (c == '\'' || c == '"') {
+                i = stringEnd(s, i);
+            } else if (depth == 0 && s.startsWith(closer, i)) {
+                return i;
+            } else if (c == '-' || c == '+') {
+                if (depth == 0 && s.startsWith(closer, i + 1)) return i + 1;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+                depth--;
+            }
         }
         return -1;
     }
@@ -107,12 +213,17 @@ final class TemplateSourcePrepass {
                     out.append('[').append(inner).append(']');
                 }
                 i = end + 1;
+            } else if (c == '}' && i + 1 < code.length() && code.charAt(i + 1) == '}') {
+                out.append("} "); // a dict literal closing inside another: keep "}}" away from Jinjava's lexer
+                i++;
             } else {
                 out.append(c);
                 i++;
             }
         }
-        return out.toString();
+        String rewritten = out.toString();
+        // A dict literal closing right at the end of the tag would touch the tag's closing braces.
+        return rewritten.endsWith("}") ? rewritten + " " : rewritten;
     }
 
     private static int matching(String s, int open) {
