@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Small reasoning models on the JVM: run, think at test time, measure, train, serve.",
         subcommands = {
                 InspectCommand.class,
+                GradeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
