@@ -302,7 +302,7 @@ public final class AnswerExtractor {
         String hashes = null;
         while (h.find()) hashes = h.group(1);
         if (hashes != null && !hashes.isBlank()) return hashes.strip();
-        if (g.length() <= LatexParser.MAX_LENGTH && parses(g)) return g;
+        if (g.length() <= LatexParser.MAX_LENGTH && !isProse(g) && parses(g)) return g;
         String a = extractMathFrom(g, 1);
         return a == null ? g : a;
     }

@@ -38,9 +38,14 @@ public final class LatexParser {
         String s = normalize(input);
         if (s.isEmpty()) throw new ParseException("empty answer");
         LatexParser p = new LatexParser(tokenize(s), deadline);
-        Node n = p.parseList();
-        if (p.peek().kind != Kind.END) throw new ParseException("unexpected '" + p.peek().text + "'");
-        return n;
+        try {
+            Node n = p.parseList();
+            if (p.peek().kind != Kind.END) throw new ParseException("unexpected '" + p.peek().text + "'");
+            return n;
+        } catch (IndexOutOfBoundsException | NumberFormatException | ArithmeticException e) {
+            // A shape of input the grammar did not foresee: report it as unparseable rather than crash the grader.
+            throw new ParseException("cannot parse: " + e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- normalisation
@@ -167,7 +172,12 @@ public final class LatexParser {
     // ---------------------------------------------------------------- grammar
 
     private Tok peek() { return toks.get(pos); }
-    private Tok next() { deadline.check(); return toks.get(pos++); }
+    private Tok next() {
+        deadline.check();
+        Tok t = toks.get(pos);
+        if (t.kind != Kind.END) pos++; // END is sticky: reading past it keeps answering END
+        return t;
+    }
     private boolean accept(String s) { if (peek().is(s)) { pos++; return true; } return false; }
     private void expect(String s) { if (!accept(s)) throw new ParseException("expected '" + s + "' but found '" + peek().text + "'"); }
 
@@ -275,9 +285,10 @@ public final class LatexParser {
             else if (t.is("/") || t.is("div")) { next(); factors.add(new Pow(parseUnary(), new Num(BigRational.ONE.negate(), false))); }
             else if (startsPrimary(t)) {
                 if (factors.size() == 1 && factors.get(0) instanceof Num num && num.value().isInteger() && !num.approximate()
-                        && num.value().signum() > 0 && mixedFractionAhead()) {
-                    // "1\frac{4}{5}" is the mixed number 1 + 4/5, not a product.
-                    factors.set(0, new Add(List.of(num, parsePower())));
+                        && num.value().signum() != 0 && mixedFractionAhead()) {
+                    // "1\frac{4}{5}" is the mixed number 1 + 4/5, not a product; "-1\frac{1}{3}" is -(1 + 1/3).
+                    Node frac = parsePower();
+                    factors.set(0, new Add(List.of(num, num.value().signum() < 0 ? negate(frac) : frac)));
                 } else factors.add(parsePower());
             } else break;
         }
