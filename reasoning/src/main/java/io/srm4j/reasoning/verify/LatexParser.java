@@ -65,26 +65,33 @@ public final class LatexParser {
     /** String-level clean-up that keeps meaning: delimiters, spacing, sizing, synonyms, thousands separators. */
     static String normalize(String input) {
         String s = input.strip();
-        s = s.replace("\\$", "").replace("$", "");
-        s = s.replace("\\[", " ").replace("\\]", " ").replace("\\(", " ").replace("\\)", " ");
-        s = INVISIBLE_DELIM.matcher(s).replaceAll("");
-        s = SIZING.matcher(s).replaceAll("");
-        s = COMMA_SPACE_THOUSANDS.matcher(s).replaceAll(",");
-        s = GROUPED_COMMA.matcher(s).replaceAll("").replace("\\!", "");
-        s = SPACING.matcher(s).replaceAll(" ");
-        s = s.replace("~", " ");
-        s = DEGREES.matcher(s).replaceAll("");
-        s = s.replace("\\%", "%").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
-                .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
-                .replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|").replace("\\|", "|")
-                .replace("\\langle", "(").replace("\\rangle", ")")
-                .replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "/").replace("·", "\\cdot ")
-                .replace("π", "\\pi ").replace("∞", "\\infty ").replace("√", "\\sqrt").replace("≤", "<=").replace("≥", ">=")
-                .replace("≠", "!=").replace("±", "\\pm ").replace("∪", "\\cup ").replace("≈", "\\approx ").replace("∈", "\\in ")
-                .replace("\\ne ", "\\neq ");
-        s = AND_WORD.matcher(s).replaceAll(",");
+        // Each rewrite runs only when its trigger character is present: most answers are short and plain.
+        boolean backslash = s.indexOf('\\') >= 0;
+        if (s.indexOf('$') >= 0) s = s.replace("\\$", "").replace("$", "");
+        if (backslash) {
+            s = s.replace("\\[", " ").replace("\\]", " ").replace("\\(", " ").replace("\\)", " ");
+            if (s.contains("\\left") || s.contains("\\right") || s.contains("\\big") || s.contains("\\Big")) {
+                s = INVISIBLE_DELIM.matcher(s).replaceAll("");
+                s = SIZING.matcher(s).replaceAll("");
+            }
+            if (s.contains("\\!")) s = COMMA_SPACE_THOUSANDS.matcher(s).replaceAll(",").replace("\\!", "");
+            s = SPACING.matcher(s).replaceAll(" ");
+            s = s.replace("\\%", "%").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+                    .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
+                    .replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|").replace("\\|", "|")
+                    .replace("\\langle", "(").replace("\\rangle", ")").replace("\\ne ", "\\neq ");
+        }
+        if (s.indexOf('{') >= 0 && s.indexOf(',') >= 0) s = GROUPED_COMMA.matcher(s).replaceAll("");
+        if (s.indexOf('~') >= 0) s = s.replace("~", " ");
+        if (backslash || s.indexOf('°') >= 0) s = DEGREES.matcher(s).replaceAll("");
+        if (!isAscii(s)) {
+            s = s.replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "/").replace("·", "\\cdot ")
+                    .replace("π", "\\pi ").replace("∞", "\\infty ").replace("√", "\\sqrt").replace("≤", "<=").replace("≥", ">=")
+                    .replace("≠", "!=").replace("±", "\\pm ").replace("∪", "\\cup ").replace("≈", "\\approx ").replace("∈", "\\in ");
+        }
+        if (s.contains("and") || s.contains("or")) s = AND_WORD.matcher(s).replaceAll(",");
         String t = s.strip();
-        if (!(t.startsWith("(") || t.startsWith("[") || t.startsWith("\\{"))) {
+        if (s.indexOf(',') >= 0 && !(t.startsWith("(") || t.startsWith("[") || t.startsWith("\\{"))) {
             Matcher m = THOUSANDS.matcher(s);
             if (m.find()) {
                 StringBuilder sb = new StringBuilder();
@@ -94,14 +101,19 @@ public final class LatexParser {
                 s = sb.toString();
             }
         }
-        if (SPACE_THOUSANDS.matcher(s).find()) s = SPACE_THOUSANDS.matcher(s).replaceAll(m -> m.group().replace(" ", ""));
+        if (s.indexOf(' ') >= 0 && SPACE_THOUSANDS.matcher(s).find()) s = SPACE_THOUSANDS.matcher(s).replaceAll(m -> m.group().replace(" ", ""));
         s = s.strip();
-        // Sentence punctuation written inside the maths ("\frac{1}{3}." or "5,"), but never an ellipsis.
+        // Sentence punctuation written inside the maths ("\\frac{1}{3}." or "5,"), but never an ellipsis.
         while (!s.isEmpty() && !s.endsWith("...") && ".,;:".indexOf(s.charAt(s.length() - 1)) >= 0
                 && !(s.length() >= 2 && s.charAt(s.length() - 2) == '\\')) {
             s = s.substring(0, s.length() - 1).strip();
         }
         return s;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 128) return false;
+        return true;
     }
 
     // ---------------------------------------------------------------- tokens
