@@ -82,6 +82,8 @@ public final class LatexParser {
                     .replace("\\langle", "(").replace("\\rangle", ")").replace("\\ne ", "\\neq ");
         }
         if (s.indexOf('{') >= 0 && s.indexOf(',') >= 0) s = GROUPED_COMMA.matcher(s).replaceAll("");
+        if (backslash && s.contains("overline")) s = REPEATING.matcher(s).replaceAll(LatexParser::repeatingDecimal);
+        if (s.indexOf('/') >= 0) s = RATE_UNIT.matcher(s).replaceAll("");
         if (s.indexOf('~') >= 0) s = s.replace("~", " ");
         if (backslash || s.indexOf('°') >= 0) s = DEGREES.matcher(s).replaceAll("");
         if (!isAscii(s)) {
@@ -109,6 +111,20 @@ public final class LatexParser {
             s = s.substring(0, s.length() - 1).strip();
         }
         return s;
+    }
+
+    /** 0.1\\overline{6} = 1/6: a repeating decimal as an exact fraction. */
+    private static final Pattern REPEATING = Pattern.compile("(\\d*)\\.(\\d*)\\\\overline\\{(\\d+)}");
+    /** km/h, miles/hour and the like after a quantity carry no value (a bare "/h" would read as division by h). */
+    private static final Pattern RATE_UNIT = Pattern.compile(
+            "(?<=[\\d\\s}])\\s*\\\\?(?:text\\{|mbox\\{|mathrm\\{)?\\s*(?:km|m|mi|cm|mm|ft|kg|g|lb|lbs|miles|meters|metres|feet|dollars|words|pages|units|gallons|liters|litres)\\s*/\\s*(?:h|hr|hrs|hour|s|sec|min|day|week|month|year|minute|second|gallon|mile|km)\\b}?");
+
+    private static String repeatingDecimal(java.util.regex.MatchResult m) {
+        String whole = m.group(1).isEmpty() ? "0" : m.group(1), fixed = m.group(2), rep = m.group(3);
+        java.math.BigInteger withRep = new java.math.BigInteger(fixed + rep), without = fixed.isEmpty() ? java.math.BigInteger.ZERO : new java.math.BigInteger(fixed);
+        java.math.BigInteger den = java.math.BigInteger.TEN.pow(fixed.length()).multiply(java.math.BigInteger.TEN.pow(rep.length()).subtract(java.math.BigInteger.ONE));
+        java.math.BigInteger num = withRep.subtract(without).add(new java.math.BigInteger(whole).multiply(den));
+        return "(\\\\frac{" + num + "}{" + den + "})";
     }
 
     private static boolean isAscii(String s) {
@@ -434,7 +450,7 @@ public final class LatexParser {
             "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "lg");
     private static final Set<String> UNIT_WORDS = Set.of("cm", "mm", "km", "ft", "in", "yd", "mi", "kg", "mg", "lb", "lbs", "oz", "hr", "hrs",
             "min", "mins", "sec", "secs", "s", "ml", "mph", "kph", "sq", "cc", "usd", "am", "pm", "th", "st", "nd", "rd", "of", "m", "g", "l",
-            "cents", "units", "the", "is", "are", "and", "per");
+            "cents", "units", "the", "is", "are", "and", "per", "yes", "no", "odd", "all", "any", "not", "nor");
 
     static boolean isUnitWord(String w) {
         String l = w.toLowerCase(Locale.ROOT);
