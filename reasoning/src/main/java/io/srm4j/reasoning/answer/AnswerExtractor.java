@@ -54,7 +54,7 @@ public final class AnswerExtractor {
         return String.join(", ", spans.subList(first, spans.size()).stream().map(Span::content).toList());
     }
 
-    private static final Pattern BOX_GAP = Pattern.compile("(?i)[\\s$,;.]*(?:and)?[\\s$,;]*");
+    private static final Pattern BOX_GAP = Pattern.compile("(?i)(?:[\\s$,;.]|\\\\[()\\[\\]])*(?:and)?(?:[\\s$,;]|\\\\[()\\[\\]])*");
 
     private static List<Span> boxSpans(String text) {
         List<Span> out = new ArrayList<>();
@@ -201,7 +201,10 @@ public final class AnswerExtractor {
     static boolean isProse(String s) {
         Matcher m = LONG_WORD.matcher(TEXT_GROUP.matcher(s).replaceAll(" "));
         int words = 0;
-        while (m.find()) if (++words >= 2) return true;
+        while (m.find()) {
+            String w = m.group();
+            if (!w.equalsIgnoreCase("and") && !w.equalsIgnoreCase("or") && ++words >= 2) return true;
+        }
         return false;
     }
 

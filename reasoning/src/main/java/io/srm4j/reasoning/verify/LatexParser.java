@@ -20,7 +20,9 @@ public final class LatexParser {
 
     private enum Kind { NUM, WORD, CMD, OP, ROWSEP, SETOPEN, SETCLOSE, END }
 
-    private record Tok(Kind kind, String text) {
+    /** @param spaced whether whitespace preceded the token (tells the mixed number "4 4/9" from a product) */
+    private record Tok(Kind kind, String text, boolean spaced) {
+        Tok(Kind kind, String text) { this(kind, text, false); }
         boolean is(String s) { return (kind == Kind.OP || kind == Kind.CMD) && text.equals(s); }
     }
 
@@ -60,7 +62,8 @@ public final class LatexParser {
     /** "1 000 000": digit groups separated by single spaces. */
     private static final Pattern SPACE_THOUSANDS = Pattern.compile("(?<![\\d.,])\\d{1,3}(?: \\d{3})+(?![\\d.,])");
     private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])(\\d{1,3})((?:,\\d{3})+)(?![\\d,])");
-    private static final Pattern AND_WORD = Pattern.compile("\\\\(?:text|textrm|mbox)\\{\\s*(?:and|or)\\s*\\}|(?<=\\S)\\s+(?:and|or)\\s+(?=\\S)");
+    private static final Pattern AND_WORD = Pattern.compile(
+            "\\\\(?:text|textrm|mbox)\\{\\s*(?:and|or)\\s*\\}|(?<=\\S)\\s+(?:and|or)\\s+(?=\\S)|(?<=[)\\]}])\\s*(?:and|or)\\s*(?=[(\\[{\\\\])");
 
     /** String-level clean-up that keeps meaning: delimiters, spacing, sizing, synonyms, thousands separators. */
     static String normalize(String input) {
@@ -141,6 +144,7 @@ public final class LatexParser {
         while (i < n) {
             char c = s.charAt(i);
             if (Character.isWhitespace(c)) { i++; continue; }
+            boolean spaced = i > 0 && Character.isWhitespace(s.charAt(i - 1));
             if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(s.charAt(i + 1)))) {
                 int j = i;
                 while (j < n && isDigit(s.charAt(j))) j++;
@@ -157,7 +161,7 @@ public final class LatexParser {
                         j = k;
                     }
                 }
-                out.add(new Tok(Kind.NUM, s.substring(i, j)));
+                out.add(new Tok(Kind.NUM, s.substring(i, j), spaced));
                 i = j;
             } else if (Character.isLetter(c)) {
                 int j = i;
@@ -310,8 +314,18 @@ public final class LatexParser {
         while (true) {
             Tok t = peek();
             if (t.is("*") || (t.kind == Kind.CMD && MUL_CMDS.contains(t.text))) { next(); factors.add(parseUnary()); }
-            else if (t.is("/") || t.is("div")) { next(); factors.add(new Pow(parseUnary(), new Num(BigRational.ONE.negate(), false))); }
+            // A ratio 7:32 is read as the quotient 7/32.
+            else if (t.is("/") || t.is("div") || t.is(":")) { next(); factors.add(new Pow(parseUnary(), new Num(BigRational.ONE.negate(), false))); }
             else if (startsPrimary(t)) {
+                if (plainMixedNumberAhead(factors)) {
+                    // "4 4/9" written in plain text: 4 + 4/9.
+                    Num whole = (Num) factors.get(0);
+                    Node numerator = parsePrimary();
+                    expect("/");
+                    Node frac = new Mul(List.of(numerator, new Pow(parsePrimary(), new Num(BigRational.ONE.negate(), false))));
+                    factors.set(0, new Add(List.of(whole, whole.value().signum() < 0 ? negate(frac) : frac)));
+                    continue;
+                }
                 if (factors.size() == 1 && factors.get(0) instanceof Num num && num.value().isInteger() && !num.approximate()
                         && num.value().signum() != 0 && mixedFractionAhead()) {
                     // "1\frac{4}{5}" is the mixed number 1 + 4/5, not a product; "-1\frac{1}{3}" is -(1 + 1/3).
@@ -332,6 +346,14 @@ public final class LatexParser {
 
     private static boolean isWordy(Node n) {
         return n instanceof Text || (n instanceof Pow(Node b, Node e) && b instanceof Text);
+    }
+
+    private boolean plainMixedNumberAhead(List<Node> factors) {
+        if (factors.size() != 1 || !(factors.get(0) instanceof Num whole) || whole.approximate() || !whole.value().isInteger()) return false;
+        if (pos == 0 || toks.get(pos - 1).kind != Kind.NUM || pos + 2 >= toks.size()) return false;
+        Tok a = toks.get(pos), slash = toks.get(pos + 1), b = toks.get(pos + 2);
+        return a.kind == Kind.NUM && a.spaced && !a.text.contains(".") && slash.is("/") && b.kind == Kind.NUM && !b.text.contains(".")
+                && !toks.get(Math.min(pos + 3, toks.size() - 1)).is("^");
     }
 
     private boolean mixedFractionAhead() {
@@ -453,8 +475,12 @@ public final class LatexParser {
             "cents", "units", "the", "is", "are", "and", "per", "yes", "no", "odd", "all", "any", "not", "nor");
 
     static boolean isUnitWord(String w) {
+        if (w.length() >= 4) return true;
+        if (w.length() < 2) return false;
+        // Short words count only in lower case or Capitalised: "cm", "Yes"; "NO" or "AB" are products of names.
         String l = w.toLowerCase(Locale.ROOT);
-        return (w.length() >= 4) || (w.length() >= 2 && UNIT_WORDS.contains(l)) || l.equals("are") || l.equals("and") || l.equals("the");
+        boolean plainCase = w.equals(l) || (Character.isUpperCase(w.charAt(0)) && w.substring(1).equals(l.substring(1)));
+        return plainCase && UNIT_WORDS.contains(l);
     }
 
     private Node parsePrimary() {
