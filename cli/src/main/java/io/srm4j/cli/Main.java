@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 ChatCommand.class,
                 EvalCommand.class,
                 GenerateCommand.class,
+                GradeCommand.class,
                 InspectCommand.class,
                 TokenizeCommand.class,
                 CommandLine.HelpCommand.class,

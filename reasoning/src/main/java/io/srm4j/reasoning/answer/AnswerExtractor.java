@@ -42,7 +42,22 @@ public final class AnswerExtractor {
 
     /** Contents of every \boxed{…} and \fbox{…} (nested braces respected; "\boxed 5" too), in order of appearance. */
     public static List<String> boxed(String text) {
-        List<String> out = new ArrayList<>();
+        return boxSpans(text).stream().map(Span::content).toList();
+    }
+
+    /** The last box together with the boxes right before it that are only separated by commas, "and" or $ signs ("\\boxed{1}, \\boxed{2}"). */
+    static String lastBoxGroup(String text) {
+        List<Span> spans = boxSpans(text);
+        if (spans.isEmpty()) return null;
+        int first = spans.size() - 1;
+        while (first > 0 && BOX_GAP.matcher(text.substring(spans.get(first - 1).end, spans.get(first).start)).matches()) first--;
+        return String.join(", ", spans.subList(first, spans.size()).stream().map(Span::content).toList());
+    }
+
+    private static final Pattern BOX_GAP = Pattern.compile("(?i)(?:[\\s$,;.]|\\\\[()\\[\\]])*(?:and)?(?:[\\s$,;]|\\\\[()\\[\\]])*");
+
+    private static List<Span> boxSpans(String text) {
+        List<Span> out = new ArrayList<>();
         int i = 0;
         while (true) {
             int b = text.indexOf("\\boxed", i), f = text.indexOf("\\fbox", i);
@@ -52,14 +67,14 @@ public final class AnswerExtractor {
             while (j < text.length() && text.charAt(j) == ' ') j++;
             if (j < text.length() && text.charAt(j) == '{') {
                 int end = matchBrace(text, j);
-                if (end < 0) { out.add(text.substring(j + 1).strip()); break; }
-                out.add(text.substring(j + 1, end).strip());
+                if (end < 0) { out.add(new Span(at, text.length(), text.substring(j + 1).strip())); break; }
+                out.add(new Span(at, end + 1, text.substring(j + 1, end).strip()));
                 i = end + 1;
             } else {
                 // "\boxed 5": the rest of the token.
                 int k = j;
                 while (k < text.length() && !Character.isWhitespace(text.charAt(k)) && text.charAt(k) != '$') k++;
-                if (k > j) out.add(text.substring(j, k));
+                if (k > j) out.add(new Span(at, k, text.substring(j, k)));
                 i = Math.max(k, at + 1);
             }
         }
@@ -186,7 +201,10 @@ public final class AnswerExtractor {
     static boolean isProse(String s) {
         Matcher m = LONG_WORD.matcher(TEXT_GROUP.matcher(s).replaceAll(" "));
         int words = 0;
-        while (m.find()) if (++words >= 2) return true;
+        while (m.find()) {
+            String w = m.group();
+            if (!w.equalsIgnoreCase("and") && !w.equalsIgnoreCase("or") && ++words >= 2) return true;
+        }
         return false;
     }
 
@@ -281,13 +299,13 @@ public final class AnswerExtractor {
         if (gold == null) return null;
         String g = gold.strip();
         if (g.isEmpty()) return null;
-        List<String> boxes = boxed(g);
-        if (!boxes.isEmpty()) return String.join(", ", boxes);
+        String boxes = lastBoxGroup(g);
+        if (boxes != null) return boxes;
         Matcher h = HASHES.matcher(g);
         String hashes = null;
         while (h.find()) hashes = h.group(1);
         if (hashes != null && !hashes.isBlank()) return hashes.strip();
-        if (g.length() <= LatexParser.MAX_LENGTH && parses(g)) return g;
+        if (g.length() <= LatexParser.MAX_LENGTH && !isProse(g) && parses(g)) return g;
         String a = extractMathFrom(g, 1);
         return a == null ? g : a;
     }

@@ -141,6 +141,9 @@ public final class Grader {
     }
 
     private static String canonical(String s) {
-        return LatexParser.normalize(s).replaceAll("\\s+", "");
+        String n = LatexParser.normalize(s);
+        StringBuilder sb = new StringBuilder(n.length());
+        for (int i = 0; i < n.length(); i++) if (!Character.isWhitespace(n.charAt(i))) sb.append(n.charAt(i));
+        return sb.toString();
     }
 }

@@ -20,7 +20,9 @@ public final class LatexParser {
 
     private enum Kind { NUM, WORD, CMD, OP, ROWSEP, SETOPEN, SETCLOSE, END }
 
-    private record Tok(Kind kind, String text) {
+    /** @param spaced whether whitespace preceded the token (tells the mixed number "4 4/9" from a product) */
+    private record Tok(Kind kind, String text, boolean spaced) {
+        Tok(Kind kind, String text) { this(kind, text, false); }
         boolean is(String s) { return (kind == Kind.OP || kind == Kind.CMD) && text.equals(s); }
     }
 
@@ -38,9 +40,14 @@ public final class LatexParser {
         String s = normalize(input);
         if (s.isEmpty()) throw new ParseException("empty answer");
         LatexParser p = new LatexParser(tokenize(s), deadline);
-        Node n = p.parseList();
-        if (p.peek().kind != Kind.END) throw new ParseException("unexpected '" + p.peek().text + "'");
-        return n;
+        try {
+            Node n = p.parseList();
+            if (p.peek().kind != Kind.END) throw new ParseException("unexpected '" + p.peek().text + "'");
+            return n;
+        } catch (IndexOutOfBoundsException | NumberFormatException | ArithmeticException e) {
+            // A shape of input the grammar did not foresee: report it as unparseable rather than crash the grader.
+            throw new ParseException("cannot parse: " + e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- normalisation
@@ -55,31 +62,41 @@ public final class LatexParser {
     /** "1 000 000": digit groups separated by single spaces. */
     private static final Pattern SPACE_THOUSANDS = Pattern.compile("(?<![\\d.,])\\d{1,3}(?: \\d{3})+(?![\\d.,])");
     private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])(\\d{1,3})((?:,\\d{3})+)(?![\\d,])");
-    private static final Pattern AND_WORD = Pattern.compile("\\\\(?:text|textrm|mbox)\\{\\s*(?:and|or)\\s*\\}|(?<=\\S)\\s+(?:and|or)\\s+(?=\\S)");
+    private static final Pattern AND_WORD = Pattern.compile(
+            "\\\\(?:text|textrm|mbox)\\{\\s*(?:and|or)\\s*\\}|(?<=\\S)\\s+(?:and|or)\\s+(?=\\S)|(?<=[)\\]}])\\s*(?:and|or)\\s*(?=[(\\[{\\\\])");
 
     /** String-level clean-up that keeps meaning: delimiters, spacing, sizing, synonyms, thousands separators. */
     static String normalize(String input) {
         String s = input.strip();
-        s = s.replace("\\$", "").replace("$", "");
-        s = s.replace("\\[", " ").replace("\\]", " ").replace("\\(", " ").replace("\\)", " ");
-        s = INVISIBLE_DELIM.matcher(s).replaceAll("");
-        s = SIZING.matcher(s).replaceAll("");
-        s = COMMA_SPACE_THOUSANDS.matcher(s).replaceAll(",");
-        s = GROUPED_COMMA.matcher(s).replaceAll("").replace("\\!", "");
-        s = SPACING.matcher(s).replaceAll(" ");
-        s = s.replace("~", " ");
-        s = DEGREES.matcher(s).replaceAll("");
-        s = s.replace("\\%", "%").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
-                .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
-                .replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|").replace("\\|", "|")
-                .replace("\\langle", "(").replace("\\rangle", ")")
-                .replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "/").replace("·", "\\cdot ")
-                .replace("π", "\\pi ").replace("∞", "\\infty ").replace("√", "\\sqrt").replace("≤", "<=").replace("≥", ">=")
-                .replace("≠", "!=").replace("±", "\\pm ").replace("∪", "\\cup ").replace("≈", "\\approx ").replace("∈", "\\in ")
-                .replace("\\ne ", "\\neq ");
-        s = AND_WORD.matcher(s).replaceAll(",");
+        // Each rewrite runs only when its trigger character is present: most answers are short and plain.
+        boolean backslash = s.indexOf('\\') >= 0;
+        if (s.indexOf('$') >= 0) s = s.replace("\\$", "").replace("$", "");
+        if (backslash) {
+            s = s.replace("\\[", " ").replace("\\]", " ").replace("\\(", " ").replace("\\)", " ");
+            if (s.contains("\\left") || s.contains("\\right") || s.contains("\\big") || s.contains("\\Big")) {
+                s = INVISIBLE_DELIM.matcher(s).replaceAll("");
+                s = SIZING.matcher(s).replaceAll("");
+            }
+            if (s.contains("\\!")) s = COMMA_SPACE_THOUSANDS.matcher(s).replaceAll(",").replace("\\!", "");
+            s = SPACING.matcher(s).replaceAll(" ");
+            s = s.replace("\\%", "%").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+                    .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
+                    .replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|").replace("\\|", "|")
+                    .replace("\\langle", "(").replace("\\rangle", ")").replace("\\ne ", "\\neq ");
+        }
+        if (s.indexOf('{') >= 0 && s.indexOf(',') >= 0) s = GROUPED_COMMA.matcher(s).replaceAll("");
+        if (backslash && s.contains("overline")) s = REPEATING.matcher(s).replaceAll(LatexParser::repeatingDecimal);
+        if (s.indexOf('/') >= 0) s = RATE_UNIT.matcher(s).replaceAll("");
+        if (s.indexOf('~') >= 0) s = s.replace("~", " ");
+        if (backslash || s.indexOf('°') >= 0) s = DEGREES.matcher(s).replaceAll("");
+        if (!isAscii(s)) {
+            s = s.replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "/").replace("·", "\\cdot ")
+                    .replace("π", "\\pi ").replace("∞", "\\infty ").replace("√", "\\sqrt").replace("≤", "<=").replace("≥", ">=")
+                    .replace("≠", "!=").replace("±", "\\pm ").replace("∪", "\\cup ").replace("≈", "\\approx ").replace("∈", "\\in ");
+        }
+        if (s.contains("and") || s.contains("or")) s = AND_WORD.matcher(s).replaceAll(",");
         String t = s.strip();
-        if (!(t.startsWith("(") || t.startsWith("[") || t.startsWith("\\{"))) {
+        if (s.indexOf(',') >= 0 && !(t.startsWith("(") || t.startsWith("[") || t.startsWith("\\{"))) {
             Matcher m = THOUSANDS.matcher(s);
             if (m.find()) {
                 StringBuilder sb = new StringBuilder();
@@ -89,14 +106,33 @@ public final class LatexParser {
                 s = sb.toString();
             }
         }
-        if (SPACE_THOUSANDS.matcher(s).find()) s = SPACE_THOUSANDS.matcher(s).replaceAll(m -> m.group().replace(" ", ""));
+        if (s.indexOf(' ') >= 0 && SPACE_THOUSANDS.matcher(s).find()) s = SPACE_THOUSANDS.matcher(s).replaceAll(m -> m.group().replace(" ", ""));
         s = s.strip();
-        // Sentence punctuation written inside the maths ("\frac{1}{3}." or "5,"), but never an ellipsis.
+        // Sentence punctuation written inside the maths ("\\frac{1}{3}." or "5,"), but never an ellipsis.
         while (!s.isEmpty() && !s.endsWith("...") && ".,;:".indexOf(s.charAt(s.length() - 1)) >= 0
                 && !(s.length() >= 2 && s.charAt(s.length() - 2) == '\\')) {
             s = s.substring(0, s.length() - 1).strip();
         }
         return s;
+    }
+
+    /** 0.1\\overline{6} = 1/6: a repeating decimal as an exact fraction. */
+    private static final Pattern REPEATING = Pattern.compile("(\\d*)\\.(\\d*)\\\\overline\\{(\\d+)}");
+    /** km/h, miles/hour and the like after a quantity carry no value (a bare "/h" would read as division by h). */
+    private static final Pattern RATE_UNIT = Pattern.compile(
+            "(?<=[\\d\\s}])\\s*\\\\?(?:text\\{|mbox\\{|mathrm\\{)?\\s*(?:km|m|mi|cm|mm|ft|kg|g|lb|lbs|miles|meters|metres|feet|dollars|words|pages|units|gallons|liters|litres)\\s*/\\s*(?:h|hr|hrs|hour|s|sec|min|day|week|month|year|minute|second|gallon|mile|km)\\b}?");
+
+    private static String repeatingDecimal(java.util.regex.MatchResult m) {
+        String whole = m.group(1).isEmpty() ? "0" : m.group(1), fixed = m.group(2), rep = m.group(3);
+        java.math.BigInteger withRep = new java.math.BigInteger(fixed + rep), without = fixed.isEmpty() ? java.math.BigInteger.ZERO : new java.math.BigInteger(fixed);
+        java.math.BigInteger den = java.math.BigInteger.TEN.pow(fixed.length()).multiply(java.math.BigInteger.TEN.pow(rep.length()).subtract(java.math.BigInteger.ONE));
+        java.math.BigInteger num = withRep.subtract(without).add(new java.math.BigInteger(whole).multiply(den));
+        return "(\\\\frac{" + num + "}{" + den + "})";
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 128) return false;
+        return true;
     }
 
     // ---------------------------------------------------------------- tokens
@@ -108,6 +144,7 @@ public final class LatexParser {
         while (i < n) {
             char c = s.charAt(i);
             if (Character.isWhitespace(c)) { i++; continue; }
+            boolean spaced = i > 0 && Character.isWhitespace(s.charAt(i - 1));
             if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(s.charAt(i + 1)))) {
                 int j = i;
                 while (j < n && isDigit(s.charAt(j))) j++;
@@ -124,7 +161,7 @@ public final class LatexParser {
                         j = k;
                     }
                 }
-                out.add(new Tok(Kind.NUM, s.substring(i, j)));
+                out.add(new Tok(Kind.NUM, s.substring(i, j), spaced));
                 i = j;
             } else if (Character.isLetter(c)) {
                 int j = i;
@@ -167,7 +204,12 @@ public final class LatexParser {
     // ---------------------------------------------------------------- grammar
 
     private Tok peek() { return toks.get(pos); }
-    private Tok next() { deadline.check(); return toks.get(pos++); }
+    private Tok next() {
+        deadline.check();
+        Tok t = toks.get(pos);
+        if (t.kind != Kind.END) pos++; // END is sticky: reading past it keeps answering END
+        return t;
+    }
     private boolean accept(String s) { if (peek().is(s)) { pos++; return true; } return false; }
     private void expect(String s) { if (!accept(s)) throw new ParseException("expected '" + s + "' but found '" + peek().text + "'"); }
 
@@ -272,12 +314,23 @@ public final class LatexParser {
         while (true) {
             Tok t = peek();
             if (t.is("*") || (t.kind == Kind.CMD && MUL_CMDS.contains(t.text))) { next(); factors.add(parseUnary()); }
-            else if (t.is("/") || t.is("div")) { next(); factors.add(new Pow(parseUnary(), new Num(BigRational.ONE.negate(), false))); }
+            // A ratio 7:32 is read as the quotient 7/32.
+            else if (t.is("/") || t.is("div") || t.is(":")) { next(); factors.add(new Pow(parseUnary(), new Num(BigRational.ONE.negate(), false))); }
             else if (startsPrimary(t)) {
+                if (plainMixedNumberAhead(factors)) {
+                    // "4 4/9" written in plain text: 4 + 4/9.
+                    Num whole = (Num) factors.get(0);
+                    Node numerator = parsePrimary();
+                    expect("/");
+                    Node frac = new Mul(List.of(numerator, new Pow(parsePrimary(), new Num(BigRational.ONE.negate(), false))));
+                    factors.set(0, new Add(List.of(whole, whole.value().signum() < 0 ? negate(frac) : frac)));
+                    continue;
+                }
                 if (factors.size() == 1 && factors.get(0) instanceof Num num && num.value().isInteger() && !num.approximate()
-                        && num.value().signum() > 0 && mixedFractionAhead()) {
-                    // "1\frac{4}{5}" is the mixed number 1 + 4/5, not a product.
-                    factors.set(0, new Add(List.of(num, parsePower())));
+                        && num.value().signum() != 0 && mixedFractionAhead()) {
+                    // "1\frac{4}{5}" is the mixed number 1 + 4/5, not a product; "-1\frac{1}{3}" is -(1 + 1/3).
+                    Node frac = parsePower();
+                    factors.set(0, new Add(List.of(num, num.value().signum() < 0 ? negate(frac) : frac)));
                 } else factors.add(parsePower());
             } else break;
         }
@@ -293,6 +346,14 @@ public final class LatexParser {
 
     private static boolean isWordy(Node n) {
         return n instanceof Text || (n instanceof Pow(Node b, Node e) && b instanceof Text);
+    }
+
+    private boolean plainMixedNumberAhead(List<Node> factors) {
+        if (factors.size() != 1 || !(factors.get(0) instanceof Num whole) || whole.approximate() || !whole.value().isInteger()) return false;
+        if (pos == 0 || toks.get(pos - 1).kind != Kind.NUM || pos + 2 >= toks.size()) return false;
+        Tok a = toks.get(pos), slash = toks.get(pos + 1), b = toks.get(pos + 2);
+        return a.kind == Kind.NUM && a.spaced && !a.text.contains(".") && slash.is("/") && b.kind == Kind.NUM && !b.text.contains(".")
+                && !toks.get(Math.min(pos + 3, toks.size() - 1)).is("^");
     }
 
     private boolean mixedFractionAhead() {
@@ -411,11 +472,15 @@ public final class LatexParser {
             "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "lg");
     private static final Set<String> UNIT_WORDS = Set.of("cm", "mm", "km", "ft", "in", "yd", "mi", "kg", "mg", "lb", "lbs", "oz", "hr", "hrs",
             "min", "mins", "sec", "secs", "s", "ml", "mph", "kph", "sq", "cc", "usd", "am", "pm", "th", "st", "nd", "rd", "of", "m", "g", "l",
-            "cents", "units", "the", "is", "are", "and", "per");
+            "cents", "units", "the", "is", "are", "and", "per", "yes", "no", "odd", "all", "any", "not", "nor");
 
     static boolean isUnitWord(String w) {
+        if (w.length() >= 4) return true;
+        if (w.length() < 2) return false;
+        // Short words count only in lower case or Capitalised: "cm", "Yes"; "NO" or "AB" are products of names.
         String l = w.toLowerCase(Locale.ROOT);
-        return (w.length() >= 4) || (w.length() >= 2 && UNIT_WORDS.contains(l)) || l.equals("are") || l.equals("and") || l.equals("the");
+        boolean plainCase = w.equals(l) || (Character.isUpperCase(w.charAt(0)) && w.substring(1).equals(l.substring(1)));
+        return plainCase && UNIT_WORDS.contains(l);
     }
 
     private Node parsePrimary() {

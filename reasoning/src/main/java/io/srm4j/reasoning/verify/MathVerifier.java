@@ -116,8 +116,10 @@ public final class MathVerifier {
     /** A left-hand side that names the answer rather than constrains it: x, f(x), x_1, (p, q). */
     private static boolean isNameLike(Node n) {
         return switch (n) {
-            case Sym s -> true;
-            case Mul(List<Node> f) -> f.stream().allMatch(x -> x instanceof Sym);
+            case Sym s -> !Evaluator.CONSTANTS.contains(s.name());
+            // AB, f(x), V_1:V_2, NO/BO: products and quotients of names.
+            case Mul(List<Node> f) -> f.stream().allMatch(MathVerifier::isNameLike);
+            case Pow(Node b, Node e) -> e instanceof Num && isNameLike(b);
             case Seq(char o, char c, List<Node> items) -> items.stream().allMatch(MathVerifier::isNameLike);
             default -> false;
         };
@@ -145,7 +147,7 @@ public final class MathVerifier {
                 default -> null;
             };
         }
-        if (ops.size() == 2 && o.get(1) instanceof Sym && vars(o.get(0)).isEmpty() && vars(o.get(2)).isEmpty()) {
+        if (ops.size() == 2 && isNameLike(o.get(1)) && vars(o.get(0)).isEmpty() && vars(o.get(2)).isEmpty()) {
             String a = ops.get(0), b = ops.get(1);
             Node lo = o.get(0), hi = o.get(2);
             if (a.startsWith(">") && b.startsWith(">")) { Node t = lo; lo = hi; hi = t; String s = flip(b); b = flip(a); a = s; }

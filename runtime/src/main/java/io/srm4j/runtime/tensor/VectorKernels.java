@@ -47,7 +47,7 @@ public final class VectorKernels {
      */
     static float sum(FloatVector v) {
         float s = 0;
-        for (int i = 0; i < L; i++) s += v.lane(i);
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
         return s;
     }
 
@@ -400,7 +400,7 @@ public final class VectorKernels {
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float q5_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -412,7 +412,7 @@ public final class VectorKernels {
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
             mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return sum(acc) + mins;
     }
 
     private static float q4_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -425,7 +425,7 @@ public final class VectorKernels {
             acc = ((FloatVector) toInts(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
             mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return sum(acc) + mins;
     }
 
     private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
