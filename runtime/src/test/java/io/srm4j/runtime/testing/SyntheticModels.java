@@ -287,8 +287,9 @@ public final class SyntheticModels {
             case BF16 -> {
                 for (float v : values) out.putShort(toBf16(v));
             }
-            // Block types: Quantize.row(type, values, r * rowLength, rowLength) per row, once that kernel lands.
-            default -> throw new UnsupportedOperationException("synthetic " + type + " weights need io.srm4j.runtime.tensor.Quantize (not on this branch yet)");
+            default -> {
+                for (int r = 0; r < rows; r++) out.put(io.srm4j.runtime.tensor.Quantize.row(type, values, r * rowLength, rowLength));
+            }
         }
         return out.array();
     }
