@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -48,12 +47,13 @@ public final class Tokenizer {
     private final String[] texts;
     private final float[] scores;
     private final int[] attrs;
-    private final Map<String, Integer> idsByText;
-    private final Map<String, Integer> mergeRanks; // "left right" -> rank
+    private final StringIntMap idsByText;
+    private final StringIntMap mergeRanks; // "left right" -> rank
     private final int[] specialTokens;             // control/user-defined/unknown ids, longest text first
     private final int[] endOfGeneration;           // sorted
     private final int bos, eos, eot, eom, unk, pad, sep;
     private final boolean addBos, addEos, addSpacePrefix, cleanSpaces, ignoreMerges;
+    private final int[] byteTokens;                // SPM byte fallback per byte value, -1 when missing
     private final AtomicReferenceArray<byte[]> pieceCache; // token_to_piece(id, special = true), filled lazily
 
     Tokenizer(TokenizerLoader b) {
@@ -80,6 +80,12 @@ public final class Tokenizer {
         this.cleanSpaces = b.cleanSpaces;
         this.ignoreMerges = b.ignoreMerges;
         this.pieceCache = new AtomicReferenceArray<>(texts.length);
+        this.byteTokens = new int[256];
+        for (int v = 0; v < 256; v++) {
+            int id = idsByText.get(String.format(Locale.ROOT, "<0x%02X>", v));
+            if (id < 0 && v < 0x80) id = idsByText.get(String.valueOf((char) v)); // llama.cpp's second try: the raw byte
+            byteTokens[v] = id;
+        }
     }
 
     /** Opens a GGUF file (a vocab-only one is enough) and builds its tokenizer. */
@@ -210,8 +216,7 @@ public final class Tokenizer {
 
     /** The id whose vocabulary text is exactly {@code text}, or -1. */
     public int tokenId(String text) {
-        Integer id = idsByText.get(text);
-        return id == null ? -1 : id;
+        return idsByText.get(text);
     }
 
     int attr(int id) {
@@ -399,8 +404,8 @@ public final class Tokenizer {
         }
         for (int i = 0; i != -1; i = next[i]) {
             String piece = text.substring(start[i], start[i] + len[i]);
-            Integer id = idsByText.get(piece);
-            if (id != null) {
+            int id = idsByText.get(piece);
+            if (id >= 0) {
                 out.add(id);
             } else {
                 for (byte b : piece.getBytes(StandardCharsets.UTF_8)) out.add(byteToken(b & 0xFF));
@@ -411,16 +416,15 @@ public final class Tokenizer {
     private void spmTryBigram(String text, int[] start, int[] len, int left, int right, PriorityQueue<long[]> q) {
         if (left < 0 || right < 0) return;
         int size = len[left] + len[right];
-        Integer id = idsByText.get(text.substring(start[left], start[left] + size));
-        if (id == null) return;
+        int id = idsByText.get(text.substring(start[left], start[left] + size));
+        if (id < 0) return;
         q.add(new long[]{left, right, Float.floatToRawIntBits(scores[id]), size});
     }
 
     /** The SPM byte-fallback token for a byte: "&lt;0xXX&gt;", else the byte itself, else the unknown token. */
     private int byteToken(int b) {
-        Integer id = idsByText.get(String.format(Locale.ROOT, "<0x%02X>", b));
-        if (id == null && b < 0x80) id = idsByText.get(String.valueOf((char) b));
-        if (id == null) {
+        int id = byteTokens[b];
+        if (id < 0) {
             // llama.cpp aborts here; a vocabulary without byte tokens gets the unknown token instead
             if (unk >= 0) return unk;
             throw new IllegalStateException("vocabulary has no byte token for 0x" + Integer.toHexString(b) + " and no unknown token");
@@ -447,8 +451,8 @@ public final class Tokenizer {
         int n = word.length(); // one char per input byte in the byte-level alphabet
         if (n == 0) return;
         if (ignoreMerges) {
-            Integer whole = idsByText.get(word);
-            if (whole != null) {
+            int whole = idsByText.get(word);
+            if (whole >= 0) {
                 out.add(whole);
                 return;
             }
@@ -478,15 +482,15 @@ public final class Tokenizer {
         for (int i = 0; i < n; i++) {
             if (len[i] == 0) continue;
             String piece = word.substring(i, i + len[i]);
-            Integer id = idsByText.get(piece);
-            if (id != null) {
+            int id = idsByText.get(piece);
+            if (id >= 0) {
                 out.add(id);
             } else {
                 // llama.cpp looks each UTF-8 byte of the piece up as a one-byte token; only ASCII can match
                 for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
                     if (b >= 0) {
-                        Integer bid = idsByText.get(String.valueOf((char) b));
-                        if (bid != null) out.add(bid);
+                        int bid = idsByText.get(String.valueOf((char) b));
+                        if (bid >= 0) out.add(bid);
                     }
                 }
             }
@@ -496,8 +500,8 @@ public final class Tokenizer {
     private void bpeTryBigram(String word, int[] len, int left, int right, PriorityQueue<int[]> q) {
         if (left < 0 || right < 0) return;
         String key = word.substring(left, left + len[left]) + ' ' + word.substring(right, right + len[right]);
-        Integer rank = mergeRanks.get(key);
-        if (rank == null) return;
+        int rank = mergeRanks.get(key);
+        if (rank < 0) return;
         q.add(new int[]{left, right, rank, len[left] + len[right]});
     }
 

@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -57,8 +55,8 @@ final class TokenizerLoader {
     String[] texts;
     float[] scores;
     int[] attrs;
-    Map<String, Integer> idsByText;
-    Map<String, Integer> mergeRanks = Map.of();
+    StringIntMap idsByText;
+    StringIntMap mergeRanks = new StringIntMap(0);
     int[] specialTokens;
     int[] eog;
     int bos, eos, eot = -1, eom = -1, unk, pad, sep = -1, mask = -1;
@@ -119,12 +117,12 @@ final class TokenizerLoader {
         scores = readScores(n);
         int[] types = readTypes(n);
 
-        idsByText = new HashMap<>(n * 2);
+        idsByText = new StringIntMap(n);
         attrs = new int[n];
         for (int i = 0; i < n; i++) {
             if (texts[i] == null || texts[i].isEmpty()) texts[i] = "[EMPTY_" + i + "]";
-            Integer dup = idsByText.putIfAbsent(texts[i], i);
-            if (dup != null) {
+            int dup = idsByText.putIfAbsent(texts[i], i);
+            if (dup >= 0) {
                 throw new GgufFormatException("duplicate token in vocabulary: '" + texts[i] + "' has ids " + dup + " and " + i);
             }
             attrs[i] = types == null ? ATTR_NORMAL : switch (types[i]) {
@@ -144,8 +142,8 @@ final class TokenizerLoader {
         buildEndOfGeneration();
         for (String t : List.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>")) {
             // llama.cpp always renders gpt-oss channel markers
-            Integer id = idsByText.get(t);
-            if (id != null) attrs[id] = ATTR_USER_DEFINED;
+            int id = idsByText.get(t);
+            if (id >= 0) attrs[id] = ATTR_USER_DEFINED;
         }
         buildSpecialTokenList();
         applyModelSpecificAttributes();
@@ -181,14 +179,14 @@ final class TokenizerLoader {
         return t;
     }
 
-    private Map<String, Integer> readMerges() throws GgufFormatException {
+    private StringIntMap readMerges() throws GgufFormatException {
         GgufArray a = md.getArray("tokenizer.ggml.merges").orElseThrow(() ->
                 new GgufFormatException("metadata key 'tokenizer.ggml.merges' is missing: a 'gpt2' tokenizer needs its BPE merges"));
         if (a.elementType() != GgufValueType.STRING) {
             throw new GgufFormatException("tokenizer.ggml.merges must be a string array, not " + a.elementType());
         }
         String[] merges = (String[]) a.values();
-        Map<String, Integer> ranks = new HashMap<>(merges.length * 2);
+        StringIntMap ranks = new StringIntMap(merges.length);
         for (int i = 0; i < merges.length; i++) {
             String m = merges[i];
             // llama.cpp splits at the first space after the first character; without one the merge never applies
@@ -235,8 +233,8 @@ final class TokenizerLoader {
     /** The id of the first candidate text present, made a control token; -1 when none. */
     private int findByText(List<String> candidates) {
         for (String c : candidates) {
-            Integer id = idsByText.get(c);
-            if (id != null) {
+            int id = idsByText.get(c);
+            if (id >= 0) {
                 attrs[id] |= ATTR_CONTROL;
                 return id;
             }
@@ -264,8 +262,8 @@ final class TokenizerLoader {
         TreeSet<Integer> set = new TreeSet<>();
         for (int id : new int[]{fimPad, fimRep, fimSep}) if (id >= 0) set.add(id);
         for (String t : EOG_TEXTS) {
-            Integer id = idsByText.get(t);
-            if (id != null) {
+            int id = idsByText.get(t);
+            if (id >= 0) {
                 set.add(id);
                 attrs[id] |= ATTR_CONTROL;
             }
@@ -322,8 +320,8 @@ final class TokenizerLoader {
     }
 
     private void setAttr(String text, int attr, boolean on) {
-        Integer id = idsByText.get(text);
-        if (id == null) return;
+        int id = idsByText.get(text);
+        if (id < 0) return;
         attrs[id] = on ? attrs[id] | attr : attrs[id] & ~attr;
     }
 }
