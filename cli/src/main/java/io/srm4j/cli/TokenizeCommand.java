@@ -19,7 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "tokenize", description = {
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = {
         "Tokenize text with a GGUF model's tokenizer, exactly as llama.cpp does (a vocab-only GGUF is enough).",
         "Prints one JSON line {\"ids\":[...]} per input."})
 final class TokenizeCommand implements Callable<Integer> {

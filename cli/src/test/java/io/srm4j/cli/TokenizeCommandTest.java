@@ -171,5 +171,8 @@ class TokenizeCommandTest {
 
         Result both = run(null, "tokenize", "-m", model("llama-spm"), "--jsonl", "-", "--text", "x");
         assertEquals(2, both.exit(), "usage error");
+        Result help = run(null, "tokenize", "--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--parse-special"), help.out());
     }
 }
