@@ -178,6 +178,32 @@ SNIPPETS = {
                            "|{{ ' x '|trim }}|{{ 'ab'|upper }}|{{ 'a b'|replace(' ', '_') }}|{{ [1, 2]|sum }}|{{ 'a,b'.split(',')|length }}"
                            "|{{ 3.7|int }}{{ '4'|int + 1 }}|{{ 5|string ~ 'x' }}|{{ xs|length }}",
                            {"xs": [{"n": 1}, {"n": 2}, {"n": 3}]}),
+    "conditional_expr": ("{{ 'a' if x else 'b' }}|{{ 'c' if not x }}|{{ 'd' if nope }}|{% set s = xs[0] if xs[0] == 1 else 0 %}{{ s }}",
+                         {"x": True, "xs": [1]}),
+    "loop_filter_and_vars": ("{% for m in ms if m.role != 'system' %}{{ loop.index }}:{{ m.role }}"
+                             "{{ ',' if not loop.last }}{% endfor %}|{% for x in xs %}{{ loop.revindex }}{{ loop.revindex0 }}"
+                             "{{ loop.cycle('a', 'b') }};{% endfor %}",
+                             {"ms": [{"role": "system"}, {"role": "user"}, {"role": "assistant"}], "xs": [5, 6, 7]}),
+    "block_set_and_selectattr": ("{% set block %}x{{ 1 + 1 }}y{% endset %}{{ block }}|"
+                                 "{{ ms|selectattr('role', 'equalto', 'user')|list|length }}|"
+                                 "{{ ms|rejectattr('role', 'equalto', 'user')|map(attribute='role')|join(',') }}|"
+                                 "{{ range(3)|list }}{{ range(1, 7, 2)|list }}",
+                                 {"ms": [{"role": "system"}, {"role": "user"}, {"role": "assistant"}]}),
+    "number_filters": ("{{ '3'|int }}|{{ 'x'|int }}|{{ 2|float }}|{{ -2|abs }}|{{ 2.567|round(2) }}|{{ 7|string }}|"
+                       "{{ 3 > 2 }}|{{ 10 / 2 }}|{{ 1 + 2.5 }}", {}),
+    "is_not": ("{{ x is not none }}|{{ nope is not defined }}|{{ x is not string }}|{{ xs is not mapping }}",
+               {"x": 1, "xs": []}),
+    "multimodal_content": ("{% for m in ms %}{% if m.content is string %}{{ m.content }}{% else %}{% for c in m.content %}"
+                           "{% if c.type == 'text' %}{{ c.text }}{% elif c['type'] == 'image' %}<img>{% endif %}{% endfor %}"
+                           "{% endif %}|{% endfor %}",
+                           {"ms": [{"role": "user", "content": "plain"},
+                                   {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "what?"}]}]}),
+    "string_filters": ("{{ 'a\nb'|replace('\n', ' ') }}|{{ 'x y z'|wordcount }}|{{ 'ab\ncd'|indent(2) }}|"
+                       "{{ 'hello world'|title }}|{{ 'hello'|capitalize }}|{{ 'abc'|reverse }}|{{ 'a,b'|split(',') if false else 'n' }}|"
+                       "{{ '%s-%d'|format('a', 3) }}|{{ 'ab'|first }}{{ 'ab'|last }}|{{ 'ab'|list }}", {}),
+    "nested_access": ("{{ m.tool_calls[0].function.name }}|{{ m['tool_calls'][0]['function']['arguments']|tojson }}|"
+                      "{{ m.missing }}|{{ m.get('missing', 'dflt') }}|{{ m.tool_calls|length }}",
+                      {"m": {"tool_calls": [{"function": {"name": "f", "arguments": {"q": "x", "n": 1}}}]}}),
     "string_ops": ("{{ 'ab' + 'cd' }}|{{ 'ab' * 2 }}|{{ 'b' in 'abc' }}|{{ 'ab' == 'ab' }}|{{ 'a' < 'b' }}|"
                    "{{ ('x', 'y')|join('-') }}|{{ xs + [3] }}|{{ 'x' if xs else 'y' }}", {"xs": [1, 2]}),
 }

@@ -116,12 +116,17 @@ final class HuggingFaceJinja {
                 "strftimeNow", String.class));
         jinjava.registerFunction(new ELFunctionDefinition("", TemplateSourcePrepass.SLICE_FUNCTION, PySlice.class,
                 "key", Object.class, Object.class, Object.class));
+        jinjava.registerFunction(new ELFunctionDefinition("", TemplateSourcePrepass.LOOP_FILTER_FUNCTION,
+                HuggingFaceJinja.class, "loopFilter", Object.class, String.class, String.class));
         jinjava.registerFilter(new ToJsonFilter());
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new LengthFilter("length"));
         jinjava.registerFilter(new LengthFilter("count"));
         jinjava.registerFilter(new ItemsFilter());
         jinjava.registerFilter(new SumFilter());
+        jinjava.registerFilter(new SequenceFilter("list"));
+        jinjava.registerFilter(new SequenceFilter("first"));
+        jinjava.registerFilter(new SequenceFilter("last"));
         jinjava.registerFilter(new ExtremeFilter("max"));
         jinjava.registerFilter(new ExtremeFilter("min"));
         PythonTests.all().forEach(jinjava::registerExpTest);
@@ -147,6 +152,40 @@ final class HuggingFaceJinja {
     /** The template's {@code raise_exception(msg)}: aborts rendering with the template's message. */
     public static Object raiseException(Object message) {
         throw new TemplateRaised(PythonValues.str(message));
+    }
+
+    /**
+     * The items of {@code {% for targets in iterable if condition %}} for which the condition holds (Jinjava
+     * ignores a for-loop's condition; {@link TemplateSourcePrepass} moves it here, so loop.index and loop.length
+     * count the kept items only, as in jinja2).
+     */
+    public static List<Object> loopFilter(Object iterable, String targets, String condition) {
+        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+        List<String> names = Arrays.stream(targets.split(",")).map(String::strip).toList();
+        List<Object> kept = new ArrayList<>();
+        for (var it = PythonTypes.iterate(iterable); it.hasNext(); ) {
+            Object item = it.next();
+            interpreter.enterScope();
+            try {
+                if (names.size() == 1) {
+                    interpreter.getContext().put(names.get(0), item);
+                } else {
+                    List<Object> parts = new ArrayList<>();
+                    PythonTypes.iterate(item).forEachRemaining(parts::add);
+                    if (parts.size() != names.size()) {
+                        throw new IllegalArgumentException("ValueError: cannot unpack " + parts.size() + " values into "
+                                + names.size() + " loop variables");
+                    }
+                    for (int i = 0; i < names.size(); i++) interpreter.getContext().put(names.get(i), parts.get(i));
+                }
+                if (PythonValues.truthy(interpreter.resolveELExpression(condition, interpreter.getLineNumber()))) {
+                    kept.add(item);
+                }
+            } finally {
+                interpreter.leaveScope();
+            }
+        }
+        return kept;
     }
 
     /** transformers' {@code strftime_now(fmt)}: the current local time formatted with Python's strftime. */
@@ -277,6 +316,20 @@ final class HuggingFaceJinja {
             List<Object> pairs = new ArrayList<>(m.size());
             m.forEach((k, v) -> pairs.add(Arrays.asList(k, v)));
             return pairs;
+        }
+    }
+
+    /** jinja2's list/first/last, which treat a str as a sequence of characters and a dict as its keys. */
+    private record SequenceFilter(String getName) implements Filter {
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            List<Object> items = new ArrayList<>();
+            PythonTypes.iterate(var).forEachRemaining(items::add);
+            return switch (getName) {
+                case "list" -> items;
+                case "first" -> items.isEmpty() ? null : items.getFirst();
+                default -> items.isEmpty() ? null : items.getLast();
+            };
         }
     }
 

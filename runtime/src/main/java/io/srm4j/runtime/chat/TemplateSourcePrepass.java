@@ -21,6 +21,9 @@ import java.util.List;
  */
 final class TemplateSourcePrepass {
     static final String SLICE_FUNCTION = "srm4j_slice";
+    static final String LOOP_FILTER_FUNCTION = "srm4j_loop_filter";
+    private static final java.util.regex.Pattern FOR_TAG = java.util.regex.Pattern.compile(
+            "\\s*for\\s+(.+?)\\s+in\\s+(.*)", java.util.regex.Pattern.DOTALL);
 
     private TemplateSourcePrepass() {
     }
@@ -51,7 +54,7 @@ final class TemplateSourcePrepass {
             out.append(text);
             switch (tag.kind()) {
                 case '{' -> out.append("{{").append(rewriteCode(tag.body())).append("}}");
-                case '%' -> out.append("{%").append(rewriteCode(tag.body())).append("%}");
+                case '%' -> out.append("{%").append(rewriteStatement(tag.body())).append("%}");
                 case 'r' -> out.append("{% raw %}").append(rawContent(tag)).append("{% endraw %}");
                 default -> { } // comments produce nothing
             }
@@ -183,6 +186,55 @@ final class TemplateSourcePrepass {
             else if (c == q) return i;
         }
         return s.length() - 1;
+    }
+
+    /**
+     * A statement; a for-loop's condition ({@code for m in messages if m.role != 'system'}), which Jinjava ignores,
+     * becomes a call that filters the iterable first. In jinja2 the first top-level {@code if} after the iterable
+     * always starts the condition (a conditional expression there needs parentheses).
+     */
+    private static String rewriteStatement(String body) {
+        java.util.regex.Matcher m = FOR_TAG.matcher(body);
+        if (m.matches()) {
+            String rest = m.group(2);
+            int at = topLevelKeyword(rest, "if");
+            if (at >= 0) {
+                String iterable = rest.substring(0, at).strip();
+                String condition = rest.substring(at + 2).strip();
+                String recursive = "";
+                if (condition.endsWith(" recursive")) { // "for x in xs if c recursive"
+                    recursive = " recursive";
+                    condition = condition.substring(0, condition.length() - recursive.length()).strip();
+                }
+                String targets = m.group(1).strip();
+                if (targets.startsWith("(") && targets.endsWith(")")) targets = targets.substring(1, targets.length() - 1);
+                return " for " + m.group(1).strip() + " in " + LOOP_FILTER_FUNCTION + "(" + rewriteCode(iterable) + ", "
+                        + quote(targets) + ", " + quote(rewriteCode(condition)) + ")" + recursive + " ";
+            }
+        }
+        return rewriteCode(body);
+    }
+
+    /** A string literal holding {@code s}, for Jinjava's scanner. */
+    private static String quote(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** Index of {@code keyword} as a separate word outside strings and brackets, or -1. */
+    private static int topLevelKeyword(String s, String keyword) {
+        int depth = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\'' || c == '"') i = stringEnd(s, i);
+            else if (c == '(' || c == '[' || c == '{') depth++;
+            else if (c == ')' || c == ']' || c == '}') depth--;
+            else if (depth == 0 && s.startsWith(keyword, i)
+                    && (i == 0 || !Character.isJavaIdentifierPart(s.charAt(i - 1)))
+                    && (i + keyword.length() == s.length() || !Character.isJavaIdentifierPart(s.charAt(i + keyword.length())))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String rewriteCode(String code) {
