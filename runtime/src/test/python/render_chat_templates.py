@@ -162,7 +162,8 @@ SNIPPETS = {
                  "{{ 1e20 }}|{{ 1.0 }}|{{ 10 / 4 }}|{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 2 ** 10 }}|{{ -3 }}|{{ 'a' ~ 1 ~ true }}|"
                  "{{ \"it's\" }}|{{ [\"it's\"] }}", {}),
     "tojson": ("{{ v|tojson }}|{{ v|tojson(indent=2) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|"
-               "{{ 'x'|tojson }}|{{ [1.0, 2.5e-7, 1e21, -0.0]|tojson }}|{{ {}|tojson(indent=4) }}",
+               "{{ 'x'|tojson }}|{{ [1.0, 2.5e-7, 1e21, -0.0]|tojson }}|{{ {}|tojson(indent=4) }}|"
+               "{{ ['é🤖\x7f', 1]|tojson(ensure_ascii=true) }}|{{ [1, {'a': 2}]|tojson(separators=(',', ':')) }}",
                {"v": {"s": "é \"q\" \\ \n\t\u0001 <&>", "n": [1, 2.5, True, None], "e": []}}),
     "loops": ("{% for x in xs %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.length }}/{{ loop.first }}/{{ loop.last }};"
               "{% endfor %}|{% for x in xs %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}"

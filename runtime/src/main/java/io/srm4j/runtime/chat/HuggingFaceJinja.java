@@ -248,15 +248,12 @@ final class HuggingFaceJinja {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             Object indent = args.length > 0 ? args[0] : kwargs.get("indent");
-            Object ensureAscii = kwargs.get("ensure_ascii");
-            if (ensureAscii != null && PythonValues.truthy(ensureAscii)) {
-                throw new IllegalArgumentException("tojson: ensure_ascii=True is not supported");
-            }
             List<String> separators = null;
             if (kwargs.get("separators") instanceof Collection<?> c) {
                 separators = c.stream().map(String::valueOf).toList();
             }
-            return new PythonJson(indent, separators, PythonValues.truthy(kwargs.get("sort_keys"))).write(var);
+            return new PythonJson(indent, separators, PythonValues.truthy(kwargs.get("sort_keys")),
+                    PythonValues.truthy(kwargs.get("ensure_ascii"))).write(var);
         }
 
         @Override

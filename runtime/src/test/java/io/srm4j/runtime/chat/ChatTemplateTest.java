@@ -218,6 +218,26 @@ class ChatTemplateTest {
         assertTrue(checked >= 3, "expected GGUF cases in the fixture, found " + checked);
     }
 
+    /** Which real templates pre-open the think block, for each enable_thinking setting. */
+    @Test
+    void realReasoningTemplatesAndTheirThinkState() throws Exception {
+        String shared = System.getProperty("srm4j.shared");
+        Path dir = shared == null ? null : Path.of(shared, "models", "templates");
+        assumeTrue(dir != null && Files.isDirectory(dir), "../shared not found: " + shared);
+        List<ChatMessage> q = List.of(ChatMessage.user("2+2?"));
+        ChatTemplate r1 = ChatTemplate.of(Files.readString(dir.resolve("deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja")),
+                "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>");
+        assertTrue(r1.endsInsideThink(r1.render(q, true, Map.of())));
+        ChatTemplate qwen3 = ChatTemplate.of(Files.readString(dir.resolve("Qwen-Qwen3-0.6B.jinja")), "", "<|im_end|>");
+        assertFalse(qwen3.endsInsideThink(qwen3.render(q, true, Map.of())));
+        String noThinking = qwen3.render(q, true, Map.of("enable_thinking", false));
+        assertTrue(noThinking.endsWith("<think>\n\n</think>\n\n"), noThinking);
+        assertFalse(qwen3.endsInsideThink(noThinking));
+        ChatTemplate qwq = ChatTemplate.of(Files.readString(dir.resolve("Qwen-QwQ-32B.jinja")), "", "<|im_end|>");
+        assertTrue(qwq.endsInsideThink(qwq.render(q, true, Map.of("enable_thinking", true))));
+        assertFalse(qwq.endsInsideThink(qwq.render(q, true, Map.of("enable_thinking", false))));
+    }
+
     @Test
     void detectsPromptsThatEndInsideAThinkBlock() {
         ChatTemplate t = ChatTemplate.of(ChatTemplate.CHATML, "", "");
