@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
@@ -205,9 +205,25 @@ SNIPPETS = {
     "nested_access": ("{{ m.tool_calls[0].function.name }}|{{ m['tool_calls'][0]['function']['arguments']|tojson }}|"
                       "{{ m.missing }}|{{ m.get('missing', 'dflt') }}|{{ m.tool_calls|length }}",
                       {"m": {"tool_calls": [{"function": {"name": "f", "arguments": {"q": "x", "n": 1}}}]}}),
+    "generation_block": ("{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}A:{{ m.content }}\n"
+                         "{% endgeneration %}{% else %}U:{{ m.content }}\n{% endif %}{% endfor %}",
+                         {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}),
     "string_ops": ("{{ 'ab' + 'cd' }}|{{ 'ab' * 2 }}|{{ 'b' in 'abc' }}|{{ 'ab' == 'ab' }}|{{ 'a' < 'b' }}|"
                    "{{ ('x', 'y')|join('-') }}|{{ xs + [3] }}|{{ 'x' if xs else 'y' }}", {"xs": [1, 2]}),
 }
+
+
+class AssistantTracker(Extension):
+    """transformers' {% generation %} block (it records assistant token spans; rendering passes the body through)."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
 
 
 def make_environment():
@@ -222,7 +238,8 @@ def make_environment():
     def strftime_now(format):
         return FIXED_NOW.strftime(format)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                        extensions=[AssistantTracker, loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
@@ -267,9 +284,9 @@ def main():
     for name, (source, variables) in SNIPPETS.items():
         case = {"id": name, "template": source, "vars": variables}
         try:
-            case["expected"] = env.from_string(source).render(messages=[{"role": "user", "content": "Hi"}],
-                                                              add_generation_prompt=False, bos_token="<s>",
-                                                              eos_token="</s>", tools=None, documents=None, **variables)
+            arguments = {"messages": [{"role": "user", "content": "Hi"}], "add_generation_prompt": False,
+                         "bos_token": "<s>", "eos_token": "</s>", "tools": None, "documents": None, **variables}
+            case["expected"] = env.from_string(source).render(**arguments)
         except Exception as e:
             case["error"] = f"{type(e).__name__}: {e}"
         snippet_cases.append(case)

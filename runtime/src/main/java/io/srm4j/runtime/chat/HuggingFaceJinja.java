@@ -110,6 +110,7 @@ final class HuggingFaceJinja {
                 .build();
         Jinjava jinjava = new PythonSemanticsJinjava(config);
         jinjava.registerTag(new PythonTruthIfTag());
+        jinjava.registerTag(new GenerationTag());
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", HuggingFaceJinja.class,
                 "raiseException", Object.class));
         jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", HuggingFaceJinja.class,
@@ -235,6 +236,31 @@ final class HuggingFaceJinja {
         public boolean isPositiveIfElseNode(TagNode tagNode, JinjavaInterpreter interpreter) {
             return PythonValues.truthy(interpreter.resolveELExpression(tagNode.getHelpers(), tagNode.getLineNumber(),
                     tagNode.getStartPosition()));
+        }
+    }
+
+    /**
+     * transformers' {@code {% generation %}...{% endgeneration %}} (its AssistantTracker extension, which marks the
+     * assistant's tokens for training masks): for rendering it is transparent.
+     */
+    private static final class GenerationTag implements com.hubspot.jinjava.lib.tag.Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (com.hubspot.jinjava.tree.Node child : tagNode.getChildren()) {
+                out.append(child.render(interpreter).getValue());
+            }
+            return out.toString();
         }
     }
 
