@@ -144,6 +144,23 @@ class ChatTemplateTest {
     }
 
     @Test
+    void rendersConcurrentlyWithEachTemplatesOwnClock() throws Exception {
+        ChatTemplate a = ChatTemplate.of("{{ strftime_now('%Y') }}{% for m in messages[::-1] %}{{ m.content }}{% endfor %}", "", "")
+                .withClock(Clock.fixed(Instant.parse("2001-01-01T00:00:00Z"), ZoneOffset.UTC));
+        ChatTemplate b = a.withClock(Clock.fixed(Instant.parse("2042-01-01T00:00:00Z"), ZoneOffset.UTC));
+        List<ChatMessage> m = List.of(ChatMessage.user("x"), ChatMessage.assistant("y"));
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                ChatTemplate t = i % 2 == 0 ? a : b;
+                String expected = (i % 2 == 0 ? "2001" : "2042") + "yx";
+                results.add(pool.submit(() -> expected.equals(t.render(m, false, Map.of()))));
+            }
+            for (var r : results) assertTrue(r.get());
+        }
+    }
+
+    @Test
     void undefinedIsEmptyAndFalsy() {
         assertEquals("[]|no|", jinja("[{{ nothing }}]|{% if nothing or nothing.attr %}yes{% else %}no{% endif %}|{{ nothing.attr }}"));
     }
