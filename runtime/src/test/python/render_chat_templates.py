@@ -208,6 +208,8 @@ SNIPPETS = {
     "generation_block": ("{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}A:{{ m.content }}\n"
                          "{% endgeneration %}{% else %}U:{{ m.content }}\n{% endif %}{% endfor %}",
                          {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}),
+    "delimiters_in_strings": ("{{ '}}' }}|{{ \"{%\" }}|{% if '%}' == '%}' %}ok{% endif %}|{{ {'a': {'b': 1}} }}|"
+                              "{{ {'a': {}} }}|{{ '{#' ~ '#}' }}|{% set d = {'k': {'n': [1, {'m': 2}]}} %}{{ d.k.n[1].m }}", {}),
     "string_ops": ("{{ 'ab' + 'cd' }}|{{ 'ab' * 2 }}|{{ 'b' in 'abc' }}|{{ 'ab' == 'ab' }}|{{ 'a' < 'b' }}|"
                    "{{ ('x', 'y')|join('-') }}|{{ xs + [3] }}|{{ 'x' if xs else 'y' }}", {"xs": [1, 2]}),
 }
