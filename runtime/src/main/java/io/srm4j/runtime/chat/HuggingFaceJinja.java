@@ -71,13 +71,29 @@ final class HuggingFaceJinja {
             if (raised != null) throw new TemplateException(raised.getMessage(), true, raised);
         }
         for (TemplateError error : result.getErrors()) {
-            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+            // Syntax errors that Jinjava reports as warnings (a stray {% endif %}) are errors in jinja2.
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL || error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
                 String where = error.getLineno() > 0 ? " (template line " + error.getLineno() + ")" : "";
                 throw new TemplateException("chat template failed" + where + ": " + error.getMessage(), false,
                         error.getException());
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * The names a template uses that this environment lacks, as jinja2 reports them when it compiles a template
+     * ("No filter named 'x'."); null when all are known.
+     */
+    static String unknownNames(TemplateSourcePrepass.Prepared prepared) {
+        List<String> problems = new ArrayList<>();
+        for (String f : prepared.filters()) {
+            if (JINJAVA.getGlobalContext().getFilter(f) == null) problems.add("No filter named '" + f + "'.");
+        }
+        for (String t : prepared.tests()) {
+            if (JINJAVA.getGlobalContext().getExpTest(t) == null) problems.add("No test named '" + t + "'.");
+        }
+        return problems.isEmpty() ? null : String.join(" ", problems);
     }
 
     private static <T extends Throwable> T find(Throwable t, Class<T> type) {

@@ -36,6 +36,67 @@ final class TemplateSourcePrepass {
     private record Tag(char kind, char leftMark, String body, char rightMark, char innerOpenMark, char innerCloseMark) {
     }
 
+    /**
+     * The rewritten source, with the filter and test names the template uses (jinja2 rejects unknown ones when it
+     * compiles a template; Jinjava would silently yield nothing), and a syntax problem jinja2 would report, if any.
+     */
+    record Prepared(String source, java.util.Set<String> filters, java.util.Set<String> tests, String problem) {
+    }
+
+    private static final java.util.regex.Pattern FILTER_NAME = java.util.regex.Pattern.compile("(?<!\\|)\\|\\s*([A-Za-z_]\\w*)");
+    private static final java.util.regex.Pattern TEST_NAME = java.util.regex.Pattern.compile(
+            "(?<![\\w.])is\\s+(?:not\\s+)?([A-Za-z_]\\w*|==|!=|<=|>=|<|>)");
+
+    static Prepared prepare(String source) {
+        String rewritten = rewrite(source);
+        java.util.Set<String> filters = new java.util.TreeSet<>(), tests = new java.util.TreeSet<>();
+        String problem = null;
+        for (Object piece : lex(String.join("\n", PythonStrings.splitlines(source, false)))) {
+            if (piece instanceof Tag tag && (tag.kind() == '{' || tag.kind() == '%')) {
+                String code = withoutStrings(tag.body());
+                java.util.regex.Matcher f = FILTER_NAME.matcher(code);
+                while (f.find()) filters.add(f.group(1));
+                java.util.regex.Matcher t = TEST_NAME.matcher(code);
+                while (t.find()) tests.add(t.group(1));
+                if (tag.kind() == '%') {
+                    java.util.regex.Matcher filterTag = java.util.regex.Pattern.compile("\\s*filter\\s+([A-Za-z_]\\w*)").matcher(code);
+                    if (filterTag.lookingAt()) filters.add(filterTag.group(1));
+                }
+            } else if (piece instanceof String text && problem == null) {
+                int at = unterminatedTag(text);
+                if (at >= 0) problem = "unterminated '" + text.substring(at, at + 2) + "' in: " + abbreviate(text.substring(at));
+            }
+        }
+        return new Prepared(rewritten, filters, tests, problem);
+    }
+
+    /** Where text still holds a tag opener (lex leaves an unterminated tag as text), or -1. */
+    private static int unterminatedTag(String text) {
+        for (int i = 0; i + 1 < text.length(); i++) {
+            if (text.charAt(i) == '{' && "{%#".indexOf(text.charAt(i + 1)) >= 0) return i;
+        }
+        return -1;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** The code with each string literal's contents blanked, so names are searched in code only. */
+    private static String withoutStrings(String code) {
+        StringBuilder out = new StringBuilder(code.length());
+        for (int i = 0; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = stringEnd(code, i);
+                out.append("''");
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     static String rewrite(String source) {
         // jinja2 splits the source into lines and joins them with "\n": newlines are normalised and one
         // trailing newline is dropped (keep_trailing_newline=False).

@@ -132,7 +132,25 @@ class ChatTemplateTest {
     void malformedTemplateIsAClearError() {
         TemplateException e = assertThrows(TemplateException.class, () -> jinja("{{ messages[0].content.split( }}"));
         assertFalse(e.raisedByTemplate());
-        assertTrue(e.getMessage().startsWith("chat template failed"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("chat template"), e.getMessage());
+    }
+
+    /** What jinja2 refuses to compile or render, ChatTemplate refuses too, with jinja2's reason. */
+    @Test
+    void templatesJinja2RejectsAreRejected() {
+        Map<String, String> rejected = Map.of(
+                "a {{ b", "unterminated '{{'",
+                "{% endif %}", "Missing start tag",
+                "{% if true %}x", "Missing end tag",
+                "{{ x | nosuchfilter }}", "No filter named 'nosuchfilter'.",
+                "{{ x is nosuchtest }}", "No test named 'nosuchtest'.",
+                "{{ nosuchfn(1) }}", "nosuchfn");
+        rejected.forEach((template, reason) -> {
+            TemplateException e = assertThrows(TemplateException.class, () -> jinja(template), template);
+            assertTrue(e.getMessage().contains(reason), template + " -> " + e.getMessage());
+        });
+        assertTrue(ChatTemplate.of("{{ x | nosuchfilter }}", "", "").problem().isPresent());
+        assertFalse(ChatTemplate.of("{{ 'a | b' }}{{ x is not none }}", "", "").problem().isPresent());
     }
 
     @Test
