@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Renders every chat template in ../shared/models/templates with Python's jinja2, set up exactly as Hugging Face
-transformers' apply_chat_template sets it up, over a fixed set of conversations and template arguments, and writes
-the results to runtime/src/test/resources/chat/expected.json. ChatTemplateFixtureTest renders the same cases with
-io.srm4j.runtime.chat.ChatTemplate and demands identical strings (or an error where jinja2 raised one).
+"""Renders chat templates with Python's jinja2, set up exactly as Hugging Face transformers' apply_chat_template sets
+it up, and writes the results to runtime/src/test/resources/chat/expected.json:
+
+- cases: every template in ../shared/models/templates over a fixed set of conversations, each with
+  add_generation_prompt true/false and enable_thinking absent/true/false (ChatTemplateFixtureTest);
+- gguf_cases: the templates embedded in ../shared/models/vocab/*.gguf, with bos/eos read from the file
+  (ChatTemplateTest, through ChatTemplate.fromGguf);
+- snippet_cases: small templates probing one jinja2 behaviour each (JinjaSnippetFixtureTest).
+
+The Java tests render the same cases with io.srm4j.runtime.chat.ChatTemplate and demand identical strings (or an
+error where jinja2 raised one).
 
 Usage (from the repository root):  python3 runtime/src/test/python/render_chat_templates.py
 """
