@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Renders every chat template in ../shared/models/templates with Python's jinja2, set up exactly as Hugging Face
-transformers' apply_chat_template sets it up, over a fixed set of conversations and template arguments, and writes
-the results to runtime/src/test/resources/chat/expected.json. ChatTemplateFixtureTest renders the same cases with
-io.srm4j.runtime.chat.ChatTemplate and demands identical strings (or an error where jinja2 raised one).
+"""Renders chat templates with Python's jinja2, set up exactly as Hugging Face transformers' apply_chat_template sets
+it up, and writes the results to runtime/src/test/resources/chat/expected.json:
+
+- cases: every template in ../shared/models/templates over a fixed set of conversations, each with
+  add_generation_prompt true/false and enable_thinking absent/true/false (ChatTemplateFixtureTest);
+- gguf_cases: the templates embedded in ../shared/models/vocab/*.gguf, with bos/eos read from the file
+  (ChatTemplateTest, through ChatTemplate.fromGguf);
+- snippet_cases: small templates probing one jinja2 behaviour each (JinjaSnippetFixtureTest).
+
+The Java tests render the same cases with io.srm4j.runtime.chat.ChatTemplate and demand identical strings (or an
+error where jinja2 raised one).
 
 Usage (from the repository root):  python3 runtime/src/test/python/render_chat_templates.py
 """
@@ -12,7 +19,7 @@ import sys
 from datetime import datetime
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
@@ -162,7 +169,8 @@ SNIPPETS = {
                  "{{ 1e20 }}|{{ 1.0 }}|{{ 10 / 4 }}|{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 2 ** 10 }}|{{ -3 }}|{{ 'a' ~ 1 ~ true }}|"
                  "{{ \"it's\" }}|{{ [\"it's\"] }}", {}),
     "tojson": ("{{ v|tojson }}|{{ v|tojson(indent=2) }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|"
-               "{{ 'x'|tojson }}|{{ [1.0, 2.5e-7, 1e21, -0.0]|tojson }}|{{ {}|tojson(indent=4) }}",
+               "{{ 'x'|tojson }}|{{ [1.0, 2.5e-7, 1e21, -0.0]|tojson }}|{{ {}|tojson(indent=4) }}|"
+               "{{ ['é🤖\x7f', 1]|tojson(ensure_ascii=true) }}|{{ [1, {'a': 2}]|tojson(separators=(',', ':')) }}",
                {"v": {"s": "é \"q\" \\ \n\t\u0001 <&>", "n": [1, 2.5, True, None], "e": []}}),
     "loops": ("{% for x in xs %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.length }}/{{ loop.first }}/{{ loop.last }};"
               "{% endfor %}|{% for x in xs %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}"
@@ -178,9 +186,53 @@ SNIPPETS = {
                            "|{{ ' x '|trim }}|{{ 'ab'|upper }}|{{ 'a b'|replace(' ', '_') }}|{{ [1, 2]|sum }}|{{ 'a,b'.split(',')|length }}"
                            "|{{ 3.7|int }}{{ '4'|int + 1 }}|{{ 5|string ~ 'x' }}|{{ xs|length }}",
                            {"xs": [{"n": 1}, {"n": 2}, {"n": 3}]}),
+    "conditional_expr": ("{{ 'a' if x else 'b' }}|{{ 'c' if not x }}|{{ 'd' if nope }}|{% set s = xs[0] if xs[0] == 1 else 0 %}{{ s }}",
+                         {"x": True, "xs": [1]}),
+    "loop_filter_and_vars": ("{% for m in ms if m.role != 'system' %}{{ loop.index }}:{{ m.role }}"
+                             "{{ ',' if not loop.last }}{% endfor %}|{% for x in xs %}{{ loop.revindex }}{{ loop.revindex0 }}"
+                             "{{ loop.cycle('a', 'b') }};{% endfor %}",
+                             {"ms": [{"role": "system"}, {"role": "user"}, {"role": "assistant"}], "xs": [5, 6, 7]}),
+    "block_set_and_selectattr": ("{% set block %}x{{ 1 + 1 }}y{% endset %}{{ block }}|"
+                                 "{{ ms|selectattr('role', 'equalto', 'user')|list|length }}|"
+                                 "{{ ms|rejectattr('role', 'equalto', 'user')|map(attribute='role')|join(',') }}|"
+                                 "{{ range(3)|list }}{{ range(1, 7, 2)|list }}",
+                                 {"ms": [{"role": "system"}, {"role": "user"}, {"role": "assistant"}]}),
+    "number_filters": ("{{ '3'|int }}|{{ 'x'|int }}|{{ 2|float }}|{{ -2|abs }}|{{ 2.567|round(2) }}|{{ 7|string }}|"
+                       "{{ 3 > 2 }}|{{ 10 / 2 }}|{{ 1 + 2.5 }}", {}),
+    "is_not": ("{{ x is not none }}|{{ nope is not defined }}|{{ x is not string }}|{{ xs is not mapping }}",
+               {"x": 1, "xs": []}),
+    "multimodal_content": ("{% for m in ms %}{% if m.content is string %}{{ m.content }}{% else %}{% for c in m.content %}"
+                           "{% if c.type == 'text' %}{{ c.text }}{% elif c['type'] == 'image' %}<img>{% endif %}{% endfor %}"
+                           "{% endif %}|{% endfor %}",
+                           {"ms": [{"role": "user", "content": "plain"},
+                                   {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "what?"}]}]}),
+    "string_filters": ("{{ 'a\nb'|replace('\n', ' ') }}|{{ 'x y z'|wordcount }}|{{ 'ab\ncd'|indent(2) }}|"
+                       "{{ 'hello world'|title }}|{{ 'hello'|capitalize }}|{{ 'abc'|reverse }}|{{ 'a,b'|split(',') if false else 'n' }}|"
+                       "{{ '%s-%d'|format('a', 3) }}|{{ 'ab'|first }}{{ 'ab'|last }}|{{ 'ab'|list }}", {}),
+    "nested_access": ("{{ m.tool_calls[0].function.name }}|{{ m['tool_calls'][0]['function']['arguments']|tojson }}|"
+                      "{{ m.missing }}|{{ m.get('missing', 'dflt') }}|{{ m.tool_calls|length }}",
+                      {"m": {"tool_calls": [{"function": {"name": "f", "arguments": {"q": "x", "n": 1}}}]}}),
+    "generation_block": ("{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}A:{{ m.content }}\n"
+                         "{% endgeneration %}{% else %}U:{{ m.content }}\n{% endif %}{% endfor %}",
+                         {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}),
+    "delimiters_in_strings": ("{{ '}}' }}|{{ \"{%\" }}|{% if '%}' == '%}' %}ok{% endif %}|{{ {'a': {'b': 1}} }}|"
+                              "{{ {'a': {}} }}|{{ '{#' ~ '#}' }}|{% set d = {'k': {'n': [1, {'m': 2}]}} %}{{ d.k.n[1].m }}", {}),
     "string_ops": ("{{ 'ab' + 'cd' }}|{{ 'ab' * 2 }}|{{ 'b' in 'abc' }}|{{ 'ab' == 'ab' }}|{{ 'a' < 'b' }}|"
                    "{{ ('x', 'y')|join('-') }}|{{ xs + [3] }}|{{ 'x' if xs else 'y' }}", {"xs": [1, 2]}),
 }
+
+
+class AssistantTracker(Extension):
+    """transformers' {% generation %} block (it records assistant token spans; rendering passes the body through)."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
 
 
 def make_environment():
@@ -195,7 +247,8 @@ def make_environment():
     def strftime_now(format):
         return FIXED_NOW.strftime(format)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+                                        extensions=[AssistantTracker, loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
@@ -240,9 +293,9 @@ def main():
     for name, (source, variables) in SNIPPETS.items():
         case = {"id": name, "template": source, "vars": variables}
         try:
-            case["expected"] = env.from_string(source).render(messages=[{"role": "user", "content": "Hi"}],
-                                                              add_generation_prompt=False, bos_token="<s>",
-                                                              eos_token="</s>", tools=None, documents=None, **variables)
+            arguments = {"messages": [{"role": "user", "content": "Hi"}], "add_generation_prompt": False,
+                         "bos_token": "<s>", "eos_token": "</s>", "tools": None, "documents": None, **variables}
+            case["expected"] = env.from_string(source).render(**arguments)
         except Exception as e:
             case["error"] = f"{type(e).__name__}: {e}"
         snippet_cases.append(case)

@@ -45,6 +45,8 @@ public final class ChatTemplate {
 
     private final String source;
     private final String preparedSource;
+    /** Why the template cannot render (as jinja2 would refuse to compile it), or null. */
+    private final String problem;
     private final String bosToken;
     private final String eosToken;
     private final Source origin;
@@ -55,7 +57,10 @@ public final class ChatTemplate {
     private ChatTemplate(String source, String bosToken, String eosToken, Source origin, Clock clock,
                          String thinkOpen, String thinkClose) {
         this.source = Objects.requireNonNull(source, "template source");
-        this.preparedSource = TemplateSourcePrepass.rewrite(source);
+        TemplateSourcePrepass.Prepared prepared = TemplateSourcePrepass.prepare(source);
+        this.preparedSource = prepared.source();
+        String unknown = HuggingFaceJinja.unknownNames(prepared);
+        this.problem = prepared.problem() != null ? prepared.problem() : unknown;
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.origin = origin;
@@ -129,6 +134,8 @@ public final class ChatTemplate {
     /** Renders messages given as plain dicts (as in an OpenAI-style request), for fields ChatMessage lacks. */
     public String renderValues(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
                                Map<String, ?> extraArgs) {
+        Objects.requireNonNull(messages, "messages");
+        if (problem != null) throw new TemplateException("chat template cannot be compiled: " + problem);
         Map<String, Object> bindings = new HashMap<>();
         // transformers passes tools and documents explicitly, None when absent, so `tools is defined` holds.
         bindings.put("tools", null);
@@ -154,6 +161,11 @@ public final class ChatTemplate {
     /** A reasoning parser for output generated after {@code renderedPrompt} (starts in reasoning if needed). */
     public ReasoningParser reasoningParserFor(String renderedPrompt) {
         return new ReasoningParser(thinkOpen, thinkClose, endsInsideThink(renderedPrompt));
+    }
+
+    /** Why this template cannot render (a syntax error or a filter/test jinja2 would not find), if so. */
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
     }
 
     public String source() {

@@ -71,13 +71,29 @@ final class HuggingFaceJinja {
             if (raised != null) throw new TemplateException(raised.getMessage(), true, raised);
         }
         for (TemplateError error : result.getErrors()) {
-            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+            // Syntax errors that Jinjava reports as warnings (a stray {% endif %}) are errors in jinja2.
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL || error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
                 String where = error.getLineno() > 0 ? " (template line " + error.getLineno() + ")" : "";
                 throw new TemplateException("chat template failed" + where + ": " + error.getMessage(), false,
                         error.getException());
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * The names a template uses that this environment lacks, as jinja2 reports them when it compiles a template
+     * ("No filter named 'x'."); null when all are known.
+     */
+    static String unknownNames(TemplateSourcePrepass.Prepared prepared) {
+        List<String> problems = new ArrayList<>();
+        for (String f : prepared.filters()) {
+            if (JINJAVA.getGlobalContext().getFilter(f) == null) problems.add("No filter named '" + f + "'.");
+        }
+        for (String t : prepared.tests()) {
+            if (JINJAVA.getGlobalContext().getExpTest(t) == null) problems.add("No test named '" + t + "'.");
+        }
+        return problems.isEmpty() ? null : String.join(" ", problems);
     }
 
     private static <T extends Throwable> T find(Throwable t, Class<T> type) {
@@ -110,18 +126,24 @@ final class HuggingFaceJinja {
                 .build();
         Jinjava jinjava = new PythonSemanticsJinjava(config);
         jinjava.registerTag(new PythonTruthIfTag());
+        jinjava.registerTag(new GenerationTag());
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", HuggingFaceJinja.class,
                 "raiseException", Object.class));
         jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", HuggingFaceJinja.class,
                 "strftimeNow", String.class));
         jinjava.registerFunction(new ELFunctionDefinition("", TemplateSourcePrepass.SLICE_FUNCTION, PySlice.class,
                 "key", Object.class, Object.class, Object.class));
+        jinjava.registerFunction(new ELFunctionDefinition("", TemplateSourcePrepass.LOOP_FILTER_FUNCTION,
+                HuggingFaceJinja.class, "loopFilter", Object.class, String.class, String.class));
         jinjava.registerFilter(new ToJsonFilter());
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new LengthFilter("length"));
         jinjava.registerFilter(new LengthFilter("count"));
         jinjava.registerFilter(new ItemsFilter());
         jinjava.registerFilter(new SumFilter());
+        jinjava.registerFilter(new SequenceFilter("list"));
+        jinjava.registerFilter(new SequenceFilter("first"));
+        jinjava.registerFilter(new SequenceFilter("last"));
         jinjava.registerFilter(new ExtremeFilter("max"));
         jinjava.registerFilter(new ExtremeFilter("min"));
         PythonTests.all().forEach(jinjava::registerExpTest);
@@ -147,6 +169,40 @@ final class HuggingFaceJinja {
     /** The template's {@code raise_exception(msg)}: aborts rendering with the template's message. */
     public static Object raiseException(Object message) {
         throw new TemplateRaised(PythonValues.str(message));
+    }
+
+    /**
+     * The items of {@code {% for targets in iterable if condition %}} for which the condition holds (Jinjava
+     * ignores a for-loop's condition; {@link TemplateSourcePrepass} moves it here, so loop.index and loop.length
+     * count the kept items only, as in jinja2).
+     */
+    public static List<Object> loopFilter(Object iterable, String targets, String condition) {
+        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+        List<String> names = Arrays.stream(targets.split(",")).map(String::strip).toList();
+        List<Object> kept = new ArrayList<>();
+        for (var it = PythonTypes.iterate(iterable); it.hasNext(); ) {
+            Object item = it.next();
+            interpreter.enterScope();
+            try {
+                if (names.size() == 1) {
+                    interpreter.getContext().put(names.get(0), item);
+                } else {
+                    List<Object> parts = new ArrayList<>();
+                    PythonTypes.iterate(item).forEachRemaining(parts::add);
+                    if (parts.size() != names.size()) {
+                        throw new IllegalArgumentException("ValueError: cannot unpack " + parts.size() + " values into "
+                                + names.size() + " loop variables");
+                    }
+                    for (int i = 0; i < names.size(); i++) interpreter.getContext().put(names.get(i), parts.get(i));
+                }
+                if (PythonValues.truthy(interpreter.resolveELExpression(condition, interpreter.getLineNumber()))) {
+                    kept.add(item);
+                }
+            } finally {
+                interpreter.leaveScope();
+            }
+        }
+        return kept;
     }
 
     /** transformers' {@code strftime_now(fmt)}: the current local time formatted with Python's strftime. */
@@ -199,6 +255,31 @@ final class HuggingFaceJinja {
         }
     }
 
+    /**
+     * transformers' {@code {% generation %}...{% endgeneration %}} (its AssistantTracker extension, which marks the
+     * assistant's tokens for training masks): for rendering it is transparent.
+     */
+    private static final class GenerationTag implements com.hubspot.jinjava.lib.tag.Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (com.hubspot.jinjava.tree.Node child : tagNode.getChildren()) {
+                out.append(child.render(interpreter).getValue());
+            }
+            return out.toString();
+        }
+    }
+
     /** transformers' tojson: {@code json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)}. */
     private static final class ToJsonFilter implements Filter {
         @Override
@@ -209,15 +290,12 @@ final class HuggingFaceJinja {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             Object indent = args.length > 0 ? args[0] : kwargs.get("indent");
-            Object ensureAscii = kwargs.get("ensure_ascii");
-            if (ensureAscii != null && PythonValues.truthy(ensureAscii)) {
-                throw new IllegalArgumentException("tojson: ensure_ascii=True is not supported");
-            }
             List<String> separators = null;
             if (kwargs.get("separators") instanceof Collection<?> c) {
                 separators = c.stream().map(String::valueOf).toList();
             }
-            return new PythonJson(indent, separators, PythonValues.truthy(kwargs.get("sort_keys"))).write(var);
+            return new PythonJson(indent, separators, PythonValues.truthy(kwargs.get("sort_keys")),
+                    PythonValues.truthy(kwargs.get("ensure_ascii"))).write(var);
         }
 
         @Override
@@ -277,6 +355,20 @@ final class HuggingFaceJinja {
             List<Object> pairs = new ArrayList<>(m.size());
             m.forEach((k, v) -> pairs.add(Arrays.asList(k, v)));
             return pairs;
+        }
+    }
+
+    /** jinja2's list/first/last, which treat a str as a sequence of characters and a dict as its keys. */
+    private record SequenceFilter(String getName) implements Filter {
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            List<Object> items = new ArrayList<>();
+            PythonTypes.iterate(var).forEachRemaining(items::add);
+            return switch (getName) {
+                case "list" -> items;
+                case "first" -> items.isEmpty() ? null : items.getFirst();
+                default -> items.isEmpty() ? null : items.getLast();
+            };
         }
     }
 

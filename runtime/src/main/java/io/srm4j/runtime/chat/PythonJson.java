@@ -17,12 +17,19 @@ final class PythonJson {
     private final String itemSeparator;
     private final String keySeparator;
     private final boolean sortKeys;
+    private final boolean ensureAscii;
 
     /**
      * @param indent     null for single-line output, else the number of spaces (or a string) per level
      * @param separators null for Python's default: (", ", ": ") single-line, (",", ": ") when indenting
      */
     PythonJson(Object indent, List<String> separators, boolean sortKeys) {
+        this(indent, separators, sortKeys, false);
+    }
+
+    /** @param ensureAscii escape every non-ASCII UTF-16 unit as {@code \\uXXXX}, as json.dumps(ensure_ascii=True) */
+    PythonJson(Object indent, List<String> separators, boolean sortKeys, boolean ensureAscii) {
+        this.ensureAscii = ensureAscii;
         this.indent = switch (indent) {
             case null -> null;
             case Number n -> " ".repeat(Math.max(0, n.intValue()));
@@ -122,7 +129,7 @@ final class PythonJson {
     }
 
     /** ensure_ascii=False: only the quote, the backslash and control characters are escaped. */
-    private static void quote(String s, StringBuilder out) {
+    private void quote(String s, StringBuilder out) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -135,7 +142,7 @@ final class PythonJson {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (ensureAscii && c > 0x7e)) out.append(String.format("\\u%04x", (int) c));
                     else out.append(c);
                 }
             }

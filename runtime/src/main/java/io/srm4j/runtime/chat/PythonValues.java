@@ -35,6 +35,7 @@ final class PythonValues {
         return switch (v) {
             case null -> "None";
             case CharSequence s -> s.toString();
+            case Character c -> c.toString();
             default -> repr(v);
         };
     }
@@ -45,6 +46,7 @@ final class PythonValues {
             case null -> "None";
             case Boolean b -> b ? "True" : "False";
             case CharSequence s -> PythonStrings.repr(s.toString());
+            case Character c -> PythonStrings.repr(c.toString());
             case Double d -> floatRepr(d, false);
             case Float f -> floatRepr(f.doubleValue(), false);
             case BigDecimal d -> floatRepr(d.doubleValue(), false);

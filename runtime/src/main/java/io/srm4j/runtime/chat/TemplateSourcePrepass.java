@@ -21,6 +21,9 @@ import java.util.List;
  */
 final class TemplateSourcePrepass {
     static final String SLICE_FUNCTION = "srm4j_slice";
+    static final String LOOP_FILTER_FUNCTION = "srm4j_loop_filter";
+    private static final java.util.regex.Pattern FOR_TAG = java.util.regex.Pattern.compile(
+            "\\s*for\\s+(.+?)\\s+in\\s+(.*)", java.util.regex.Pattern.DOTALL);
 
     private TemplateSourcePrepass() {
     }
@@ -31,6 +34,67 @@ final class TemplateSourcePrepass {
      * facing the content). A mark is '-', '+' or 0.
      */
     private record Tag(char kind, char leftMark, String body, char rightMark, char innerOpenMark, char innerCloseMark) {
+    }
+
+    /**
+     * The rewritten source, with the filter and test names the template uses (jinja2 rejects unknown ones when it
+     * compiles a template; Jinjava would silently yield nothing), and a syntax problem jinja2 would report, if any.
+     */
+    record Prepared(String source, java.util.Set<String> filters, java.util.Set<String> tests, String problem) {
+    }
+
+    private static final java.util.regex.Pattern FILTER_NAME = java.util.regex.Pattern.compile("(?<!\\|)\\|\\s*([A-Za-z_]\\w*)");
+    private static final java.util.regex.Pattern TEST_NAME = java.util.regex.Pattern.compile(
+            "(?<![\\w.])is\\s+(?:not\\s+)?([A-Za-z_]\\w*|==|!=|<=|>=|<|>)");
+
+    static Prepared prepare(String source) {
+        String rewritten = rewrite(source);
+        java.util.Set<String> filters = new java.util.TreeSet<>(), tests = new java.util.TreeSet<>();
+        String problem = null;
+        for (Object piece : lex(String.join("\n", PythonStrings.splitlines(source, false)))) {
+            if (piece instanceof Tag tag && (tag.kind() == '{' || tag.kind() == '%')) {
+                String code = withoutStrings(tag.body());
+                java.util.regex.Matcher f = FILTER_NAME.matcher(code);
+                while (f.find()) filters.add(f.group(1));
+                java.util.regex.Matcher t = TEST_NAME.matcher(code);
+                while (t.find()) tests.add(t.group(1));
+                if (tag.kind() == '%') {
+                    java.util.regex.Matcher filterTag = java.util.regex.Pattern.compile("\\s*filter\\s+([A-Za-z_]\\w*)").matcher(code);
+                    if (filterTag.lookingAt()) filters.add(filterTag.group(1));
+                }
+            } else if (piece instanceof String text && problem == null) {
+                int at = unterminatedTag(text);
+                if (at >= 0) problem = "unterminated '" + text.substring(at, at + 2) + "' in: " + abbreviate(text.substring(at));
+            }
+        }
+        return new Prepared(rewritten, filters, tests, problem);
+    }
+
+    /** Where text still holds a tag opener (lex leaves an unterminated tag as text), or -1. */
+    private static int unterminatedTag(String text) {
+        for (int i = 0; i + 1 < text.length(); i++) {
+            if (text.charAt(i) == '{' && "{%#".indexOf(text.charAt(i + 1)) >= 0) return i;
+        }
+        return -1;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** The code with each string literal's contents blanked, so names are searched in code only. */
+    private static String withoutStrings(String code) {
+        StringBuilder out = new StringBuilder(code.length());
+        for (int i = 0; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = stringEnd(code, i);
+                out.append("''");
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     static String rewrite(String source) {
@@ -51,7 +115,7 @@ final class TemplateSourcePrepass {
             out.append(text);
             switch (tag.kind()) {
                 case '{' -> out.append("{{").append(rewriteCode(tag.body())).append("}}");
-                case '%' -> out.append("{%").append(rewriteCode(tag.body())).append("%}");
+                case '%' -> out.append("{%").append(rewriteStatement(tag.body())).append("%}");
                 case 'r' -> out.append("{% raw %}").append(rawContent(tag)).append("{% endraw %}");
                 default -> { } // comments produce nothing
             }
@@ -183,6 +247,55 @@ final class TemplateSourcePrepass {
             else if (c == q) return i;
         }
         return s.length() - 1;
+    }
+
+    /**
+     * A statement; a for-loop's condition ({@code for m in messages if m.role != 'system'}), which Jinjava ignores,
+     * becomes a call that filters the iterable first. In jinja2 the first top-level {@code if} after the iterable
+     * always starts the condition (a conditional expression there needs parentheses).
+     */
+    private static String rewriteStatement(String body) {
+        java.util.regex.Matcher m = FOR_TAG.matcher(body);
+        if (m.matches()) {
+            String rest = m.group(2);
+            int at = topLevelKeyword(rest, "if");
+            if (at >= 0) {
+                String iterable = rest.substring(0, at).strip();
+                String condition = rest.substring(at + 2).strip();
+                String recursive = "";
+                if (condition.endsWith(" recursive")) { // "for x in xs if c recursive"
+                    recursive = " recursive";
+                    condition = condition.substring(0, condition.length() - recursive.length()).strip();
+                }
+                String targets = m.group(1).strip();
+                if (targets.startsWith("(") && targets.endsWith(")")) targets = targets.substring(1, targets.length() - 1);
+                return " for " + m.group(1).strip() + " in " + LOOP_FILTER_FUNCTION + "(" + rewriteCode(iterable) + ", "
+                        + quote(targets) + ", " + quote(rewriteCode(condition)) + ")" + recursive + " ";
+            }
+        }
+        return rewriteCode(body);
+    }
+
+    /** A string literal holding {@code s}, for Jinjava's scanner. */
+    private static String quote(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** Index of {@code keyword} as a separate word outside strings and brackets, or -1. */
+    private static int topLevelKeyword(String s, String keyword) {
+        int depth = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\'' || c == '"') i = stringEnd(s, i);
+            else if (c == '(' || c == '[' || c == '{') depth++;
+            else if (c == ')' || c == ']' || c == '}') depth--;
+            else if (depth == 0 && s.startsWith(keyword, i)
+                    && (i == 0 || !Character.isJavaIdentifierPart(s.charAt(i - 1)))
+                    && (i + keyword.length() == s.length() || !Character.isJavaIdentifierPart(s.charAt(i + keyword.length())))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String rewriteCode(String code) {

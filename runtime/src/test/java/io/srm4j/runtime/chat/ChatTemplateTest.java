@@ -49,7 +49,6 @@ class ChatTemplateTest {
                 + "{{ 'hello World'.capitalize() }}"));
         assertEquals("2|-1|2|a, b|1 and 2 or 2", jinja("{{ 'abcabc'.find('c') }}|{{ 'abc'.find('z') }}|"
                 + "{{ 'abcabc'.count('bc') }}|{{ ', '.join(['a', 'b']) }}|{{ '{} and {x} or {x}'.format(1, x=2) }}"));
-        assertEquals("[('a', 1), ('b', 2)]", "[('a', 1), ('b', 2)]"); // shape reference for items() below
         assertEquals("a=1;b=2;|['a', 'b']|[1, 2]|1|d", jinja("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}|"
                 + "{{ {'a': 1, 'b': 2}.keys() }}|{{ {'a': 1, 'b': 2}.values() }}|{{ {'a': 1}.get('a') }}|{{ {'a': 1}.get('z', 'd') }}"));
     }
@@ -132,7 +131,25 @@ class ChatTemplateTest {
     void malformedTemplateIsAClearError() {
         TemplateException e = assertThrows(TemplateException.class, () -> jinja("{{ messages[0].content.split( }}"));
         assertFalse(e.raisedByTemplate());
-        assertTrue(e.getMessage().startsWith("chat template failed"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("chat template"), e.getMessage());
+    }
+
+    /** What jinja2 refuses to compile or render, ChatTemplate refuses too, with jinja2's reason. */
+    @Test
+    void templatesJinja2RejectsAreRejected() {
+        Map<String, String> rejected = Map.of(
+                "a {{ b", "unterminated '{{'",
+                "{% endif %}", "Missing start tag",
+                "{% if true %}x", "Missing end tag",
+                "{{ x | nosuchfilter }}", "No filter named 'nosuchfilter'.",
+                "{{ x is nosuchtest }}", "No test named 'nosuchtest'.",
+                "{{ nosuchfn(1) }}", "nosuchfn");
+        rejected.forEach((template, reason) -> {
+            TemplateException e = assertThrows(TemplateException.class, () -> jinja(template), template);
+            assertTrue(e.getMessage().contains(reason), template + " -> " + e.getMessage());
+        });
+        assertTrue(ChatTemplate.of("{{ x | nosuchfilter }}", "", "").problem().isPresent());
+        assertFalse(ChatTemplate.of("{{ 'a | b' }}{{ x is not none }}", "", "").problem().isPresent());
     }
 
     @Test
@@ -141,6 +158,23 @@ class ChatTemplateTest {
         ChatTemplate t = ChatTemplate.of("{% if strftime_now is defined %}{{ strftime_now('%d %b %Y, %A %B %H:%M') }}{% endif %}", "", "")
                 .withClock(clock);
         assertEquals("25 Dec 2024, Wednesday December 23:30", t.render(HELLO, false, Map.of()));
+    }
+
+    @Test
+    void rendersConcurrentlyWithEachTemplatesOwnClock() throws Exception {
+        ChatTemplate a = ChatTemplate.of("{{ strftime_now('%Y') }}{% for m in messages[::-1] %}{{ m.content }}{% endfor %}", "", "")
+                .withClock(Clock.fixed(Instant.parse("2001-01-01T00:00:00Z"), ZoneOffset.UTC));
+        ChatTemplate b = a.withClock(Clock.fixed(Instant.parse("2042-01-01T00:00:00Z"), ZoneOffset.UTC));
+        List<ChatMessage> m = List.of(ChatMessage.user("x"), ChatMessage.assistant("y"));
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                ChatTemplate t = i % 2 == 0 ? a : b;
+                String expected = (i % 2 == 0 ? "2001" : "2042") + "yx";
+                results.add(pool.submit(() -> expected.equals(t.render(m, false, Map.of()))));
+            }
+            for (var r : results) assertTrue(r.get());
+        }
     }
 
     @Test
@@ -216,6 +250,26 @@ class ChatTemplateTest {
             checked++;
         }
         assertTrue(checked >= 3, "expected GGUF cases in the fixture, found " + checked);
+    }
+
+    /** Which real templates pre-open the think block, for each enable_thinking setting. */
+    @Test
+    void realReasoningTemplatesAndTheirThinkState() throws Exception {
+        String shared = System.getProperty("srm4j.shared");
+        Path dir = shared == null ? null : Path.of(shared, "models", "templates");
+        assumeTrue(dir != null && Files.isDirectory(dir), "../shared not found: " + shared);
+        List<ChatMessage> q = List.of(ChatMessage.user("2+2?"));
+        ChatTemplate r1 = ChatTemplate.of(Files.readString(dir.resolve("deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja")),
+                "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>");
+        assertTrue(r1.endsInsideThink(r1.render(q, true, Map.of())));
+        ChatTemplate qwen3 = ChatTemplate.of(Files.readString(dir.resolve("Qwen-Qwen3-0.6B.jinja")), "", "<|im_end|>");
+        assertFalse(qwen3.endsInsideThink(qwen3.render(q, true, Map.of())));
+        String noThinking = qwen3.render(q, true, Map.of("enable_thinking", false));
+        assertTrue(noThinking.endsWith("<think>\n\n</think>\n\n"), noThinking);
+        assertFalse(qwen3.endsInsideThink(noThinking));
+        ChatTemplate qwq = ChatTemplate.of(Files.readString(dir.resolve("Qwen-QwQ-32B.jinja")), "", "<|im_end|>");
+        assertTrue(qwq.endsInsideThink(qwq.render(q, true, Map.of("enable_thinking", true))));
+        assertFalse(qwq.endsInsideThink(qwq.render(q, true, Map.of("enable_thinking", false))));
     }
 
     @Test

@@ -37,12 +37,14 @@ class JinjaSnippetFixtureTest {
             String id = c.get("id").asText();
             ChatTemplate template = ChatTemplate.of(c.get("template").asText(), "<s>", "</s>");
             Map<String, Object> vars = json.convertValue(c.get("vars"), LinkedHashMap.class);
-            List<ChatMessage> messages = List.of(ChatMessage.user("Hi"));
+            Object given = vars.remove("messages"); // a snippet may bring its own conversation
+            List<Map<String, Object>> messages = given != null ? (List<Map<String, Object>>) given
+                    : List.of(ChatMessage.user("Hi").toTemplateValue());
             tests.add(DynamicTest.dynamicTest(id, () -> {
                 if (c.has("expected")) {
-                    assertEquals(c.get("expected").asText(), template.render(messages, false, vars), id);
+                    assertEquals(c.get("expected").asText(), template.renderValues(messages, false, vars), id);
                 } else {
-                    assertThrows(TemplateException.class, () -> template.render(messages, false, vars), id);
+                    assertThrows(TemplateException.class, () -> template.renderValues(messages, false, vars), id);
                 }
             }));
         }
