@@ -2,10 +2,13 @@ package io.srm4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.srm4j.runtime.engine.BatchEngine;
 import io.srm4j.runtime.engine.Generation;
 import io.srm4j.runtime.engine.GenerationParams;
 import io.srm4j.runtime.engine.LanguageModel;
 import io.srm4j.runtime.engine.Session;
+import io.srm4j.runtime.model.KvBlockPool;
+import io.srm4j.runtime.model.KvCache;
 import io.srm4j.runtime.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,6 +16,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -33,13 +37,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repetitions", defaultValue = "3", description = "measured runs after a warm-up; medians are reported (default: ${DEFAULT-VALUE})")
     int repetitions;
 
+    @Option(names = "--batch", defaultValue = "1", description = "also decode this many samples of the prompt together and report their aggregate tokens/s")
+    int batch;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         if (threads != null) System.setProperty("srm4j.threads", Integer.toString(threads));
-        if (promptTokens < 1 || genTokens < 1 || repetitions < 1) throw new IllegalArgumentException("--prompt-tokens, --gen-tokens and --repetitions must be positive");
+        if (promptTokens < 1 || genTokens < 2 || repetitions < 1 || batch < 1) {
+            throw new IllegalArgumentException("--prompt-tokens, --batch and --repetitions must be positive, --gen-tokens at least 2");
+        }
         long t0 = System.nanoTime();
         try (LanguageModel lm = LanguageModel.load(model)) {
             long loadNanos = System.nanoTime() - t0;
@@ -65,18 +74,43 @@ final class BenchCommand implements Callable<Integer> {
                 ttft[rep] = (firstToken[0] - start) / 1e9;
                 if (!json) System.err.printf("run %d: prefill %.1f tok/s, decode %.1f tok/s%n", rep + 1, prefill[rep], decode[rep]);
             }
+            double batchDecode = 0;
+            if (batch > 1) {
+                double[] agg = new double[repetitions];
+                try (BatchEngine engine = new BatchEngine(lm, batch, KvBlockPool.bytesPerBlock(lm.config(), KvCache.Precision.F16, KvBlockPool.DEFAULT_BLOCK_SIZE)
+                        * (long) (batch + 1) * ((ctx + KvBlockPool.DEFAULT_BLOCK_SIZE - 1) / KvBlockPool.DEFAULT_BLOCK_SIZE + 1), ctx, KvCache.Precision.F16)) {
+                    GenerationParams sampled = GenerationParams.of(SamplingParams.defaults(1), genTokens).ignoringEndOfGeneration();
+                    for (int rep = -1; rep < repetitions; rep++) {
+                        List<Generation> gs = engine.generate(prompt, sampled, batch);
+                        if (rep < 0) continue;
+                        long tokens = 0, nanos = 0;
+                        for (Generation g : gs) {
+                            tokens += g.tokens().length - 1; // the first token comes out of the shared prompt pass
+                            nanos = Math.max(nanos, g.timings().generateNanos());
+                        }
+                        agg[rep] = tokens * 1e9 / nanos;
+                        if (!json) System.err.printf("batch run %d: %d samples, %.1f tok/s aggregate%n", rep + 1, batch, agg[rep]);
+                    }
+                }
+                batchDecode = median(agg);
+            }
             double loadS = loadNanos / 1e9;
             ObjectMapper om = new ObjectMapper();
             ObjectNode o = om.createObjectNode();
             o.put("model", model.toString());
             o.put("model_bytes", Files.size(model));
-            o.put("threads", threads != null ? threads : Runtime.getRuntime().availableProcessors());
+            o.put("threads", io.srm4j.runtime.tensor.WorkerPool.shared().threads());
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);
             o.put("load_s", loadS);
             o.put("prefill_tokens_per_s", median(prefill));
             o.put("decode_tokens_per_s", median(decode));
             o.put("time_to_first_token_s", loadS + median(ttft));
+            if (batch > 1) {
+                o.put("batch", batch);
+                o.put("batch_decode_tokens_per_s", batchDecode);
+                o.put("batch_speedup", batchDecode / median(decode));
+            }
             o.put("peak_rss_bytes", peakRss());
             o.put("heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
             if (json) {

@@ -71,14 +71,15 @@ public final class VectorKernels {
         };
     }
 
+    /**
+     * One accumulator, in the same order as {@link #gemmBlock} uses for each token: a row's product is then the same
+     * whether it is computed alone (decode) or in a batch, so a sample's tokens do not depend on what else is batched.
+     */
     private static float f32(MemorySegment w, long p, float[] x, int xo, int n) {
-        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            acc0 = FloatVector.fromMemorySegment(F, w, p + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-            acc1 = FloatVector.fromMemorySegment(F, w, p + 4L * (i + L), LE).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
-        }
-        float sum = sum(acc0.add(acc1));
+        for (; i + L <= n; i += L) acc = FloatVector.fromMemorySegment(F, w, p + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        float sum = sum(acc);
         for (; i < n; i++) sum += w.get(Dequantize.F32, p + 4L * i) * x[xo + i];
         return sum;
     }
