@@ -1,11 +1,11 @@
 // Greedy reference generations from the current llama.cpp, through npm's node-llama-cpp (CPU build).
 //
 // Usage: node llamacpp_greedy.mjs < request.json      (or: node llamacpp_greedy.mjs request.json)
-// Request: {"model": PATH, "threads": 2, "contextSize": 0 (= enough for the longest case), "batchSize": 512,
+// Request: {"model": PATH, "threads": 1, "contextSize": 0 (= enough for the longest case), "batchSize": 512,
 //           "kvType": "F16" (default) | "F32" | ..., "flashAttention": false (default) | true | "auto",
 //           "cases": [{"tokens": [ids, BOS included if wanted], "n": 32, "top": 5, "stopAtEog": false}]}
 // Output (one JSON document on stdout): {"runtime", "settings", "loadMs", "vocabSize", "results": [{"tokens": [...],
-//   "stoppedAtEog": bool, "top": [[id, probability], ...] (after the prompt; softmax of the raw logits), "ms"}]}
+//   "text": detokenized tokens, "stoppedAtEog": bool, "top": [[id, probability], ...] (after the prompt; softmax of the raw logits), "ms"}]}
 //
 // The package is loaded from the folder named by SRM4J_NODE_LLAMA_CPP_DIR (scripts/setup-references.sh installs it
 // into build/references/node) because an ES module resolves bare imports only next to itself.
@@ -37,7 +37,9 @@ for (const c of request.cases) {
   if (!Array.isArray(c.tokens) || c.tokens.length === 0 || !c.tokens.every(Number.isInteger)) fail("each case needs a non-empty integer array 'tokens'");
   if (!Number.isInteger(c.n) || c.n < 0) fail("each case needs an integer n >= 0");
 }
-const threads = request.threads ?? 2;
+// ggml splits work by output rows, so ids do not depend on the thread count; 1 avoids the spin-wait stalls that a
+// 2-thread pool suffers on a busy 2-core machine (seconds per token).
+const threads = request.threads ?? 1;
 const longest = Math.max(...request.cases.map(c => c.tokens.length + c.n));
 // Context must hold prompt + generation so that llama.cpp never shifts (drops) context mid-run.
 const contextSize = Math.max(request.contextSize || 0, longest);
@@ -92,7 +94,9 @@ for (const c of request.cases) {
   } else {
     await sequence.evaluateWithoutGeneratingNewTokens(c.tokens);
   }
-  results.push({tokens: out, stoppedAtEog, top, ms: Math.round(performance.now() - started)});
+  const ms = Math.round(performance.now() - started);
+  // Text as llama.cpp renders the ids after this prompt (special tokens as empty text), for comparing with text-only runtimes.
+  results.push({tokens: out, text: model.detokenize(out, false, c.tokens), stoppedAtEog, top, ms});
 }
 
 process.stdout.write(JSON.stringify({

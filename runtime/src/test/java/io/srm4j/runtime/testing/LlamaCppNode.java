@@ -42,11 +42,15 @@ public final class LlamaCppNode {
      * How llama.cpp is set up. {@code kvType} is the KV-cache element type (llama.cpp's default F16; "F32" keeps it
      * exact). {@code flashAttention} false by default: llama.cpp's CPU flash-attention kernel computes in F16 and
      * changes greedy ids on real models; llama.cpp itself turns it on by default ("auto"). {@code contextSize} 0 means
-     * just enough for the longest request.
+     * just enough for the longest request. {@code threads}: see {@link #defaultThreads()}.
      */
     public record Options(int threads, int contextSize, String kvType, boolean flashAttention, Duration timeout) {
         public static Options defaults() {
-            return new Options(2, 0, "F16", false, Duration.ofMinutes(5));
+            return new Options(defaultThreads(), 0, "F16", false, Duration.ofMinutes(5));
+        }
+
+        public Options withThreads(int n) {
+            return new Options(n, contextSize, kvType, flashAttention, timeout);
         }
 
         public Options withKvType(String type) {
@@ -95,11 +99,23 @@ public final class LlamaCppNode {
         }
     }
 
-    /** {@code top} is empty unless asked for; {@code millis} is llama.cpp's time for this request alone. */
-    public record Generation(int[] tokens, boolean stoppedAtEog, List<TopEntry> top, long millis) {}
+    /**
+     * {@code text} is the ids detokenised by llama.cpp after the prompt (special tokens as empty text); {@code top} is
+     * empty unless asked for; {@code millis} is llama.cpp's time for this request alone.
+     */
+    public record Generation(int[] tokens, String text, boolean stoppedAtEog, List<TopEntry> top, long millis) {}
 
     /** One child process: what ran, how it was set up, load time, wall time including node's start, and results. */
     public record Run(String runtime, String systemInfo, JsonNode settings, long loadMillis, long wallMillis, List<Generation> generations) {}
+
+    /**
+     * {@code -Dsrm4j.reference.threads}, default 1. ggml gives each output row to one thread, so ids do not depend on
+     * the thread count (checked by the conformance suite); with 2 threads on a busy 2-core machine ggml's spin-waiting
+     * pool stalls for seconds per token, while 1 thread runs stories260K's 64 tokens in ~0.2 s.
+     */
+    public static int defaultThreads() {
+        return Integer.getInteger("srm4j.reference.threads", 1);
+    }
 
     /** Whether node and node-llama-cpp are installed (probed once per JVM). */
     public static boolean available() {
@@ -161,7 +177,7 @@ public final class LlamaCppNode {
             for (int i = 0; i < tokens.length; i++) tokens[i] = g.get("tokens").get(i).asInt();
             List<TopEntry> top = new ArrayList<>();
             if (g.hasNonNull("top")) for (JsonNode e : g.get("top")) top.add(new TopEntry(e.get(0).asInt(), e.get(1).asDouble()));
-            gens.add(new Generation(tokens, g.get("stoppedAtEog").asBoolean(), List.copyOf(top), g.get("ms").asLong()));
+            gens.add(new Generation(tokens, g.path("text").asText(), g.get("stoppedAtEog").asBoolean(), List.copyOf(top), g.get("ms").asLong()));
         }
         return new Run(out.get("runtime").asText(), out.path("systemInfo").asText(), out.get("settings"),
                 out.get("loadMs").asLong(), res.millis(), List.copyOf(gens));
