@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Greedy completions of llama.cpp build 4916 as bundled in java-llama.cpp {@code de.kherud:llama:4.2.0} (what Java users
@@ -113,7 +115,10 @@ public final class LlamaCppJava {
             }
             JsonNode o = JSON.readTree(body);
             if (o.has("error")) {
-                throw new IOException("java-llama.cpp failed on " + model + ": " + o.get("error").asText() + "\n" + ExternalProcess.tail(res.stderr()));
+                // llama.cpp explains load failures in its log ("unknown model architecture: 'qwen3'"), not in the exception.
+                String reasons = res.stderr().lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("error")).limit(5)
+                        .collect(Collectors.joining("\n"));
+                throw new IOException("java-llama.cpp failed on " + model + ": " + o.get("error").asText() + "\n" + reasons);
             }
             List<Completion> list = new ArrayList<>();
             for (JsonNode r : o.get("results")) list.add(new Completion(r.get("text").asText(), r.get("ms").asLong()));
