@@ -287,8 +287,10 @@ public final class SyntheticModels {
             case BF16 -> {
                 for (float v : values) out.putShort(toBf16(v));
             }
-            // Block types: Quantize.row(type, values, r * rowLength, rowLength) per row, once that kernel lands.
-            default -> throw new UnsupportedOperationException("synthetic " + type + " weights need io.srm4j.runtime.tensor.Quantize (not on this branch yet)");
+            // Block types need the reference quantiser (io.srm4j.runtime.tensor.Quantize, another branch); once it is
+            // merged this branch becomes:
+            //   default -> { for (int r = 0; r < rows; r++) out.put(Quantize.row(type, values, r * rowLength, rowLength)); }
+            default -> throw new UnsupportedOperationException("synthetic " + type + " weights need io.srm4j.runtime.tensor.Quantize, not merged yet");
         }
         return out.array();
     }
