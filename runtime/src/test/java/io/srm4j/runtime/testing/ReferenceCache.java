@@ -36,7 +36,7 @@ public final class ReferenceCache {
         String prefix = sha256(model) + "|" + options.cacheKey() + "|";
         Map<String, LlamaCppNode.Request> missing = new LinkedHashMap<>();
         for (LlamaCppNode.Request r : requests) {
-            String key = prefix + Arrays.toString(r.prompt()) + "|n" + r.n() + "|top" + r.top() + "|eog" + r.stopAtEog();
+            String key = prefix + r.cacheKey();
             if (!NODE.containsKey(key)) missing.putIfAbsent(key, r);
         }
         if (!missing.isEmpty()) {
@@ -47,7 +47,7 @@ public final class ReferenceCache {
         }
         List<LlamaCppNode.Generation> out = new ArrayList<>(requests.size());
         for (LlamaCppNode.Request r : requests) {
-            out.add(NODE.get(prefix + Arrays.toString(r.prompt()) + "|n" + r.n() + "|top" + r.top() + "|eog" + r.stopAtEog()));
+            out.add(NODE.get(prefix + r.cacheKey()));
         }
         return out;
     }

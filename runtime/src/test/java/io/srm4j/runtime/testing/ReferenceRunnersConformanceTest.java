@@ -194,7 +194,7 @@ class ReferenceRunnersConformanceTest {
         Path model = synthetic(tiny(arch, GgmlType.F16));
         int[] prompt = prompt(model);
         LlamaCppNode.Generation g = ReferenceCache.node(model, LlamaCppNode.Options.defaults(),
-                List.of(new LlamaCppNode.Request(prompt, 32, 0, true))).getFirst();
+                List.of(new LlamaCppNode.Request(prompt, 32, 0, 0, true))).getFirst();
         String text = ReferenceCache.java(model, LlamaCppJava.Options.defaults(), List.of(LlamaCppJava.Request.tokens(prompt, 32))).getFirst();
         assertEquals(g.text(), text, arch + " ids " + Arrays.toString(g.tokens()));
     }
@@ -219,16 +219,28 @@ class ReferenceRunnersConformanceTest {
         assertArrayEquals(one, two);
     }
 
-    /** Flash attention (llama.cpp's CPU default "auto") is not the plain attention the parity tests compare with. */
+    /**
+     * Flash attention (llama.cpp's CPU default "auto") is not the plain attention the parity tests compare with: on
+     * stories260K it flips a near-tie. The per-step margins show that it is a tie, not a different model.
+     */
     @Test
-    void flashAttentionChangesStories260KIds() throws IOException {
+    void flashAttentionFlipsANearTieOnStories260K() throws IOException {
         LlamaCppNode.assumeAvailable();
         Path model = SharedAssets.require("models/tiny/stories260K.gguf");
-        LlamaCppNode.Request r = LlamaCppNode.Request.greedy(new int[] {1, 403, 407, 261, 378}, 32);
-        int[] plain = ReferenceCache.node(model, LlamaCppNode.Options.defaults(), List.of(r)).getFirst().tokens();
-        int[] flash = ReferenceCache.node(model, LlamaCppNode.Options.defaults().withFlashAttention(true), List.of(r)).getFirst().tokens();
-        assertEquals(Arrays.toString(Arrays.copyOf(plain, 13)), Arrays.toString(Arrays.copyOf(flash, 13)), "same first 13 ids");
-        assertTrue(!Arrays.equals(plain, flash), "flash attention diverged on this prompt in llama.cpp 3.21.1's build; if this fails the kernel changed");
+        int[] prompt = {1, 403, 407, 261, 378};
+        LlamaCppNode.Generation plain = ReferenceCache.node(model, LlamaCppNode.Options.defaults(),
+                List.of(LlamaCppNode.Request.greedyWithMargins(prompt, 32))).getFirst();
+        int[] flash = ReferenceCache.node(model, LlamaCppNode.Options.defaults().withFlashAttention(true),
+                List.of(LlamaCppNode.Request.greedy(prompt, 32))).getFirst().tokens();
+        for (int i = 0; i < 32; i++) {
+            assertEquals(plain.tokens()[i], plain.topEach().get(i).getFirst().token(), "each greedy id is its step's best candidate");
+            assertTrue(plain.margin(i) >= 0);
+        }
+        int d = 0;
+        while (d < 32 && plain.tokens()[d] == flash[d]) d++;
+        assertTrue(d < 32, "flash attention gave the same 32 ids; if so the CPU kernel changed and the default can be revisited");
+        int at = d;
+        assertTrue(plain.margin(at) < 0.05, () -> "diverged at " + at + " where the margin is " + plain.margin(at));
     }
 
     @Test

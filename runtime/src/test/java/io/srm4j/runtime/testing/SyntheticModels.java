@@ -85,6 +85,14 @@ public final class SyntheticModels {
             };
         }
 
+        /**
+         * The smallest shape whose every weight row is a multiple of 256, as K-quants (Q2_K..Q6_K) need: dim 256,
+         * 2 layers, 4 / 2 heads of 64 (qwen3: 128), ffn 512.
+         */
+        public static Spec kQuantFriendly(Arch arch, Path vocab) {
+            return tiny(arch, vocab).withShape(256, 2, 4, 2, arch == Arch.QWEN3 ? 128 : 64, 512);
+        }
+
         public Spec withType(GgmlType type) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
                     tiedEmbeddings, type, embeddingType, outputType, outputScale, seed, ropeScaling);

@@ -181,6 +181,17 @@ class SyntheticModelsTest {
         for (float g : norm) assertTrue(g > 0 && g < 2, "norm gains near 1");
     }
 
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void kQuantFriendlyShapesHaveRowsOf256(Arch arch) throws IOException {
+        Path file = SyntheticModels.write(Spec.kQuantFriendly(arch, smallVocab()).withType(GgmlType.BF16), tmp.resolve("m.gguf"));
+        try (GgufFile f = GgufFile.open(file)) {
+            for (GgufTensorInfo t : f.tensors()) {
+                if (t.shape().length == 2) assertEquals(0, t.shape()[0] % 256, t.name() + " row length " + t.shape()[0]);
+            }
+        }
+    }
+
     @Test
     void ropeScalingKeysAreWrittenWhenAsked() throws IOException {
         Spec spec = Spec.tiny(Arch.LLAMA, smallVocab()).withRope(10000f, new SyntheticModels.RopeScaling("linear", 4f, 1024));
