@@ -7,7 +7,13 @@ import picocli.CommandLine.Command;
 @Command(name = "srm4j", mixinStandardHelpOptions = true, version = "srm4j 0.1.0",
         description = "Small reasoning models on the JVM: run, think at test time, measure, train, serve.",
         subcommands = {
+                BenchCommand.class,
+                ChatCommand.class,
+                EvalCommand.class,
+                GenerateCommand.class,
+                GradeCommand.class,
                 InspectCommand.class,
+                TokenizeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

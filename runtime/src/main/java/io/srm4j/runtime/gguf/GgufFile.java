@@ -65,8 +65,8 @@ public final class GgufFile implements AutoCloseable {
         long tensorCount = r.u64("tensor count");
         long kvCount = r.u64("metadata count");
         // Each key/value takes at least 8 (key length) + 4 (type) + 1 bytes, each tensor info at least 8+4+8+4+8.
-        if (kvCount > r.remaining() / 13) throw r.error(16, "metadata count " + Long.toUnsignedString(kvCount) + " exceeds what the file can hold");
-        if (tensorCount > r.remaining() / 32) throw r.error(8, "tensor count " + Long.toUnsignedString(tensorCount) + " exceeds what the file can hold");
+        if (kvCount > r.remaining() / 13) throw r.error(16, "metadata count " + Long.toUnsignedString(kvCount) + " exceeds what the file can hold (truncated or corrupt?)");
+        if (tensorCount > r.remaining() / 32) throw r.error(8, "tensor count " + Long.toUnsignedString(tensorCount) + " exceeds what the file can hold (truncated or corrupt?)");
 
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, GgufValueType> types = new LinkedHashMap<>();
@@ -238,6 +238,9 @@ public final class GgufFile implements AutoCloseable {
         final MemorySegment seg;
         final Path path;
         long pos;
+        private byte[] bytes = new byte[256];
+        private final java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
         Reader(MemorySegment seg, Path path) {
             this.seg = seg;
@@ -273,19 +276,48 @@ public final class GgufFile implements AutoCloseable {
         }
 
         String string(String what) throws GgufFormatException {
+            return string(what, null, -1);
+        }
+
+        /**
+         * Reads a length-prefixed UTF-8 string. The description of what is read ({@code what}, or element
+         * {@code index} of array {@code key}) is only put together when something is wrong: vocabularies hold
+         * hundreds of thousands of strings.
+         */
+        String string(String what, String key, int index) throws GgufFormatException {
             long at = pos;
-            long len = u64("length of " + what);
-            if (len < 0 || len > MAX_STRING_BYTES) throw error(at, what + " has implausible length " + Long.toUnsignedString(len));
-            need(len, what);
-            byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
-            pos += len;
+            long len = u64OrFail(what, key, index);
+            if (len < 0 || len > MAX_STRING_BYTES) throw error(at, describe(what, key, index) + " has implausible length " + Long.toUnsignedString(len));
+            if (len > remaining()) need(len, describe(what, key, index));
+            int n = (int) len;
+            if (bytes.length < n) bytes = new byte[Math.max(n, bytes.length * 2)];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, n);
+            pos += n;
+            boolean ascii = true;
+            for (int i = 0; i < n; i++) {
+                if (bytes[i] < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) return new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
             try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                return utf8.decode(java.nio.ByteBuffer.wrap(bytes, 0, n)).toString();
             } catch (CharacterCodingException e) {
                 // Some vocabularies hold raw non-UTF-8 bytes in token strings; keep them readable, one char per byte.
-                return new String(bytes, StandardCharsets.ISO_8859_1);
+                return new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
             }
+        }
+
+        private long u64OrFail(String what, String key, int index) throws GgufFormatException {
+            if (remaining() < 8) need(8, "length of " + describe(what, key, index));
+            long v = seg.get(I64, pos);
+            pos += 8;
+            return v;
+        }
+
+        private static String describe(String what, String key, int index) {
+            return key == null ? what : "element " + index + " of array '" + key + "'";
         }
 
         GgufValueType valueType(String what) throws GgufFormatException {
@@ -394,7 +426,7 @@ public final class GgufFile implements AutoCloseable {
                 }
                 case STRING -> {
                     String[] a = new String[count];
-                    for (int i = 0; i < count; i++) a[i] = string("element " + i + " of array '" + key + "'");
+                    for (int i = 0; i < count; i++) a[i] = string(null, key, i);
                     return new GgufArray(et, a);
                 }
                 case ARRAY -> {

@@ -73,6 +73,9 @@ public final class Transformer {
         final int block;
         final float[] x, xb, q, k, v, att, ffnGate, ffnUp, out, logits, qh;
         float[] scores; // grows with the context
+        float[] batchLogits = new float[0];
+        final KvCache[] rowCache;
+        final int[] rowPos;
 
         public Scratch(int block) {
             this.block = block;
@@ -89,6 +92,13 @@ public final class Transformer {
             scores = new float[256];
             logits = new float[c.vocabSize()];
             qh = new float[c.headDim()];
+            rowCache = new KvCache[block];
+            rowPos = new int[block];
+        }
+
+        /** Most rows one forward pass takes. */
+        public int rowCapacity() {
+            return block;
         }
     }
 
@@ -102,16 +112,16 @@ public final class Transformer {
      */
     public float[] forward(KvCache cache, int[] tokens, int from, int count, Scratch s) {
         if (count <= 0) throw new IllegalArgumentException("nothing to evaluate");
-        for (int i = from; i < from + count; i++) {
-            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
-            }
-        }
+        checkTokens(tokens, from, count);
         cache.reserve(count);
         int done = 0;
         while (done < count) {
             int n = Math.min(s.block, count - done);
-            forwardBlock(cache, tokens, from + done, n, s);
+            for (int r = 0; r < n; r++) {
+                s.rowCache[r] = cache;
+                s.rowPos[r] = cache.length() + r;
+            }
+            forwardRows(tokens, from + done, n, s);
             cache.advance(n);
             done += n;
         }
@@ -120,12 +130,55 @@ public final class Transformer {
         int lastRow = (count - 1) % s.block;
         rmsNorm(s.xb, 0, s.x, lastRow * dim, w.outputNorm(), dim);
         MatMul.matVec(w.output(), s.xb, 0, s.logits, 0);
+        java.util.Arrays.fill(s.rowCache, null);
         return s.logits;
     }
 
-    private void forwardBlock(KvCache cache, int[] tokens, int from, int n, Scratch s) {
+    /**
+     * One forward pass over rows of several sequences at once (batched decoding, chunked prefill): row r evaluates
+     * {@code tokens[r]} at the next free position of {@code caches[r]}; a cache may appear in several rows, which
+     * then take consecutive positions in row order. Each weight matrix is read once for all rows.
+     *
+     * @param wantLogits rows whose next-token logits are wanted (null: all)
+     * @return the wanted rows' logits, packed in row order ({@code vocab} floats each), a view of the scratch buffer
+     */
+    public float[] forwardBatch(KvCache[] caches, int[] tokens, int n, boolean[] wantLogits, Scratch s) {
+        if (n <= 0 || n > s.block) throw new IllegalArgumentException("batch of " + n + " rows (1.." + s.block + " allowed)");
+        checkTokens(tokens, 0, n);
+        // positions: each cache continues where it stands, rows of one cache in order
+        java.util.IdentityHashMap<KvCache, Integer> counts = new java.util.IdentityHashMap<>();
+        for (int r = 0; r < n; r++) {
+            int k = counts.merge(caches[r], 1, Integer::sum);
+            s.rowCache[r] = caches[r];
+            s.rowPos[r] = caches[r].length() + k - 1;
+        }
+        for (var e : counts.entrySet()) e.getKey().reserve(e.getValue());
+        forwardRows(tokens, 0, n, s);
+        for (var e : counts.entrySet()) e.getKey().advance(e.getValue());
+        int dim = c.embeddingLength(), vocab = c.vocabSize();
+        int k = 0;
+        for (int r = 0; r < n; r++) {
+            if (wantLogits != null && !wantLogits[r]) continue;
+            rmsNorm(s.xb, k * dim, s.x, r * dim, w.outputNorm(), dim);
+            k++;
+        }
+        if (s.batchLogits.length < k * vocab) s.batchLogits = new float[k * vocab];
+        if (k > 0) matMul(w.output(), s.xb, k, s.batchLogits);
+        java.util.Arrays.fill(s.rowCache, null);
+        return s.batchLogits;
+    }
+
+    private void checkTokens(int[] tokens, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+            }
+        }
+    }
+
+    /** The layers over n rows whose caches and positions are in s.rowCache / s.rowPos (already reserved). */
+    private void forwardRows(int[] tokens, int from, int n, Scratch s) {
         int dim = c.embeddingLength();
-        int pos0 = cache.length();
         for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[from + t], s.x, t * dim);
 
         for (int l = 0; l < c.layers(); l++) {
@@ -135,7 +188,7 @@ public final class Transformer {
             matMul(L.wk(), s.xb, n, s.k);
             matMul(L.wv(), s.xb, n, s.v);
             for (int t = 0; t < n; t++) {
-                int pos = pos0 + t;
+                int pos = s.rowPos[t];
                 int qo = t * c.queryDim(), ko = t * c.kvDim(), vo = t * c.kvValueDim();
                 if (L.bq() != null) addInPlace(s.q, qo, L.bq());
                 if (L.bk() != null) addInPlace(s.k, ko, L.bk());
@@ -150,9 +203,11 @@ public final class Transformer {
                     if (L.kNorm() != null) rmsNorm(s.k, off, s.k, off, L.kNorm(), c.headDim());
                     rope(s.k, off, pos);
                 }
-                cache.store(l, pos, s.k, ko, s.v, vo);
+                s.rowCache[t].store(l, pos, s.k, ko, s.v, vo);
             }
-            for (int t = 0; t < n; t++) attention(cache, l, pos0 + t, s.q, t * c.queryDim(), s.att, t * c.heads() * c.valueDim(), s);
+            for (int t = 0; t < n; t++) {
+                attention(s.rowCache[t], l, s.rowPos[t], s.q, t * c.queryDim(), s.att, t * c.heads() * c.valueDim(), s);
+            }
             matMul(L.wo(), s.att, n, s.out);
             addInPlace(s.x, s.out, n * dim);
 

@@ -1,25 +1,119 @@
 package io.srm4j.runtime.tensor;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Matrix products of weights with activations. {@code out[t][r] = dot(W[r], x[t])}.
- * Baseline: scalar, dequantising one row at a time.
+ *
+ * <p>Activations are prepared as ggml prepares them for the weight type (its {@code vec_dot_type}), which keeps
+ * results close to llama.cpp's: quantised once per call to Q8_0 / Q8_K for the types with integer kernels
+ * (Q8_0, Q4_0, Q4_K, Q6_K), rounded to half / bfloat16 for F16 / BF16 weights, used as they are otherwise.
+ *
+ * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed).
+ * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (dequantised to floats
+ * for the float kernels, kept hot in cache for the integer ones) and multiplied with all the activation vectors.
  */
 public final class MatMul {
+    /** Weight rows per block in {@link #matMul}: 16 rows of 5k Q8_0 elements is ~85 KB, inside L2. */
+    static final int ROW_BLOCK = 16;
+    /** Fewest rows a thread takes in {@link #matVec}: smaller pieces cost more to hand out than to compute. */
+    static final int ROW_GRAIN = 8;
+
     private MatMul() {}
 
     /** {@code out[outOffset + r] = W[r] · x[xOffset ..]} for every row r. */
     public static void matVec(Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
-        float[] row = new float[w.cols()];
-        for (int r = 0; r < w.rows(); r++) {
-            w.dequantizeRow(r, row, 0);
-            float s = 0;
-            for (int c = 0; c < row.length; c++) s += row[c] * x[xOffset + c];
-            out[outOffset + r] = s;
-        }
+        matVec(WorkerPool.shared(), w, x, xOffset, out, outOffset);
     }
 
     /** For {@code n} activation vectors laid out {@code x[t * cols + c]}: {@code out[t * rows + r]}. */
     public static void matMul(Matrix w, float[] x, int n, float[] out) {
-        for (int t = 0; t < n; t++) matVec(w, x, t * w.cols(), out, t * w.rows());
+        matMul(WorkerPool.shared(), w, x, n, out);
+    }
+
+    /** True when products with {@code type} run on activations quantised to {@link QuantizedActivations#formatFor}. */
+    public static boolean usesQuantizedActivations(GgmlType type) {
+        return VectorKernels.hasFastQuantizedDot(type);
+    }
+
+    public static void matVec(WorkerPool pool, Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
+        check(w, x, xOffset, 1, out, outOffset);
+        GgmlType type = w.type();
+        int cols = w.cols();
+        long rowBytes = w.rowBytes();
+        MemorySegment data = w.data();
+        if (usesQuantizedActivations(type)) {
+            QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, 1);
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, 0, cols);
+            });
+        } else {
+            float[] xa = floatActivations(type, x, xOffset, cols);
+            int xo = xa == x ? xOffset : 0;
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+                for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dot(type, data, r * rowBytes, xa, xo, cols);
+            });
+        }
+    }
+
+    public static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
+        if (n == 1) {
+            matVec(pool, w, x, 0, out, 0);
+            return;
+        }
+        check(w, x, 0, n, out, 0);
+        GgmlType type = w.type();
+        int rows = w.rows(), cols = w.cols();
+        long rowBytes = w.rowBytes();
+        MemorySegment data = w.data();
+        if (usesQuantizedActivations(type)) {
+            QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
+            pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
+                for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+                    int r1 = Math.min(to, r0 + ROW_BLOCK);
+                    for (int t = 0; t < n; t++) { // the block's rows stay in cache across the tokens
+                        for (int r = r0; r < r1; r++) out[t * rows + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, t * cols, cols);
+                    }
+                }
+            });
+        } else {
+            float[] xa = floatActivations(type, x, 0, cols * n);
+            pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
+                float[] block = new float[ROW_BLOCK * cols];
+                for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+                    int r1 = Math.min(to, r0 + ROW_BLOCK);
+                    for (int r = r0; r < r1; r++) Dequantize.row(type, data, r * rowBytes, block, (r - r0) * cols, cols);
+                    VectorKernels.gemmBlock(block, r1 - r0, cols, xa, n, out, rows, r0);
+                }
+            });
+        }
+    }
+
+    /** The float activations ggml's vec_dot_type implies: rounded through half or bfloat16 for those weights. */
+    private static float[] floatActivations(GgmlType type, float[] x, int xOffset, int n) {
+        return switch (type) {
+            case F16 -> {
+                float[] r = new float[n];
+                for (int i = 0; i < n; i++) r[i] = Float.float16ToFloat(Float.floatToFloat16(x[xOffset + i]));
+                yield r;
+            }
+            case BF16 -> {
+                float[] r = new float[n];
+                for (int i = 0; i < n; i++) r[i] = Dequantize.bf16ToFloat(Quantize.floatToBf16(x[xOffset + i]));
+                yield r;
+            }
+            default -> x;
+        };
+    }
+
+    private static void check(Matrix w, float[] x, int xOffset, int n, float[] out, int outOffset) {
+        if (!w.type().isSupported()) throw new UnsupportedOperationException(w.name() + ": products with " + w.type() + " are not implemented");
+        if (n < 1) throw new IllegalArgumentException("need at least one activation vector, got " + n);
+        if (xOffset < 0 || xOffset + (long) w.cols() * n > x.length) {
+            throw new IndexOutOfBoundsException(w.name() + ": " + n + " input vectors of " + w.cols() + " from " + xOffset + " exceed x[" + x.length + "]");
+        }
+        if (outOffset < 0 || outOffset + (long) w.rows() * n > out.length) {
+            throw new IndexOutOfBoundsException(w.name() + ": " + n + " output vectors of " + w.rows() + " from " + outOffset + " exceed out[" + out.length + "]");
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.srm4j.runtime.gguf.GgufMetadata;
 import io.srm4j.runtime.gguf.GgufValueType;
 import io.srm4j.runtime.gguf.GgufWriter;
 import io.srm4j.runtime.tensor.GgmlType;
+import io.srm4j.runtime.tensor.Quantize;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -295,10 +296,11 @@ public final class SyntheticModels {
             case BF16 -> {
                 for (float v : values) out.putShort(toBf16(v));
             }
-            // Block types need the reference quantiser (io.srm4j.runtime.tensor.Quantize, another branch); once it is
-            // merged this branch becomes:
-            //   default -> { for (int r = 0; r < rows; r++) out.put(Quantize.row(type, values, r * rowLength, rowLength)); }
-            default -> throw new UnsupportedOperationException("synthetic " + type + " weights need io.srm4j.runtime.tensor.Quantize, not merged yet");
+            // Block types: ggml's reference quantisers (Quantize follows quantize_row_*_ref, byte for byte where ggml is
+            // deterministic), as llama-quantize would write them without an importance matrix.
+            default -> {
+                for (int r = 0; r < rows; r++) out.put(Quantize.row(type, values, r * rowLength, rowLength));
+            }
         }
         return out.array();
     }

@@ -143,6 +143,23 @@ class SyntheticModelsTest {
     }
 
     @Test
+    void blockTypesHoldTheQuantisedWeights() throws IOException {
+        Spec spec = Spec.tiny(Arch.QWEN2, smallVocab());
+        float[] exact = read(SyntheticModels.write(spec, tmp.resolve("f32.gguf")), "blk.0.ffn_up.weight");
+        Path q8 = SyntheticModels.write(spec.withType(GgmlType.Q8_0), tmp.resolve("q8.gguf"));
+        try (GgufFile f = GgufFile.open(q8)) {
+            assertEquals(GgmlType.Q8_0, f.tensor("blk.0.ffn_up.weight").type());
+            assertEquals(GgmlType.F32, f.tensor("blk.0.attn_q.bias").type(), "biases stay F32");
+        }
+        float[] back = read(q8, "blk.0.ffn_up.weight");
+        for (int i = 0; i < exact.length; i += 32) {
+            float max = 0;
+            for (int j = i; j < i + 32; j++) max = Math.max(max, Math.abs(exact[j]));
+            for (int j = i; j < i + 32; j++) assertEquals(exact[j], back[j], max / 127 * 0.5 + max * 1e-3 + 1e-6, "Q8_0 element " + j); // half a step + F16 scale
+        }
+    }
+
+    @Test
     void bf16RoundsToNearestEvenLikeGgml() {
         assertEquals((short) 0x3f80, SyntheticModels.toBf16(1.0f));
         // 1 + 2^-8 is exactly half-way between 1 and 1 + 2^-7: ties go to the even mantissa (1.0).
@@ -214,8 +231,8 @@ class SyntheticModelsTest {
         // K-quants need rows of 256.
         IllegalArgumentException rows = assertThrows(IllegalArgumentException.class, () -> SyntheticModels.write(ok.withType(GgmlType.Q4_K), tmp.resolve("x.gguf")));
         assertTrue(rows.getMessage().contains("block size 256"), rows.getMessage());
-        UnsupportedOperationException quant = assertThrows(UnsupportedOperationException.class, () -> SyntheticModels.write(ok.withType(GgmlType.Q8_0), tmp.resolve("y.gguf")));
-        assertTrue(quant.getMessage().contains("Quantize"), quant.getMessage());
+        UnsupportedOperationException quant = assertThrows(UnsupportedOperationException.class, () -> SyntheticModels.write(ok.withType(GgmlType.IQ4_NL), tmp.resolve("y.gguf")));
+        assertTrue(quant.getMessage().contains("IQ4_NL"), quant.getMessage());
         assertFalse(Files.exists(tmp.resolve("y.gguf")), "no half-written file");
         // A vocab that is not a GGUF file is named as such, not a crash.
         Spec badVocab = new Spec(Arch.LLAMA, SharedAssets.require("models/vocab/ggml-vocab-llama-spm.gguf.inp"),

@@ -3,7 +3,7 @@
  *
  * <ul>
  *   <li>{@link io.srm4j.runtime.testing.SyntheticModels}: seeded random-weight llama / qwen2 / qwen3 GGUF files
- *       (F32, F16, BF16; block types once {@code Quantize} is merged) with real tensor names, metadata and a real
+ *       (F32, F16, BF16 and the block types {@code Quantize} writes) with real tensor names, metadata and a real
  *       tokenizer vocabulary.</li>
  *   <li>{@link io.srm4j.runtime.testing.LlamaCppNode}: the current llama.cpp (npm node-llama-cpp 3.21.1, installed by
  *       {@code scripts/setup-references.sh}): exact greedy ids from prompt ids, top probabilities, detokenised text.</li>

@@ -1,0 +1,122 @@
+package io.srm4j.runtime.tensor;
+
+/**
+ * Activation vectors quantised once per product into the 8-bit block format ggml pairs with a weight type
+ * (its {@code vec_dot_type}): Q8_0 for Q8_0/Q4_0/Q5_0 weights, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants.
+ * Integer dot products against these reproduce llama.cpp's arithmetic closely and read 4x fewer activation bytes.
+ *
+ * <p>Holds {@code count} vectors of {@code length} elements; vector t starts at element {@code t * length}.
+ * Scales are kept as floats (already rounded through f16 where ggml stores f16).
+ */
+public final class QuantizedActivations {
+    /** Q8_0, Q8_1 or Q8_K. */
+    public final GgmlType format;
+    public final int length;
+    public final int count;
+    /** Quantised values, {@code count * length}. */
+    final byte[] qs;
+    /** The same quants widened to shorts once, so the integer kernels load them without converting. */
+    final short[] qs16;
+    /** One scale per block. */
+    final float[] d;
+    /** Q8_1: d * sum(qs) per block (f16-rounded). Null otherwise. */
+    final float[] s;
+    /** Q8_K: sums of each 16 consecutive quants. Null otherwise. */
+    final short[] bsums;
+
+    private QuantizedActivations(GgmlType format, int length, int count) {
+        this.format = format;
+        this.length = length;
+        this.count = count;
+        format.rowBytes(length); // rejects lengths that are not whole blocks
+        int n = Math.multiplyExact(length, count);
+        this.qs = new byte[n];
+        this.qs16 = new short[n];
+        this.d = new float[n / format.blockSize];
+        this.s = format == GgmlType.Q8_1 ? new float[n / 32] : null;
+        this.bsums = format == GgmlType.Q8_K ? new short[n / 16] : null;
+    }
+
+    /** The activation format ggml multiplies {@code weightType} with, or null when it uses floats. */
+    public static GgmlType formatFor(GgmlType weightType) {
+        return switch (weightType) {
+            case Q8_0, Q4_0, Q5_0 -> GgmlType.Q8_0;
+            case Q4_1, Q5_1 -> GgmlType.Q8_1;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> GgmlType.Q8_K;
+            default -> null;
+        };
+    }
+
+    /** Quantises {@code count} vectors of {@code length} elements, {@code x[t * length + i]}. */
+    public static QuantizedActivations quantize(GgmlType format, float[] x, int length, int count) {
+        return quantize(format, x, 0, length, count);
+    }
+
+    /** Quantises {@code count} vectors of {@code length} elements, {@code x[xOffset + t * length + i]}. */
+    public static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count) {
+        if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1 && format != GgmlType.Q8_K) {
+            throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
+        }
+        if (xOffset < 0 || xOffset + (long) length * count > x.length) {
+            throw new IndexOutOfBoundsException(count + " vectors of " + length + " from " + xOffset + " need "
+                    + (xOffset + (long) length * count) + " floats, have " + x.length);
+        }
+        QuantizedActivations a = new QuantizedActivations(format, length, count);
+        int n = length * count;
+        if (format == GgmlType.Q8_K) {
+            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b);
+        } else {
+            for (int b = 0; b < n / 32; b++) a.q8_0or1(x, xOffset, b);
+        }
+        for (int i = 0; i < n; i++) a.qs16[i] = a.qs[i];
+        return a;
+    }
+
+    /**
+     * ggml's x86 quantize_row_q8_0 / q8_1 (what llama.cpp runs on these machines): d = amax/127 stored as f16,
+     * multiplier 127/amax, round half to even.
+     */
+    private void q8_0or1(float[] x, int xOffset, int b) {
+        int o = b * 32, xo = xOffset + o;
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xo + j]));
+        float dd = amax / 127.f;
+        float id = amax != 0 ? 127.f / amax : 0.f;
+        int sum = 0;
+        for (int j = 0; j < 32; j++) {
+            int q = (int) Math.rint(x[xo + j] * id);
+            qs[o + j] = (byte) q;
+            sum += q;
+        }
+        d[b] = Float.float16ToFloat(Float.floatToFloat16(dd));
+        if (s != null) s[b] = Float.float16ToFloat(Float.floatToFloat16(dd * sum));
+    }
+
+    /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, float d, block sums. */
+    private void q8K(float[] x, int xOffset, int b) {
+        int o = b * 256, xo = xOffset + o;
+        float max = 0, amax = 0;
+        for (int j = 0; j < 256; j++) {
+            float ax = Math.abs(x[xo + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + j];
+            }
+        }
+        if (amax == 0) return; // qs, d and bsums stay 0
+        float iscale = -127.f / max;
+        for (int j = 0; j < 256; j++) qs[o + j] = (byte) Math.min(127, Quantize.nearestInt(iscale * x[xo + j]));
+        for (int j = 0; j < 16; j++) {
+            int sum = 0;
+            for (int i = 0; i < 16; i++) sum += qs[o + 16 * j + i];
+            bsums[b * 16 + j] = (short) sum;
+        }
+        d[b] = 1 / iscale;
+    }
+
+    /** Element i of vector t, dequantised (for tests and diagnostics). */
+    public float value(int t, int i) {
+        int e = t * length + i;
+        return qs[e] * d[e / format.blockSize];
+    }
+}

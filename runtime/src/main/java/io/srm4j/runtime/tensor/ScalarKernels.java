@@ -1,0 +1,213 @@
+package io.srm4j.runtime.tensor;
+
+import static io.srm4j.runtime.tensor.Dequantize.f16;
+import static io.srm4j.runtime.tensor.Dequantize.i8;
+import static io.srm4j.runtime.tensor.Dequantize.u8;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Plain scalar dot products of one weight row with activations: the reference twins of {@link VectorKernels}.
+ *
+ * <ul>
+ *   <li>{@link #dot}: float activations; dequantises the row ({@link Dequantize}) and sums in order.</li>
+ *   <li>{@link #dotQ}: activations quantised to the type's 8-bit partner ({@link QuantizedActivations}); integer
+ *       products per block, scaled in float as ggml's generic {@code ggml_vec_dot_*} do.</li>
+ * </ul>
+ */
+public final class ScalarKernels {
+    private ScalarKernels() {}
+
+    /** {@code Σ W[i] · x[xOffset + i]} for the {@code n}-element row of {@code type} at byte {@code offset} of {@code w}. */
+    public static float dot(GgmlType type, MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        float[] row = new float[n];
+        Dequantize.row(type, w, offset, row, 0, n);
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += row[i] * x[xOffset + i];
+        return sum;
+    }
+
+    /** True when {@link #dotQ} handles {@code type}. */
+    public static boolean hasQuantizedDot(GgmlType type) {
+        return QuantizedActivations.formatFor(type) != null;
+    }
+
+    /**
+     * Dot of the row with the quantised activations {@code a} from element {@code aOffset} (a block boundary of
+     * {@code a.format}); {@code a.format} must be {@link QuantizedActivations#formatFor}({@code type}).
+     */
+    public static float dotQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
+        checkQ(type, w, offset, a, aOffset, n);
+        float sum = 0;
+        int blocks = n / type.blockSize;
+        for (int b = 0; b < blocks; b++) {
+            long p = offset + (long) b * type.typeSize;
+            int y = aOffset + b * type.blockSize;
+            sum += switch (type) {
+                case Q8_0 -> q8_0(w, p, a, y);
+                case Q4_0 -> q4_0(w, p, a, y);
+                case Q5_0 -> q5_0(w, p, a, y);
+                case Q4_1 -> q4_1(w, p, a, y);
+                case Q5_1 -> q5_1(w, p, a, y);
+                case Q2_K -> q2_K(w, p, a, y);
+                case Q3_K -> q3_K(w, p, a, y);
+                case Q4_K -> q4_K(w, p, a, y);
+                case Q5_K -> q5_K(w, p, a, y);
+                case Q6_K -> q6_K(w, p, a, y);
+                default -> throw new UnsupportedOperationException("no quantised dot for " + type);
+            };
+        }
+        return sum;
+    }
+
+    static void checkQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
+        GgmlType want = QuantizedActivations.formatFor(type);
+        if (want == null) throw new UnsupportedOperationException("no quantised dot for " + type);
+        if (a.format != want) throw new IllegalArgumentException(type + " weights multiply " + want + " activations, got " + a.format);
+        long bytes = type.rowBytes(n);
+        if (offset < 0 || offset + bytes > w.byteSize()) {
+            throw new IndexOutOfBoundsException(type + " row at byte " + offset + " runs past a " + w.byteSize() + "-byte segment");
+        }
+        if (aOffset < 0 || aOffset % a.format.blockSize != 0 || aOffset + n > a.qs.length) {
+            throw new IndexOutOfBoundsException("activations [" + aOffset + ", " + (aOffset + n) + ") outside " + a.qs.length + " or off a block");
+        }
+    }
+
+    // ---- 32-element blocks: d_w * d_a * Σ q_w q_a (+ m_w * s_a for the affine types)
+
+    private static float q8_0(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int sumi = 0;
+        for (int j = 0; j < 32; j++) sumi += i8(w, p + 2 + j) * a.qs[y + j];
+        return sumi * (f16(w, p) * a.d[y / 32]);
+    }
+
+    private static float q4_0(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int q = u8(w, p + 2 + j);
+            sumi += ((q & 0xF) - 8) * a.qs[y + j] + ((q >>> 4) - 8) * a.qs[y + j + 16];
+        }
+        return sumi * (f16(w, p) * a.d[y / 32]);
+    }
+
+    private static float q5_0(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int qh = w.get(Dequantize.I32, p + 2);
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int q = u8(w, p + 6 + j);
+            int lo = ((q & 0xF) | (((qh >>> j) & 1) << 4)) - 16;
+            int hi = ((q >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16;
+            sumi += lo * a.qs[y + j] + hi * a.qs[y + j + 16];
+        }
+        return sumi * (f16(w, p) * a.d[y / 32]);
+    }
+
+    private static float q4_1(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int q = u8(w, p + 4 + j);
+            sumi += (q & 0xF) * a.qs[y + j] + (q >>> 4) * a.qs[y + j + 16];
+        }
+        return (f16(w, p) * a.d[y / 32]) * sumi + f16(w, p + 2) * a.s[y / 32];
+    }
+
+    private static float q5_1(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int qh = w.get(Dequantize.I32, p + 4);
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int q = u8(w, p + 8 + j);
+            int lo = (q & 0xF) | (((qh >>> j) & 1) << 4);
+            int hi = (q >>> 4) | (((qh >>> (j + 16)) & 1) << 4);
+            sumi += lo * a.qs[y + j] + hi * a.qs[y + j + 16];
+        }
+        return (f16(w, p) * a.d[y / 32]) * sumi + f16(w, p + 2) * a.s[y / 32];
+    }
+
+    // ---- super-blocks of 256: d * Σ_sub scale_sub * Σ q a  -  dmin * Σ_sub min_sub * Σ a
+
+    private static float q2_K(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int b = y / 256;
+        int isum = 0, summs = 0;
+        for (int j = 0; j < 16; j++) {
+            int sc = u8(w, p + j);
+            summs += (sc >>> 4) * a.bsums[b * 16 + j];
+            // sub-block j: half j/8, 2-bit field (j%8)/2, bytes 16*(j%2) .. +16 of that half's 32
+            long q = p + 16 + 32L * (j / 8) + 16 * (j % 2);
+            int shift = 2 * ((j % 8) / 2);
+            int s = 0;
+            for (int l = 0; l < 16; l++) s += ((u8(w, q + l) >>> shift) & 3) * a.qs[y + 16 * j + l];
+            isum += (sc & 0xF) * s;
+        }
+        float dall = a.d[b] * f16(w, p + 80);
+        float dmin = a.d[b] * f16(w, p + 82);
+        return dall * isum - dmin * summs;
+    }
+
+    private static float q3_K(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int[] scales = Dequantize.q3kScales(w, p + 96);
+        int isum = 0;
+        for (int j = 0; j < 16; j++) {
+            long q = p + 32 + 32L * (j / 8) + 16 * (j % 2);
+            int shift = 2 * ((j % 8) / 2);
+            int bit = 1 << (j / 2); // hmask bit of the (half, field) pair
+            long hm = p + 16 * (j % 2);
+            int s = 0;
+            for (int l = 0; l < 16; l++) {
+                int v = ((u8(w, q + l) >>> shift) & 3) - ((u8(w, hm + l) & bit) != 0 ? 0 : 4);
+                s += v * a.qs[y + 16 * j + l];
+            }
+            isum += (scales[j] - 32) * s;
+        }
+        return a.d[y / 256] * f16(w, p + 108) * isum;
+    }
+
+    private static float q4_K(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int b = y / 256;
+        int isum = 0, summs = 0;
+        for (int j = 0; j < 8; j++) {
+            int sc = Dequantize.scaleMinK4(w, p + 4, j, false), m = Dequantize.scaleMinK4(w, p + 4, j, true);
+            summs += m * (a.bsums[b * 16 + 2 * j] + a.bsums[b * 16 + 2 * j + 1]);
+            long q = p + 16 + 32L * (j / 2);
+            int shift = 4 * (j % 2);
+            int s = 0;
+            for (int l = 0; l < 32; l++) s += ((u8(w, q + l) >>> shift) & 0xF) * a.qs[y + 32 * j + l];
+            isum += sc * s;
+        }
+        return a.d[b] * f16(w, p) * isum - a.d[b] * f16(w, p + 2) * summs;
+    }
+
+    private static float q5_K(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int b = y / 256;
+        int isum = 0, summs = 0;
+        for (int j = 0; j < 8; j++) {
+            int sc = Dequantize.scaleMinK4(w, p + 4, j, false), m = Dequantize.scaleMinK4(w, p + 4, j, true);
+            summs += m * (a.bsums[b * 16 + 2 * j] + a.bsums[b * 16 + 2 * j + 1]);
+            long q = p + 48 + 32L * (j / 2);
+            int shift = 4 * (j % 2);
+            int s = 0;
+            for (int l = 0; l < 32; l++) {
+                int v = ((u8(w, q + l) >>> shift) & 0xF) | (((u8(w, p + 16 + l) >>> j) & 1) << 4);
+                s += v * a.qs[y + 32 * j + l];
+            }
+            isum += sc * s;
+        }
+        return a.d[b] * f16(w, p) * isum - a.d[b] * f16(w, p + 2) * summs;
+    }
+
+    private static float q6_K(MemorySegment w, long p, QuantizedActivations a, int y) {
+        int isum = 0;
+        for (int j = 0; j < 16; j++) {
+            // group j of 16: half j/8, quarter (j%8)/2 picks the ql bytes (+32) / nibble and the qh field
+            int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
+            long ql = p + 64L * half + (quarter % 2) * 32 + l0, qh = p + 128 + 32L * half + l0;
+            int s = 0;
+            for (int l = 0; l < 16; l++) {
+                int low = (u8(w, ql + l) >>> (4 * (quarter / 2))) & 0xF;
+                int high = (u8(w, qh + l) >>> (2 * quarter)) & 3;
+                s += ((low | (high << 4)) - 32) * a.qs[y + 16 * j + l];
+            }
+            isum += i8(w, p + 192 + j) * s;
+        }
+        return a.d[y / 256] * f16(w, p + 208) * isum;
+    }
+}

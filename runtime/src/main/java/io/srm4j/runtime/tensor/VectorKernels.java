@@ -1,0 +1,519 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API dot products of one weight row with activations; {@link ScalarKernels} is their reference twin.
+ *
+ * <p>Float-activation kernels ({@link #dot}) use {@link FloatVector#SPECIES_PREFERRED} with as many byte/short
+ * lanes as it has float lanes, so they widen without shuffles at any vector width up to 32 floats.
+ *
+ * <p>Quantised-activation kernels ({@link #dotQ}) multiply 16-bit widened quants: ggml's blocks come in 16-byte
+ * groups (Q4_0 nibbles, K-quant scale groups), which fill 16 short lanes, so they use 128-bit bytes → 256-bit
+ * shorts/ints and need a machine with 256-bit vectors ({@link #INT_PATH}); elsewhere they fall back to scalar.
+ */
+public final class VectorKernels {
+    private VectorKernels() {}
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Same lane count as F, narrower lanes: a load of these converts to one float vector. */
+    static final VectorSpecies<Byte> BL = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    static final VectorSpecies<Short> SL = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, L * 16)));
+    static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, F.vectorShape());
+    /** The float kernels need 32-element blocks to be whole multiples of the vector, and byte lanes == float lanes. */
+    static final boolean FLOAT_PATH = L >= 4 && L <= 32 && BL.length() == L && SL.length() == L;
+
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Integer kernels run in hardware only with at least 256-bit vectors. */
+    public static final boolean INT_PATH = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+
+    /**
+     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} may add in a different order once C2 compiles it
+     * than in the interpreter, so the same product could change in its last bit mid-run; this keeps every result
+     * reproducible (same seed, same tokens) at the cost of a few adds per dot product.
+     */
+    static float sum(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
+    // ------------------------------------------------------------------ float activations
+
+    /** As {@link ScalarKernels#dot}. */
+    public static float dot(GgmlType type, MemorySegment w, long offset, float[] x, int xOffset, int n) {
+        long bytes = type.rowBytes(n);
+        if (offset < 0 || offset + bytes > w.byteSize() || xOffset < 0 || xOffset + n > x.length) {
+            throw new IndexOutOfBoundsException(type + " dot of " + n + " at byte " + offset + " / x[" + xOffset + "] out of range");
+        }
+        if (!FLOAT_PATH) return ScalarKernels.dot(type, w, offset, x, xOffset, n);
+        return switch (type) {
+            case F32 -> f32(w, offset, x, xOffset, n);
+            case F16 -> f16(w, offset, x, xOffset, n);
+            case BF16 -> bf16(w, offset, x, xOffset, n);
+            case Q8_0 -> q8_0(w, offset, x, xOffset, n);
+            case Q4_0 -> q4_0(w, offset, x, xOffset, n);
+            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> viaBlocks(type, w, offset, x, xOffset, n);
+            default -> throw new UnsupportedOperationException("no dot for " + type);
+        };
+    }
+
+    private static float f32(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            acc0 = FloatVector.fromMemorySegment(F, w, p + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, p + 4L * (i + L), LE).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
+        }
+        float sum = sum(acc0.add(acc1));
+        for (; i < n; i++) sum += w.get(Dequantize.F32, p + 4L * i) * x[xo + i];
+        return sum;
+    }
+
+    /**
+     * Half floats widened by bit arithmetic (no f16 conversion in the Vector API): the exponent/mantissa bits
+     * shifted into float position and scaled by 2^112 give the exact value for normals and subnormals alike;
+     * infinities and NaNs get the all-ones exponent back.
+     */
+    private static FloatVector halfToFloat(ShortVector h) {
+        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, IL, 0);
+        IntVector magnitude = bits.and(0x7FFF);
+        FloatVector v = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        IntVector r = v.reinterpretAsInts();
+        r = r.blend(r.or(0x7F800000), magnitude.compare(VectorOperators.GE, 0x7C00));
+        return r.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    private static float f16(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector wv = halfToFloat(ShortVector.fromMemorySegment(SL, w, p + 2L * i, LE));
+            acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = sum(acc);
+        for (; i < n; i++) sum += Float.float16ToFloat(w.get(Dequantize.I16, p + 2L * i)) * x[xo + i];
+        return sum;
+    }
+
+    private static float bf16(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(SL, w, p + 2L * i, LE).convertShape(VectorOperators.S2I, IL, 0);
+            FloatVector wv = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = sum(acc);
+        for (; i < n; i++) sum += Dequantize.bf16ToFloat(w.get(Dequantize.I16, p + 2L * i)) * x[xo + i];
+        return sum;
+    }
+
+    private static FloatVector bytesToFloats(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static float q8_0(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++, p += 34, xo += 32) {
+            FloatVector blockSum = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector q = bytesToFloats(ByteVector.fromMemorySegment(BL, w, p + 2 + j, LE));
+                blockSum = q.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
+            }
+            acc = blockSum.fma(FloatVector.broadcast(F, Dequantize.f16(w, p)), acc);
+        }
+        return sum(acc);
+    }
+
+    private static float q4_0(MemorySegment w, long p, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++, p += 18, xo += 32) {
+            FloatVector blockSum = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(BL, w, p + 2 + j, LE);
+                FloatVector lo = bytesToFloats(q.and((byte) 0xF).sub((byte) 8));
+                FloatVector hi = bytesToFloats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+                blockSum = lo.fma(FloatVector.fromArray(F, x, xo + j), blockSum);
+                blockSum = hi.fma(FloatVector.fromArray(F, x, xo + 16 + j), blockSum);
+            }
+            acc = blockSum.fma(FloatVector.broadcast(F, Dequantize.f16(w, p)), acc);
+        }
+        return sum(acc);
+    }
+
+    /**
+     * The less common types: each block is dequantised by the scalar reference into a block-sized buffer that stays
+     * in L1, then multiplied with vectors. Still one pass over the row, no row-sized temporary.
+     */
+    private static float viaBlocks(GgmlType type, MemorySegment w, long p, float[] x, int xo, int n) {
+        float[] block = new float[type.blockSize];
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / type.blockSize; b++, p += type.typeSize, xo += type.blockSize) {
+            Dequantize.row(type, w, p, block, 0, type.blockSize);
+            for (int j = 0; j < block.length; j += L) {
+                acc = FloatVector.fromArray(F, block, j).fma(FloatVector.fromArray(F, x, xo + j), acc);
+            }
+        }
+        return sum(acc);
+    }
+
+    /** {@code Σ a[ao + i] · b[bo + i]} over {@code n} floats. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        float sum = sum(acc);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /**
+     * Matrix-matrix product of a block of dequantised weight rows with {@code n} activation vectors:
+     * {@code out[t * outStride + outRow0 + r] = block[r] · x[t]}. Four tokens share each weight load; tokens are the
+     * outer loop so their activations stay in cache while the block's rows pass by.
+     */
+    public static void gemmBlock(float[] block, int nRows, int cols, float[] x, int n, float[] out, int outStride, int outRow0) {
+        int t = 0;
+        int vecCols = cols - cols % L;
+        for (; t + 4 <= n; t += 4) {
+            int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+            for (int r = 0; r < nRows; r++) {
+                int wo = r * cols;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int c = 0; c < vecCols; c += L) {
+                    FloatVector wv = FloatVector.fromArray(F, block, wo + c);
+                    a0 = wv.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                    a1 = wv.fma(FloatVector.fromArray(F, x, x1 + c), a1);
+                    a2 = wv.fma(FloatVector.fromArray(F, x, x2 + c), a2);
+                    a3 = wv.fma(FloatVector.fromArray(F, x, x3 + c), a3);
+                }
+                float s0 = sum(a0), s1 = sum(a1);
+                float s2 = sum(a2), s3 = sum(a3);
+                for (int c = vecCols; c < cols; c++) {
+                    float wc = block[wo + c];
+                    s0 += wc * x[x0 + c];
+                    s1 += wc * x[x1 + c];
+                    s2 += wc * x[x2 + c];
+                    s3 += wc * x[x3 + c];
+                }
+                out[t * outStride + outRow0 + r] = s0;
+                out[(t + 1) * outStride + outRow0 + r] = s1;
+                out[(t + 2) * outStride + outRow0 + r] = s2;
+                out[(t + 3) * outStride + outRow0 + r] = s3;
+            }
+        }
+        for (; t < n; t++) {
+            for (int r = 0; r < nRows; r++) out[t * outStride + outRow0 + r] = dot(block, r * cols, x, t * cols, cols);
+        }
+    }
+
+    // ------------------------------------------------------------------ quantised activations
+
+    /** True when {@link #dotQ} has a vector kernel for {@code type} on this machine (else it runs the scalar twin). */
+    public static boolean hasFastQuantizedDot(GgmlType type) {
+        return INT_PATH && QuantizedActivations.formatFor(type) != null;
+    }
+
+    /** As {@link ScalarKernels#dotQ}. */
+    public static float dotQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
+        ScalarKernels.checkQ(type, w, offset, a, aOffset, n);
+        if (!hasFastQuantizedDot(type)) return ScalarKernels.dotQ(type, w, offset, a, aOffset, n);
+        return switch (type) {
+            case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
+            case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
+            case Q5_0 -> q5_0q(w, offset, a, aOffset, n);
+            case Q4_1 -> q4_1q(w, offset, a, aOffset, n);
+            case Q5_1 -> q5_1q(w, offset, a, aOffset, n);
+            case Q2_K -> q2_Kq(w, offset, a, aOffset, n);
+            case Q3_K -> q3_Kq(w, offset, a, aOffset, n);
+            case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
+            case Q5_K -> q5_Kq(w, offset, a, aOffset, n);
+            case Q6_K -> q6_Kq(w, offset, a, aOffset, n);
+            default -> throw new AssertionError(type);
+        };
+    }
+
+    /** 16 signed bytes to 16 shorts. */
+    private static ShortVector widen(ByteVector b) {
+        return (ShortVector) b.convertShape(VectorOperators.B2S, S16, 0);
+    }
+
+    /**
+     * 16 unsigned bytes to 16 shorts. Nibble and bit-field extraction then runs on shorts: x86 has no byte shifts,
+     * and the Vector API's byte shifts are far slower than short ones.
+     */
+    private static ShortVector widenUnsigned(MemorySegment w, long p) {
+        return widen(ByteVector.fromMemorySegment(B16, w, p, LE)).and((short) 0xFF);
+    }
+
+    private static ShortVector acts(QuantizedActivations a, int y) {
+        return ShortVector.fromArray(S16, a.qs16, y);
+    }
+
+    /**
+     * Sums the 16 shorts pairwise into 8 ints (pmaddwd-like). Done by reinterpreting each pair as one int and
+     * splitting it with shifts: a same-shape operation, where converting the upper half (part 1) would not be.
+     */
+    private static IntVector toInts(ShortVector s) {
+        IntVector pairs = s.reinterpretAsInts();
+        return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    private static float q8_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0; b < n / 32; b++, p += 34, y += 32) {
+            ShortVector w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+            ShortVector w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
+            ShortVector a0 = acts(a, y);
+            ShortVector a1 = acts(a, y + 16);
+            // |w| <= 128, |a| <= 127: two products fit in a short
+            IntVector sumi = toInts(w0.mul(a0).add(w1.mul(a1)));
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return sum(acc);
+    }
+
+    private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0; b < n / 32; b++, p += 18, y += 32) {
+            ShortVector q = widenUnsigned(w, p + 2);
+            ShortVector lo = q.and((short) 0xF).sub((short) 8);
+            ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+            ShortVector a0 = acts(a, y);
+            ShortVector a1 = acts(a, y + 16);
+            IntVector sumi = toInts(lo.mul(a0).add(hi.mul(a1)));
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return sum(acc);
+    }
+
+    // The K-quant kernels are split into small methods that return primitives: one large method exceeds C2's
+    // inlining budget (NodeCountInliningCutoff), and a vector crossing a call that is not inlined gets boxed.
+
+    private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
+            int sb = y / 256;
+            int isum = 0, summs = 0;
+            for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
+                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
+                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
+                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
+                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
+                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, scLo, scHi);
+            }
+            float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
+            sum += d * isum - dmin * summs;
+        }
+        return sum;
+    }
+
+    /** Two Q4_K sub-blocks sharing 32 bytes of nibbles, against 64 activations: {@code scLo·Σlo + scHi·Σhi}. */
+    private static int q4kPair(MemorySegment w, long qp, short[] act, int ay, int scLo, int scHi) {
+        ShortVector q0 = widenUnsigned(w, qp);
+        ShortVector q1 = widenUnsigned(w, qp + 16);
+        // products <= 15 * 127: sums of two fit in a short
+        ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
+                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
+        ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 32))
+                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 48)));
+        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
+            int isum = 0;
+            for (int half = 0; half < 2; half++) {
+                long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
+                for (int l0 = 0; l0 < 32; l0 += 16) {
+                    isum += q6kGroup(w, ql + l0, qh + l0, a.qs16, y + 128 * half + l0,
+                            Dequantize.i8(w, sc + l0 / 16), Dequantize.i8(w, sc + l0 / 16 + 2),
+                            Dequantize.i8(w, sc + l0 / 16 + 4), Dequantize.i8(w, sc + l0 / 16 + 6));
+                }
+            }
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum;
+        }
+        return sum;
+    }
+
+    /**
+     * 16 bytes each of ql (at ql and ql + 32) and qh: four groups of 16 Q6_K quants (elements +0, +32, +64, +96),
+     * each with its scale. Quarter k takes the low (k < 2) or high nibble of the first/second ql bytes and 2-bit
+     * field k of qh.
+     */
+    private static int q6kGroup(MemorySegment w, long ql, long qh, short[] act, int ay, int s0, int s1, int s2, int s3) {
+        ShortVector la = widenUnsigned(w, ql);
+        ShortVector lb = widenUnsigned(w, ql + 32);
+        ShortVector h = widenUnsigned(w, qh);
+        ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+        ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
+        ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30));
+        ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
+        // (q - 32) * a <= 32 * 127: one product per short
+        IntVector t = toInts(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
+                .add(toInts(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
+                .add(toInts(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Lane j holds 1 << j: tests bit j of a 16-bit word broadcast to every lane. */
+    private static final ShortVector LANE_BITS = ShortVector.fromArray(S16, new short[] {
+            1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, (short) 32768}, 0);
+
+    /** 16 in lane j when bit j of {@code bits} is set, else 0: the 5th bit of Q5_0/Q5_1 quants. */
+    private static ShortVector fifthBits(int bits) {
+        ShortVector set = ShortVector.broadcast(S16, (short) bits).and(LANE_BITS);
+        return ShortVector.zero(S16).blend((short) 16, set.compare(VectorOperators.NE, (short) 0));
+    }
+
+    /** Σ over a Q5_0/Q5_1 block of (5-bit quant + offset) · activation, as 8 int lanes. */
+    private static IntVector q5Block(MemorySegment w, long qs, int qh, short offset, short[] act, int ay) {
+        ShortVector q = widenUnsigned(w, qs);
+        ShortVector lo = q.and((short) 0xF).or(fifthBits(qh)).add(offset);
+        ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
+        // |q| <= 31, |a| <= 127: two products fit in a short
+        return toInts(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
+    }
+
+    private static float q5_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0; b < n / 32; b++, p += 22, y += 32) {
+            IntVector sumi = q5Block(w, p + 6, w.get(Dequantize.I32, p + 2), (short) -16, a.qs16, y);
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return sum(acc);
+    }
+
+    private static float q5_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        float mins = 0;
+        for (int b = 0; b < n / 32; b++, p += 24, y += 32) {
+            IntVector sumi = q5Block(w, p + 8, w.get(Dequantize.I32, p + 4), (short) 0, a.qs16, y);
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
+        }
+        return sum(acc) + mins;
+    }
+
+    private static float q4_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        FloatVector acc = FloatVector.zero(F8);
+        float mins = 0;
+        for (int b = 0; b < n / 32; b++, p += 20, y += 32) {
+            ShortVector q = widenUnsigned(w, p + 4);
+            ShortVector prod = q.and((short) 0xF).mul(acts(a, y)).add(q.lanewise(VectorOperators.LSHR, 4).mul(acts(a, y + 16)));
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) toInts(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
+        }
+        return sum(acc) + mins;
+    }
+
+    private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
+            int sb = y / 256;
+            int isum = 0, summs = 0;
+            for (int g = 0; g < 4; g++) {
+                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
+                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
+                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
+                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
+                isum += q5kPair(w, p + 48 + 32L * g, p + 16, 2 * g, a.qs16, y + 64 * g, scLo, scHi);
+            }
+            float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
+            sum += d * isum - dmin * summs;
+        }
+        return sum;
+    }
+
+    /** As {@link #q4kPair} with the 5th bits: bit {@code bit} (low sub-block) and {@code bit + 1} of qh[l]. */
+    private static int q5kPair(MemorySegment w, long qp, long qh, int bit, short[] act, int ay, int scLo, int scHi) {
+        ShortVector q0 = widenUnsigned(w, qp), q1 = widenUnsigned(w, qp + 16);
+        ShortVector h0 = widenUnsigned(w, qh).lanewise(VectorOperators.LSHR, bit);
+        ShortVector h1 = widenUnsigned(w, qh + 16).lanewise(VectorOperators.LSHR, bit);
+        ShortVector lo0 = q0.and((short) 0xF).or(h0.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+        ShortVector lo1 = q1.and((short) 0xF).or(h1.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+        ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+        ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+        // products <= 31 * 127: sums of two fit in a short
+        ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
+        ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
+        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
+            int sb = y / 256;
+            int isum = 0, summs = 0;
+            for (int j = 0; j < 16; j++) summs += (Dequantize.u8(w, p + j) >>> 4) * a.bsums[sb * 16 + j];
+            for (int half = 0; half < 2; half++) {
+                for (int field = 0; field < 4; field++) {
+                    int j = 8 * half + 2 * field; // scale groups j (bytes 0..15) and j + 1 (bytes 16..31)
+                    isum += q2kPair(w, p + 16 + 32L * half, 2 * field, a.qs16, y + 16 * j,
+                            Dequantize.u8(w, p + j) & 0xF, Dequantize.u8(w, p + j + 1) & 0xF);
+                }
+            }
+            float dall = a.d[sb] * Dequantize.f16(w, p + 80), dmin = a.d[sb] * Dequantize.f16(w, p + 82);
+            sum += dall * isum - dmin * summs;
+        }
+        return sum;
+    }
+
+    /** Two groups of 16 Q2_K quants: 2-bit field at {@code shift} of 32 bytes, against 32 activations. */
+    private static int q2kPair(MemorySegment w, long q, int shift, short[] act, int ay, int s0, int s1) {
+        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3);
+        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3);
+        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float q3_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 256; b++, p += 110, y += 256) {
+            int[] scales = Dequantize.q3kScales(w, p + 96);
+            int isum = 0;
+            for (int half = 0; half < 2; half++) {
+                for (int field = 0; field < 4; field++) {
+                    int j = 8 * half + 2 * field;
+                    isum += q3kPair(w, p + 32 + 32L * half, 2 * field, p, 4 * half + field, a.qs16, y + 16 * j,
+                            scales[j] - 32, scales[j + 1] - 32);
+                }
+            }
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum;
+        }
+        return sum;
+    }
+
+    /** Two groups of 16 Q3_K quants: low 2 bits at {@code shift} of 32 qs bytes, minus 4 where hmask bit {@code bit} is clear. */
+    private static int q3kPair(MemorySegment w, long q, int shift, long hmask, int bit, short[] act, int ay, int s0, int s1) {
+        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3)
+                .add(widenUnsigned(w, hmask).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
+        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3)
+                .add(widenUnsigned(w, hmask + 16).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
+        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,84 @@
+package io.srm4j.runtime.model;
+
+import io.srm4j.runtime.SharedAssets;
+import io.srm4j.runtime.gguf.GgufFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class KvCacheTest {
+    static GgufFile file;
+    static Transformer tf;
+
+    @BeforeAll
+    static void load() throws Exception {
+        file = GgufFile.open(SharedAssets.require("models/tiny/stories260K.gguf"));
+        tf = Transformer.fromGguf(file);
+    }
+
+    @AfterAll
+    static void close() {
+        if (file != null) file.close();
+    }
+
+    private static float[] run(KvCache cache, int... tokens) {
+        return tf.forward(cache, tokens, 0, tokens.length, tf.newScratch()).clone();
+    }
+
+    @Test
+    void forkedSequencesContinueExactlyAsFreshOnes() {
+        int[] prompt = {1, 403, 407, 261, 378, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312}; // crosses a block
+        KvBlockPool pool = new KvBlockPool(tf.config(), KvCache.Precision.F32, 64, 4);
+        KvCache a = new KvCache(pool, 64);
+        run(a, prompt);
+        int used = pool.maxBlocks() - pool.freeBlocks();
+        KvCache b = a.fork();
+        assertEquals(used, pool.maxBlocks() - pool.freeBlocks(), "a fork takes no new blocks");
+        float[] la = run(a, 473, 474);
+        float[] lb = run(b, 466);
+        float[] lb2 = run(b, 467, 468, 469, 470); // b writes on: only its own copies change
+
+        KvCache fresh = new KvCache(tf.config(), 64, KvCache.Precision.F32);
+        run(fresh, prompt);
+        assertArrayEquals(run(fresh, 473, 474), la);
+        fresh.truncate(prompt.length);
+        assertArrayEquals(run(fresh, 466), lb);
+        assertArrayEquals(run(fresh, 467, 468, 469, 470), lb2);
+        // a's cache was not disturbed by b's writes
+        KvCache a2 = a.fork();
+        a2.truncate(prompt.length + 1);
+        fresh.truncate(prompt.length);
+        run(fresh, 473, 474); // the same batch shape as a's, so position 473 holds the same bits
+        fresh.truncate(prompt.length + 1);
+        assertArrayEquals(run(fresh, 474), run(a2, 474));
+
+        a.close();
+        b.close();
+        a2.close();
+        fresh.close();
+        assertEquals(pool.maxBlocks(), pool.freeBlocks(), "closing returns every block");
+    }
+
+    @Test
+    void limitsAreClearErrors() {
+        KvCache small = new KvCache(tf.config(), 4);
+        var overflow = assertThrows(KvCache.ContextOverflowException.class, () -> run(small, 1, 2, 3, 4, 5));
+        assertTrue(overflow.getMessage().contains("context is full"), overflow.getMessage());
+
+        KvBlockPool pool = new KvBlockPool(tf.config(), KvCache.Precision.F16, 2, 4);
+        KvCache a = new KvCache(pool, 100);
+        run(a, 1, 2, 3, 4, 5, 6);
+        KvCache b = a.fork();
+        var full = assertThrows(KvCache.OutOfBlocksException.class, () -> run(b, 7)); // needs a copy of the shared block
+        assertTrue(full.getMessage().contains("KV cache memory is full"), full.getMessage());
+        assertEquals(1, b.blocksNeeded(1));
+    }
+
+    @Test
+    void bytesAreHalvedInF16() {
+        ModelConfig c = tf.config();
+        assertEquals(2 * KvBlockPool.bytesPerBlock(c, KvCache.Precision.F16, 16), KvBlockPool.bytesPerBlock(c, KvCache.Precision.F32, 16));
+    }
+}

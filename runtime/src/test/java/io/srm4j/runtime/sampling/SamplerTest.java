@@ -1,0 +1,126 @@
+package io.srm4j.runtime.sampling;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SamplerTest {
+    private static float[] randomLogits(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] l = new float[n];
+        for (int i = 0; i < n; i++) l[i] = (float) (r.nextGaussian() * 2);
+        return l;
+    }
+
+    private static int[] counts(SamplingParams p, float[] logits, int draws) {
+        Sampler s = new Sampler(p);
+        int[] c = new int[logits.length];
+        for (int i = 0; i < draws; i++) c[s.sample(logits, logits.length, new int[0], 0).id()]++;
+        return c;
+    }
+
+    @Test
+    void greedyPicksTheArgmax() {
+        float[] l = randomLogits(1000, 1);
+        int best = 0;
+        for (int i = 0; i < l.length; i++) if (l[i] > l[best]) best = i;
+        assertEquals(best, new Sampler(SamplingParams.GREEDY).sample(l, l.length, new int[0], 0).id());
+        assertEquals(best, new Sampler(SamplingParams.defaults(3).withTopK(1)).sample(l, l.length, new int[0], 0).id());
+    }
+
+    @Test
+    void sameSeedSameTokensDifferentSeedDifferentTokens() {
+        float[] l = randomLogits(500, 2);
+        SamplingParams p = SamplingParams.defaults(42).withTemperature(1.5f).withTopK(0).withTopP(1f).withMinP(0f);
+        Sampler a = new Sampler(p), b = new Sampler(p), c = new Sampler(p.withSeed(43));
+        int differ = 0;
+        for (int i = 0; i < 200; i++) {
+            int x = a.sample(l, l.length, new int[0], 0).id();
+            assertEquals(x, b.sample(l, l.length, new int[0], 0).id());
+            if (x != c.sample(l, l.length, new int[0], 0).id()) differ++;
+        }
+        assertTrue(differ > 50, "another seed should give another stream, differed " + differ);
+    }
+
+    @Test
+    void drawsFollowTheSoftmaxAtTemperature() {
+        float[] l = {2f, 1f, 0f, -1f};
+        float temperature = 0.7f;
+        SamplingParams p = new SamplingParams(temperature, 0, 1f, 0f, 1f, 0f, 0f, 64, 7, 0);
+        int draws = 200_000;
+        int[] c = counts(p, l, draws);
+        double z = 0;
+        for (float x : l) z += Math.exp(x / temperature);
+        for (int i = 0; i < l.length; i++) {
+            double expected = Math.exp(l[i] / temperature) / z;
+            double sd = Math.sqrt(expected * (1 - expected) / draws);
+            assertEquals(expected, c[i] / (double) draws, 5 * sd + 1e-4, "token " + i);
+        }
+    }
+
+    @Test
+    void topKTopPAndMinPLimitTheSupport() {
+        float[] l = {3f, 2.9f, 2f, 0f, -5f, -6f};
+        int[] topK = counts(new SamplingParams(1f, 2, 1f, 0f, 1f, 0f, 0f, 64, 1, 0), l, 5000);
+        assertEquals(0, topK[2] + topK[3] + topK[4] + topK[5]);
+        assertTrue(topK[0] > 0 && topK[1] > 0);
+        // probabilities (T=1): ~0.47, 0.42, 0.17 ... top-p 0.8 keeps the first two
+        int[] topP = counts(new SamplingParams(1f, 0, 0.8f, 0f, 1f, 0f, 0f, 64, 1, 0), l, 5000);
+        assertEquals(0, topP[2] + topP[3] + topP[4] + topP[5]);
+        // min-p 0.3: keep tokens with p >= 0.3 p_max, i.e. logit >= 3 + ln 0.3 = 1.80
+        int[] minP = counts(new SamplingParams(1f, 0, 1f, 0.3f, 1f, 0f, 0f, 64, 1, 0), l, 5000);
+        assertTrue(minP[2] > 0);
+        assertEquals(0, minP[3] + minP[4] + minP[5]);
+    }
+
+    @Test
+    void penaltiesFollowLlamaCppFormula() {
+        float[] l = {2f, 1.9f, -1f};
+        int[] history = {0, 0, 2};
+        // repetition 2: token 0 -> 1.0 (positive divided), token 2 -> -2 (negative multiplied); greedy now picks 1
+        SamplingParams rep = SamplingParams.GREEDY.withPenalties(2f, 0f, 0f, 64);
+        assertEquals(1, new Sampler(rep).sample(l, 3, history, 3).id());
+        // frequency 0.06 × count 2 = 0.12 > 0.1 gap: picks 1; presence alone (0.05) does not
+        assertEquals(1, new Sampler(SamplingParams.GREEDY.withPenalties(1f, 0f, 0.06f, 64)).sample(l, 3, history, 3).id());
+        assertEquals(0, new Sampler(SamplingParams.GREEDY.withPenalties(1f, 0.05f, 0f, 64)).sample(l, 3, history, 3).id());
+        // the window excludes old tokens
+        assertEquals(0, new Sampler(SamplingParams.GREEDY.withPenalties(2f, 0f, 0f, 1)).sample(l, 3, history, 3).id());
+    }
+
+    @Test
+    void logprobsAreThoseOfTheRawDistribution() {
+        float[] l = randomLogits(300, 9);
+        SampledToken t = new Sampler(SamplingParams.GREEDY.withTopLogprobs(5)).sample(l, l.length, new int[0], 0);
+        double z = 0;
+        for (float x : l) z += Math.exp(x);
+        assertEquals(l[t.id()] - Math.log(z), t.logprob(), 1e-4);
+        assertEquals(5, t.top().size());
+        assertEquals(t.id(), t.top().get(0).id());
+        for (int i = 1; i < 5; i++) assertTrue(t.top().get(i - 1).logprob() >= t.top().get(i).logprob());
+        double total = 0;
+        for (float x : l) total += Math.exp(x - Math.log(z));
+        assertEquals(1.0, total, 1e-6);
+    }
+
+    @Test
+    void partialSelectFindsTheLargest() {
+        float[] l = randomLogits(1000, 11);
+        int[] idx = new int[l.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Sampler.partialSelect(l, idx, idx.length, 10);
+        Sampler.sortDescending(l, idx, 10);
+        float[] sorted = l.clone();
+        java.util.Arrays.sort(sorted);
+        for (int i = 0; i < 10; i++) assertEquals(sorted[sorted.length - 1 - i], l[idx[i]]);
+    }
+
+    @Test
+    void invalidParametersAreRejectedClearly() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new SamplingParams(-1f, 0, 1f, 0f, 1f, 0f, 0f, 64, 0, 0));
+        assertTrue(e.getMessage().contains("temperature"));
+        assertThrows(IllegalArgumentException.class, () -> SamplingParams.GREEDY.withTopP(0f));
+        assertThrows(IllegalArgumentException.class, () -> SamplingParams.GREEDY.withTopP(Float.NaN));
+    }
+}

@@ -1,0 +1,131 @@
+package io.srm4j.runtime.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Tolerances as in {@link KernelsTest}: 1e-4 of Σ|w·x| per output, where only the summation order differs. */
+class MatMulTest {
+    static WorkerPool single, three;
+
+    @BeforeAll
+    static void pools() {
+        single = new WorkerPool(1);
+        three = new WorkerPool(3);
+    }
+
+    @AfterAll
+    static void closePools() {
+        single.close();
+        three.close();
+    }
+
+    static Matrix matrix(GgmlType t, Random rnd, int rows, int cols) {
+        return new Matrix("w", t, rows, cols, MemorySegment.ofArray(Fixtures.randomMatrix(t, rnd, rows, cols)));
+    }
+
+    /** The scalar twin of one output: the same activation preparation, the scalar kernel. */
+    static float reference(Matrix w, float[] x, int xo, int r) {
+        GgmlType t = w.type();
+        long off = r * w.rowBytes();
+        if (MatMul.usesQuantizedActivations(t)) {
+            var a = QuantizedActivations.quantize(QuantizedActivations.formatFor(t), x, xo, w.cols(), 1);
+            return ScalarKernels.dotQ(t, w.data(), off, a, 0, w.cols());
+        }
+        float[] xr = new float[w.cols()];
+        for (int i = 0; i < xr.length; i++) {
+            float v = x[xo + i];
+            xr[i] = switch (t) {
+                case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                case BF16 -> Dequantize.bf16ToFloat(Quantize.floatToBf16(v));
+                default -> v;
+            };
+        }
+        return ScalarKernels.dot(t, w.data(), off, xr, 0, w.cols());
+    }
+
+    @Test
+    void matVecParallelEqualsSingleThreadAndScalar() {
+        Random rnd = new Random(5);
+        for (GgmlType t : Fixtures.SUPPORTED) {
+            for (int[] shape : new int[][] {{37, 256}, {19, 512}}) {
+                int rows = shape[0], cols = shape[1];
+                Matrix w = matrix(t, rnd, rows, cols);
+                float[] x = Fixtures.gaussian(rnd, cols + 2, 1f);
+                float[] a = new float[rows + 1], b = new float[rows + 1];
+                MatMul.matVec(single, w, x, 2, a, 1);
+                MatMul.matVec(three, w, x, 2, b, 1);
+                assertArrayEquals(a, b, t + " parallel = single thread");
+                float[] full = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    w.dequantizeRow(r, full, 0);
+                    double mag = 0, exact = 0;
+                    for (int c = 0; c < cols; c++) {
+                        mag += Math.abs((double) full[c] * x[2 + c]);
+                        exact += (double) full[c] * x[2 + c];
+                    }
+                    assertEquals(reference(w, x, 2, r), a[1 + r], 1e-4 * mag, t + " row " + r + " vs scalar twin");
+                    assertEquals(exact, a[1 + r], 0.02 * mag, t + " row " + r + " vs exact float product");
+                }
+            }
+        }
+    }
+
+    @Test
+    void matMulEqualsRepeatedMatVecAndIsThreadIndependent() {
+        Random rnd = new Random(6);
+        for (GgmlType t : Fixtures.SUPPORTED) {
+            int rows = 21, cols = 256;
+            Matrix w = matrix(t, rnd, rows, cols);
+            for (int n : new int[] {2, 5}) {
+                float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
+                float[] a = new float[n * rows], b = new float[n * rows], v = new float[n * rows];
+                MatMul.matMul(single, w, x, n, a);
+                MatMul.matMul(three, w, x, n, b);
+                assertArrayEquals(a, b, t + " n=" + n + " parallel = single thread");
+                for (int tok = 0; tok < n; tok++) MatMul.matVec(single, w, x, tok * cols, v, tok * rows);
+                float[] full = new float[cols];
+                for (int tok = 0; tok < n; tok++) {
+                    for (int r = 0; r < rows; r++) {
+                        w.dequantizeRow(r, full, 0);
+                        double mag = 0;
+                        for (int c = 0; c < cols; c++) mag += Math.abs((double) full[c] * x[tok * cols + c]);
+                        assertEquals(v[tok * rows + r], a[tok * rows + r], 1e-4 * mag, t + " n=" + n + " token " + tok + " row " + r);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void defaultEntryPointsUseTheSharedPool() {
+        Random rnd = new Random(7);
+        Matrix w = matrix(GgmlType.Q8_0, rnd, 9, 64);
+        float[] x = Fixtures.gaussian(rnd, 3 * 64, 1f);
+        float[] a = new float[27], b = new float[27];
+        MatMul.matMul(w, x, 3, a);
+        MatMul.matMul(single, w, x, 3, b);
+        assertArrayEquals(b, a);
+        MatMul.matVec(w, x, 64, a, 0);
+        MatMul.matVec(single, w, x, 64, b, 0);
+        assertArrayEquals(b, a);
+    }
+
+    @Test
+    void badShapesAndTypesAreRejected() {
+        Matrix w = new Matrix("w", GgmlType.Q8_0, 4, 64, MemorySegment.ofArray(new byte[4 * 68]));
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> MatMul.matVec(single, w, new float[63], 0, new float[4], 0));
+        assertTrue(e.getMessage().contains("w:"), e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> MatMul.matVec(single, w, new float[64], 0, new float[3], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> MatMul.matMul(single, w, new float[64 * 2], 3, new float[12]));
+        Matrix iq = new Matrix("iq", GgmlType.IQ4_NL, 1, 32, MemorySegment.ofArray(new byte[18]));
+        assertThrows(UnsupportedOperationException.class, () -> MatMul.matVec(single, iq, new float[32], 0, new float[1], 0));
+    }
+}
