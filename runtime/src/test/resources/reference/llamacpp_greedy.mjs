@@ -1,11 +1,12 @@
 // Greedy reference generations from the current llama.cpp, through npm's node-llama-cpp (CPU build).
 //
 // Usage: node llamacpp_greedy.mjs < request.json      (or: node llamacpp_greedy.mjs request.json)
-// Request: {"model": PATH, "threads": 2, "contextSize": 0 (= enough for the longest case), "batchSize": 512,
+// Request: {"model": PATH, "threads": 1, "contextSize": 0 (= enough for the longest case), "batchSize": 512,
 //           "kvType": "F16" (default) | "F32" | ..., "flashAttention": false (default) | true | "auto",
-//           "cases": [{"tokens": [ids, BOS included if wanted], "n": 32, "top": 5, "stopAtEog": false}]}
+//           "cases": [{"tokens": [ids, BOS included if wanted], "n": 32, "top": 5, "topEach": 0, "stopAtEog": false}]}
 // Output (one JSON document on stdout): {"runtime", "settings", "loadMs", "vocabSize", "results": [{"tokens": [...],
-//   "stoppedAtEog": bool, "top": [[id, probability], ...] (after the prompt; softmax of the raw logits), "ms"}]}
+//   "text": detokenized tokens, "stoppedAtEog": bool, "top": [[id, probability], ...] (after the prompt; softmax of the raw logits),
+//   "topEach": null or, per generated token, the top "topEach" [id, probability] it was chosen from, "ms"}]}
 //
 // The package is loaded from the folder named by SRM4J_NODE_LLAMA_CPP_DIR (scripts/setup-references.sh installs it
 // into build/references/node) because an ES module resolves bare imports only next to itself.
@@ -37,7 +38,9 @@ for (const c of request.cases) {
   if (!Array.isArray(c.tokens) || c.tokens.length === 0 || !c.tokens.every(Number.isInteger)) fail("each case needs a non-empty integer array 'tokens'");
   if (!Number.isInteger(c.n) || c.n < 0) fail("each case needs an integer n >= 0");
 }
-const threads = request.threads ?? 2;
+// ggml splits work by output rows, so ids do not depend on the thread count; 1 avoids the spin-wait stalls that a
+// 2-thread pool suffers on a busy 2-core machine (seconds per token).
+const threads = request.threads ?? 1;
 const longest = Math.max(...request.cases.map(c => c.tokens.length + c.n));
 // Context must hold prompt + generation so that llama.cpp never shifts (drops) context mid-run.
 const contextSize = Math.max(request.contextSize || 0, longest);
@@ -71,28 +74,40 @@ for (const c of request.cases) {
   const out = [];
   let top = null;
   let stoppedAtEog = false;
+  const steps = [];
   if (c.n > 0) {
     // The prompt goes in as one batch (as llama.cpp's own tools do); the last position yields the first token,
     // with the full probability list only when asked for (sorting the vocabulary costs time).
     const input = c.tokens.map((t, i) => i < c.tokens.length - 1 ? t
-      : [t, {generateNext: {token: true, probabilities: (c.top ?? 0) > 0, options: greedy}}]);
+      : [t, {generateNext: {token: true, probabilities: (c.top ?? 0) > 0 || (c.topEach ?? 0) > 0, options: greedy}}]);
     const res = await sequence.controlledEvaluate(input);
     const last = res[c.tokens.length - 1];
     if (last?.next?.token == null) fail("llama.cpp returned no token after the prompt");
     if (c.top > 0) top = [...last.next.probabilities.entries()].slice(0, c.top);
+    // Optional per-step top-k ("topEach"): tells a near-tie flip (tiny margin) from a real divergence. Costs a full
+    // vocabulary sort per step, so only on request.
+    const topEach = c.topEach ?? 0;
+    const record = r => { if (topEach > 0) steps.push([...r.next.probabilities.entries()].slice(0, topEach)); };
+    if (topEach > 0) {
+      if (!last.next.probabilities) fail("internal: no probabilities after the prompt");
+      record(last);
+    }
     let next = last.next.token;
     while (true) {
       out.push(next);
       if (c.stopAtEog && model.isEogToken(next)) { stoppedAtEog = true; break; }
       if (out.length >= c.n) break;
-      const step = await sequence.controlledEvaluate([[next, {generateNext: {token: true, options: greedy}}]]);
+      const step = await sequence.controlledEvaluate([[next, {generateNext: {token: true, probabilities: topEach > 0, options: greedy}}]]);
       next = step[0]?.next?.token;
       if (next == null) fail("llama.cpp returned no token at step " + out.length);
+      record(step[0]);
     }
   } else {
     await sequence.evaluateWithoutGeneratingNewTokens(c.tokens);
   }
-  results.push({tokens: out, stoppedAtEog, top, ms: Math.round(performance.now() - started)});
+  const ms = Math.round(performance.now() - started);
+  // Text as llama.cpp renders the ids after this prompt (special tokens as empty text), for comparing with text-only runtimes.
+  results.push({tokens: out, text: model.detokenize(out, false, c.tokens), stoppedAtEog, top, topEach: steps.length ? steps : null, ms});
 }
 
 process.stdout.write(JSON.stringify({

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -42,11 +43,15 @@ public final class LlamaCppNode {
      * How llama.cpp is set up. {@code kvType} is the KV-cache element type (llama.cpp's default F16; "F32" keeps it
      * exact). {@code flashAttention} false by default: llama.cpp's CPU flash-attention kernel computes in F16 and
      * changes greedy ids on real models; llama.cpp itself turns it on by default ("auto"). {@code contextSize} 0 means
-     * just enough for the longest request.
+     * just enough for the longest request. {@code threads}: see {@link #defaultThreads()}.
      */
     public record Options(int threads, int contextSize, String kvType, boolean flashAttention, Duration timeout) {
         public static Options defaults() {
-            return new Options(2, 0, "F16", false, Duration.ofMinutes(5));
+            return new Options(defaultThreads(), 0, "F16", false, Duration.ofMinutes(5));
+        }
+
+        public Options withThreads(int n) {
+            return new Options(n, contextSize, kvType, flashAttention, timeout);
         }
 
         public Options withKvType(String type) {
@@ -69,21 +74,33 @@ public final class LlamaCppNode {
 
     /**
      * One generation: {@code prompt} ids exactly as evaluated (include BOS yourself if the model wants it),
-     * {@code n} greedy tokens, {@code top} > 0 to also get the top probabilities after the prompt.
+     * {@code n} greedy tokens, {@code top} > 0 to also get the top probabilities after the prompt, {@code topEach} > 0
+     * for the top candidates of every generated token (a full-vocabulary sort per step: diagnostics only), and
+     * {@code stopAtEog} to end at an end-of-generation token (otherwise exactly {@code n} ids come back).
      */
-    public record Request(int[] prompt, int n, int top, boolean stopAtEog) {
+    public record Request(int[] prompt, int n, int top, int topEach, boolean stopAtEog) {
         public Request {
             if (prompt == null || prompt.length == 0) throw new IllegalArgumentException("prompt must hold at least one token");
-            if (n < 0 || top < 0) throw new IllegalArgumentException("n and top must be >= 0");
+            if (n < 0 || top < 0 || topEach < 0) throw new IllegalArgumentException("n, top and topEach must be >= 0");
+            if (topEach > 0 && n == 0) throw new IllegalArgumentException("topEach needs n >= 1");
             prompt = prompt.clone();
         }
 
         public static Request greedy(int[] prompt, int n) {
-            return new Request(prompt, n, 0, false);
+            return new Request(prompt, n, 0, 0, false);
         }
 
         public static Request greedyWithTop(int[] prompt, int n, int top) {
-            return new Request(prompt, n, top, false);
+            return new Request(prompt, n, top, 0, false);
+        }
+
+        /** Greedy ids plus, per step, the two best candidates: see {@link Generation#margin(int)}. */
+        public static Request greedyWithMargins(int[] prompt, int n) {
+            return new Request(prompt, n, 0, 2, false);
+        }
+
+        String cacheKey() {
+            return Arrays.toString(prompt) + "|n" + n + "|top" + top + "|each" + topEach + "|eog" + stopAtEog;
         }
     }
 
@@ -95,11 +112,34 @@ public final class LlamaCppNode {
         }
     }
 
-    /** {@code top} is empty unless asked for; {@code millis} is llama.cpp's time for this request alone. */
-    public record Generation(int[] tokens, boolean stoppedAtEog, List<TopEntry> top, long millis) {}
+    /**
+     * {@code text} is the ids detokenised by llama.cpp after the prompt (special tokens as empty text); {@code top} is
+     * empty unless asked for; {@code topEach} holds, per generated token, the best candidates it was chosen from
+     * (empty unless asked for); {@code millis} is llama.cpp's time for this request alone.
+     */
+    public record Generation(int[] tokens, String text, boolean stoppedAtEog, List<TopEntry> top, List<List<TopEntry>> topEach, long millis) {
+        /**
+         * The logit gap between the best and second-best candidate at generated token {@code step}: a divergence at a
+         * step with a gap of ~1e-3 is a rounding-order tie, one at a gap of 1 is a real bug.
+         */
+        public double margin(int step) {
+            if (topEach.isEmpty()) throw new IllegalStateException("ask with topEach >= 2 (Request.greedyWithMargins)");
+            List<TopEntry> t = topEach.get(step);
+            return t.get(0).logitMinus(t.get(1));
+        }
+    }
 
     /** One child process: what ran, how it was set up, load time, wall time including node's start, and results. */
     public record Run(String runtime, String systemInfo, JsonNode settings, long loadMillis, long wallMillis, List<Generation> generations) {}
+
+    /**
+     * {@code -Dsrm4j.reference.threads}, default 1. ggml gives each output row to one thread, so ids do not depend on
+     * the thread count (checked by the conformance suite); with 2 threads on a busy 2-core machine ggml's spin-waiting
+     * pool stalls for seconds per token, while 1 thread runs stories260K's 64 tokens in ~0.2 s.
+     */
+    public static int defaultThreads() {
+        return Integer.getInteger("srm4j.reference.threads", 1);
+    }
 
     /** Whether node and node-llama-cpp are installed (probed once per JVM). */
     public static boolean available() {
@@ -146,6 +186,7 @@ public final class LlamaCppNode {
             for (int id : r.prompt()) t.add(id);
             c.put("n", r.n());
             c.put("top", r.top());
+            c.put("topEach", r.topEach());
             c.put("stopAtEog", r.stopAtEog());
         }
         ExternalProcess.Result res = ExternalProcess.run(List.of(nodeBinary(), script().toString()),
@@ -159,12 +200,19 @@ public final class LlamaCppNode {
         for (JsonNode g : out.get("results")) {
             int[] tokens = new int[g.get("tokens").size()];
             for (int i = 0; i < tokens.length; i++) tokens[i] = g.get("tokens").get(i).asInt();
-            List<TopEntry> top = new ArrayList<>();
-            if (g.hasNonNull("top")) for (JsonNode e : g.get("top")) top.add(new TopEntry(e.get(0).asInt(), e.get(1).asDouble()));
-            gens.add(new Generation(tokens, g.get("stoppedAtEog").asBoolean(), List.copyOf(top), g.get("ms").asLong()));
+            List<TopEntry> top = g.hasNonNull("top") ? entries(g.get("top")) : List.of();
+            List<List<TopEntry>> each = new ArrayList<>();
+            if (g.hasNonNull("topEach")) for (JsonNode step : g.get("topEach")) each.add(entries(step));
+            gens.add(new Generation(tokens, g.path("text").asText(), g.get("stoppedAtEog").asBoolean(), List.copyOf(top), List.copyOf(each), g.get("ms").asLong()));
         }
         return new Run(out.get("runtime").asText(), out.path("systemInfo").asText(), out.get("settings"),
                 out.get("loadMs").asLong(), res.millis(), List.copyOf(gens));
+    }
+
+    private static List<TopEntry> entries(JsonNode pairs) {
+        List<TopEntry> list = new ArrayList<>();
+        for (JsonNode e : pairs) list.add(new TopEntry(e.get(0).asInt(), e.get(1).asDouble()));
+        return List.copyOf(list);
     }
 
     private static String probe() {

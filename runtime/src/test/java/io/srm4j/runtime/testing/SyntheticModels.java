@@ -5,6 +5,7 @@ import io.srm4j.runtime.gguf.GgufMetadata;
 import io.srm4j.runtime.gguf.GgufValueType;
 import io.srm4j.runtime.gguf.GgufWriter;
 import io.srm4j.runtime.tensor.GgmlType;
+import io.srm4j.runtime.tensor.Quantize;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,6 +84,14 @@ public final class SyntheticModels {
                 case QWEN3 -> new Spec(arch, vocab, 64, 2, 4, 2, 32, 160, 4096, 1000000f, 1e-6f, true,
                         GgmlType.F32, null, null, 1f, 1, null);
             };
+        }
+
+        /**
+         * The smallest shape whose every weight row is a multiple of 256, as K-quants (Q2_K..Q6_K) need: dim 256,
+         * 2 layers, 4 / 2 heads of 64 (qwen3: 128), ffn 512.
+         */
+        public static Spec kQuantFriendly(Arch arch, Path vocab) {
+            return tiny(arch, vocab).withShape(256, 2, 4, 2, arch == Arch.QWEN3 ? 128 : 64, 512);
         }
 
         public Spec withType(GgmlType type) {
@@ -287,8 +296,10 @@ public final class SyntheticModels {
             case BF16 -> {
                 for (float v : values) out.putShort(toBf16(v));
             }
+            // Block types: ggml's reference quantisers (Quantize follows quantize_row_*_ref, byte for byte where ggml is
+            // deterministic), as llama-quantize would write them without an importance matrix.
             default -> {
-                for (int r = 0; r < rows; r++) out.put(io.srm4j.runtime.tensor.Quantize.row(type, values, r * rowLength, rowLength));
+                for (int r = 0; r < rows; r++) out.put(Quantize.row(type, values, r * rowLength, rowLength));
             }
         }
         return out.array();
