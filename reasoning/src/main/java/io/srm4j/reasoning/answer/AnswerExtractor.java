@@ -97,7 +97,8 @@ public final class AnswerExtractor {
 
     private static final Pattern HASHES = Pattern.compile("####\\s*([^\\n]*)");
     private static final Pattern ANSWER_PHRASE = Pattern.compile(
-            "(?i)(?:final\\s+answer|the\\s+answer|answer)\\s*(?:\\*\\*)?\\s*(?:is|was|would\\s+be|will\\s+be|should\\s+be|:|=)\\s*(?::\\s*)?(?:\\*\\*)?");
+            "(?i)(?:final\\s+answer|the\\s+answer|answer)\\s*(?:\\*\\*)?\\s*(?:is|was|would\\s+be|will\\s+be|should\\s+be|:|=)\\s*(?::\\s*)?(?:\\*\\*)?"
+                    + "|(?:最终答案|答案)\\s*(?:是|为|:|：)\\s*");
     private static final Pattern FINAL_ANSWER_HEADING = Pattern.compile("(?i)\\**final\\s+answer\\**\\s*:?\\**[ \\t]*\\n");
     private static final Pattern NUMBER = Pattern.compile(
             "(?<![\\w.^_])-?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:\\s*/\\s*\\d+(?:\\.\\d+)?)?(?:\\s*%)?|(?<![\\w.])-?\\.\\d+");
@@ -111,7 +112,7 @@ public final class AnswerExtractor {
     }
 
     private String extractMathFrom(String text, int parts) {
-        List<String> boxes = boxed(text);
+        List<String> boxes = boxed(text).stream().filter(b -> !b.isBlank()).toList();
         if (!boxes.isEmpty()) {
             if (parts > 1 && boxes.size() > 1) {
                 int n = Math.min(parts, boxes.size());
@@ -328,6 +329,7 @@ public final class AnswerExtractor {
     private static final Pattern CHOICE_LINE = Pattern.compile("(?m)^\\s*([A-Z])[).:](?:\\s|$)");
     private static final Pattern CHOICE_WHOLE = Pattern.compile("^[\\s*(\\[]*([A-Z])[\\s*).\\]:]*$");
     private static final Pattern CHOICE_TAIL = Pattern.compile("(?<![A-Za-z])([A-Z])[\\s*).]*$");
+    private static final Pattern LONE_LETTER = Pattern.compile("(?<![A-Za-z0-9'’\\\\])([A-Z])(?![A-Za-z0-9'’])( [a-z])?");
     private static final Pattern OPTION_PREFIX = Pattern.compile("^\\s*\\(?([A-Z])\\s*[).:]\\s*");
     private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|mathrm|mathbf|textrm|mbox)\\{([^{}]*)}");
 
@@ -354,7 +356,14 @@ public final class AnswerExtractor {
         }
         Matcher tail = CHOICE_TAIL.matcher(t.strip());
         if (tail.find() && tail.group(1).charAt(0) <= maxLetter && tail.group(1).charAt(0) != 'I') return tail.group(1);
-        return null;
+        // Last resort: the last capital letter standing alone ("Because B is valid"), but not the pronoun I or the article A.
+        Matcher lone = LONE_LETTER.matcher(t);
+        String last = null;
+        while (lone.find()) {
+            char c = lone.group(1).charAt(0);
+            if (c <= maxLetter && c != 'I' && !(c == 'A' && lone.group(2) != null)) last = lone.group(1);
+        }
+        return last;
     }
 
     private static String lastLetter(Pattern p, String text, char maxLetter) {
