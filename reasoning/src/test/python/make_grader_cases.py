@@ -573,6 +573,13 @@ add("lists", 'B', 'Final answer is B', T, 'choice')
 add("lists", 'C', 'A car travels 60 miles. I think it takes 2 hours.', F, 'choice')
 add("lists", 'D', 'I am not sure, maybe D', T, 'choice')
 
+add("choice", "B", r"So the trader makes \boxed{3\% \text{ Profit}}", T, "choice", ["A)2% Profit", "B)3% Profit", "C)2% Loss", "D)3% Loss", "E)4% Loss"])
+add("choice", "D", r"So the trader makes \boxed{3\% \text{ Profit}}", F, "choice", ["A)2% Profit", "B)3% Profit", "C)2% Loss", "D)3% Loss", "E)4% Loss"])
+add("choice", "D", "The answer is 9 2 0 7.", T, "choice", ["A)9 2 0 0", "B)9 2 0 9", "C)9 2 0 1", "D)9 2 0 7", "E)9 2 2 2"])
+add("choice", "D", "The answer is 15", T, "choice", ["A)-30", "B)+30", "C)0", "D)15", "E)-15"])
+add("choice", "E", "The answer is 15", F, "choice", ["A)-30", "B)+30", "C)0", "D)15", "E)-15"])
+add("choice", "C", "The answer is 8.75", F, "choice", ["A)8.75", "B)8.79", "C)8.75", "D)8.71", "E)8.72"])
+
 # ---- pathological (must end quickly with a verdict)
 add("robust", "2", "(" * 5000 + "1" + ")" * 5000, F)
 add("robust", "2", r"\frac{" * 3000 + "1", F)

@@ -389,9 +389,27 @@ public final class AnswerExtractor {
         return m.find() ? option.substring(m.end()).strip() : option.strip();
     }
 
+    private static final Pattern LITERAL_NOISE = Pattern.compile("\\s+|\\$|\\\\(?=[%$])|\\\\[,;:! ]|\\\\(?:text|mathrm|mbox)\\{|[{}]");
+
+    /** An option's text as written, minus spacing, dollar signs and text wrappers; case-folded. */
+    private static String optionLiteral(String s) {
+        return LITERAL_NOISE.matcher(s.toLowerCase(java.util.Locale.ROOT)).replaceAll("");
+    }
+
     private String byOptionText(String text, List<String> options) {
         String answer = extractMathFrom(text, 1);
         if (answer == null) return null;
+        // The same words first ("3% Profit" is not "3% Loss", though units and words drop out in maths), then the same value.
+        String literal = optionLiteral(answer), byText = null;
+        int textMatches = 0;
+        for (int k = 0; k < options.size(); k++) {
+            if (optionLiteral(optionText(options.get(k))).equals(literal)) {
+                textMatches++;
+                byText = String.valueOf((char) ('A' + k));
+            }
+        }
+        if (textMatches == 1) return byText;
+        if (textMatches > 1) return null;
         String found = null;
         for (int k = 0; k < options.size(); k++) {
             if (io.srm4j.reasoning.verify.Grader.sameAnswer(optionText(options.get(k)), answer)) {

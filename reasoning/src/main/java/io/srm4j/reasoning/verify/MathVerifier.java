@@ -210,7 +210,8 @@ public final class MathVerifier {
         };
     }
 
-    static String canon(String s) {
+    /** Words reduced for comparison: lower case, LaTeX text wrappers and everything but letters and digits removed. */
+    public static String canon(String s) {
         return s.toLowerCase(Locale.ROOT).replaceAll("\\\\text\\w*|\\\\mbox|\\\\mathrm", "").replaceAll("[^\\p{L}\\p{N}]", "");
     }
 
