@@ -165,6 +165,7 @@ public final class AnswerExtractor {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    private static final Pattern LEADING_LABEL = Pattern.compile("^\\(?[A-J]\\)\\s+(?=\\S)");
     private static final Pattern SENTENCE_END = Pattern.compile("[.!?](?=\\s|$)");
     private static final Pattern IS_WORD = Pattern.compile("(?i)\\s(?:is|are|equals|be|was|of)\\s");
 
@@ -180,6 +181,9 @@ public final class AnswerExtractor {
             if (spans.stream().noneMatch(sp -> sp.start <= at && at < sp.end)) { s = s.substring(0, at); break; }
         }
         s = s.replace("**", "").strip();
+        // "(C) 12": an option label in front of the value.
+        Matcher label = LEADING_LABEL.matcher(s);
+        if (label.find()) s = s.substring(label.end());
         Matcher is = IS_WORD.matcher(s);
         int after = -1;
         while (is.find()) after = is.end();

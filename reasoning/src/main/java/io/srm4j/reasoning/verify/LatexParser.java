@@ -497,6 +497,12 @@ public final class LatexParser {
                 case SETOPEN -> {
                     if (peek().kind == Kind.SETCLOSE) { next(); return new Seq('{', '}', List.of()); }
                     Node inner = parseList();
+                    if (accept("mid") || accept("|")) {
+                        // Set-builder {x | x > 3}: the condition is the answer (compared with intervals as such).
+                        Node condition = parseList();
+                        if (next().kind != Kind.SETCLOSE) throw new ParseException("unclosed \\{");
+                        return condition;
+                    }
                     if (next().kind != Kind.SETCLOSE) throw new ParseException("unclosed \\{");
                     return new Seq('{', '}', items(inner));
                 }
@@ -546,7 +552,7 @@ public final class LatexParser {
         if (FUNCTION_WORDS.contains(l)) return command(l);
         switch (l) {
             case "pi" -> { return new Sym("pi"); }
-            case "inf", "infinity", "infty" -> { return new Sym("inf"); }
+            case "inf", "infinity", "infty", "oo" -> { return new Sym("inf"); }
             default -> { }
         }
         if (w.length() == 1) return symbol(w);
