@@ -101,7 +101,7 @@ public final class AnswerExtractor {
                     + "|(?:最终答案|答案)\\s*(?:是|为|:|：)\\s*");
     private static final Pattern FINAL_ANSWER_HEADING = Pattern.compile("(?i)\\**final\\s+answer\\**\\s*:?\\**[ \\t]*\\n");
     private static final Pattern NUMBER = Pattern.compile(
-            "(?<![\\w.^_])-?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:\\s*/\\s*\\d+(?:\\.\\d+)?)?(?:\\s*%)?|(?<![\\w.])-?\\.\\d+");
+            "(?<![\\w.^_])-?(?:\\d{1,3}(?:(?:,\\\\!\\s*|\\{,}|,)\\d{3})+|\\d+)(?:\\.\\d+)?(?:\\s*/\\s*\\d+(?:\\.\\d+)?)?(?:\\s*%)?|(?<![\\w.])-?\\.\\d+");
     private static final Pattern PROSE_IN_DOLLARS = Pattern.compile("(?:^|\\s)(?:and|or|the|is|for|per|each|to|of|with|at|in|on|so|but|from|then|a)\\s", Pattern.CASE_INSENSITIVE);
 
     /** The final answer of a maths response, or null. {@code parts} is how many answers the gold holds (several boxes are joined up to that many). */
@@ -131,7 +131,7 @@ public final class AnswerExtractor {
         if (phrase != null) return phrase;
         // A response that is nothing but an answer ("3.0", "x^2+1", "(1, 2]") is taken whole.
         String whole = text.strip();
-        if (whole.length() <= 300 && !isProse(whole) && looksLikeAnswer(whole)) return whole;
+        if (whole.length() <= 300 && !hasDelimiters(whole) && !isProse(whole) && !wordsBeforeNumber(whole) && looksLikeAnswer(whole)) return whole;
         return lastMathOrNumber(text);
     }
 
@@ -213,6 +213,19 @@ public final class AnswerExtractor {
         return false;
     }
 
+    private static boolean hasDelimiters(String s) {
+        return s.replace("\\$", "").indexOf('$') >= 0 || s.contains("\\[") || s.contains("\\(");
+    }
+
+    private static final Pattern DIGIT = Pattern.compile("\\d");
+
+    /** "It costs 78.20": a word leads up to the number, so this is a sentence, not an answer with a unit after it. */
+    static boolean wordsBeforeNumber(String s) {
+        String t = TEXT_GROUP.matcher(s).replaceAll(" ");
+        Matcher d = DIGIT.matcher(t), w = LONG_WORD.matcher(t);
+        return d.find() && w.find() && w.start() < d.start();
+    }
+
     /** A short string that parses as maths (not a sentence of words). */
     private static boolean looksLikeAnswer(String s) {
         try {
@@ -240,7 +253,7 @@ public final class AnswerExtractor {
     private static Span lastNumber(String text) {
         Matcher m = NUMBER.matcher(text);
         Span last = null;
-        while (m.find()) last = new Span(m.start(), m.end(), m.group().replace(" ", ""));
+        while (m.find()) last = new Span(m.start(), m.end(), m.group().replace(" ", "").replace("\\!", "").replace("{,}", ","));
         return last;
     }
 
