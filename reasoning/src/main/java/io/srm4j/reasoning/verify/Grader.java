@@ -46,6 +46,15 @@ public final class Grader {
     private GradeResult gradeMath(String gold, String prediction) {
         Deadline deadline = Deadline.after(options.timeoutMillis());
         String goldAnswer = extractor.goldAnswer(gold);
+        String goldLetter = goldAnswer == null ? null : AnswerExtractor.letterOf(goldAnswer, 'J');
+        if (goldLetter != null) {
+            // A maths question whose answer is an option letter (MATH's "\text{(B)}"): read the prediction as a choice.
+            String predLetter = extractor.extractChoice(prediction, List.of());
+            if (predLetter != null) {
+                boolean ok = predLetter.equals(goldLetter);
+                return new GradeResult(ok, predLetter, ok ? "same choice" : "different choice (gold " + goldLetter + ")");
+            }
+        }
         Node goldNode = tryParse(goldAnswer, deadline);
         int parts = goldNode instanceof Node.Seq(char o, char c, List<Node> items) && o == 0 ? items.size() : 1;
         String extracted = extractor.extractMath(prediction, parts);
