@@ -261,7 +261,7 @@ add("algebra", "8n^2 + 4n + 1", "8n^2+4n+1", T)
 add("algebra", "-13x+3", "3-13x", T)
 add("algebra", "15x - 80", "15x-8", F)
 add("algebra", r"\frac{1}{3x^{2/3}}", r"\frac{1}{3\sqrt[3]{x}^2}", T)
-add("algebra", r"\sqrt{x^2}", "x", T)
+add("algebra", r"\sqrt{x^2}", "x", F)
 
 # ---- equations & inequalities
 add("relation", "x=3", "3", T)
@@ -628,6 +628,14 @@ add("text", '(C)', 'so \\boxed{C}', T, 'math')
 add("text", 'C', 'so \\boxed{C}', T, 'math')
 add("text", '\\text{(E)}', '$E$', T, 'math')
 add("text", 'e', '\\boxed{e}', T, 'math')
+# ---- identities that hold only for x > 0 are not identities
+add("algebra", '|x|', 'x', F, 'math')
+add("algebra", '\\ln(x^2)', '2\\ln x', T, 'math')
+add("algebra", '\\sqrt{x^2}', '|x|', T, 'math')
+add("algebra", 'x^2 = 4', '4', F, 'math')
+add("algebra", 'V_1:V_2 = 11:21', '11:21', T, 'math')
+add("algebra", '\\frac{1}{x}', 'x^{-1}', T, 'math')
+add("algebra", '\\sqrt[3]{x}', 'x^{1/3}', T, 'math')
 
 # ---- pathological (must end quickly with a verdict)
 add("robust", "2", "(" * 5000 + "1" + ")" * 5000, F)

@@ -119,7 +119,7 @@ public final class MathVerifier {
             case Sym s -> !Evaluator.CONSTANTS.contains(s.name());
             // AB, f(x), V_1:V_2, NO/BO: products and quotients of names.
             case Mul(List<Node> f) -> f.stream().allMatch(MathVerifier::isNameLike);
-            case Pow(Node b, Node e) -> e instanceof Num && isNameLike(b);
+            case Pow(Node b, Node e) -> e instanceof Num(BigRational v, boolean a) && v.equals(BigRational.ONE.negate()) && isNameLike(b);
             case Seq(char o, char c, List<Node> items) -> items.stream().allMatch(MathVerifier::isNameLike);
             default -> false;
         };
@@ -371,7 +371,21 @@ public final class MathVerifier {
             if (!close(ca, cb, approx ? APPROX_TOL : VAR_TOL)) return false;
             valid++;
         }
-        return valid >= 2;
+        if (valid < 2) return false;
+        // Negative values too, where both sides are real there: |x| is not x, though they agree for x > 0.
+        // Where one side leaves the reals (ln x, sqrt x) the point says nothing, so ln(x^2) still equals 2 ln x.
+        for (int k = 0; k < 3; k++) {
+            Map<String, Complex> env = point(vars, k);
+            env.replaceAll((name, v) -> v.neg());
+            Complex ca = Evaluator.eval(a, env, deadline), cb = Evaluator.eval(b, env, deadline);
+            if (!ca.isFinite() || !cb.isFinite() || !isReal(ca) || !isReal(cb)) continue;
+            if (!close(ca, cb, approx ? APPROX_TOL : VAR_TOL)) return false;
+        }
+        return true;
+    }
+
+    private static boolean isReal(Complex c) {
+        return Math.abs(c.im()) <= 1e-12 * Math.max(1, Math.abs(c.re()));
     }
 
     private static boolean close(Complex a, Complex b, double tol) {
