@@ -300,6 +300,10 @@ public final class LatexParser {
         return new Add(List.copyOf(terms));
     }
 
+    static Node realLine() {
+        return new Seq('(', ')', List.of(negate(new Sym("inf")), new Sym("inf")));
+    }
+
     static Node negate(Node n) {
         if (n instanceof Num(BigRational v, boolean a)) return new Num(v.negate(), a);
         return new Mul(List.of(new Num(BigRational.ONE.negate(), false), n));
@@ -604,6 +608,12 @@ public final class LatexParser {
         }
         if (TEXT_CMDS.contains(name)) return textCommand();
         if (TRANSPARENT.contains(name)) {
+            if (name.equals("mathbb") && (peek().is("{") && toks.get(pos + 1).text.equals("R") && toks.get(pos + 2).is("}")
+                    || peek().text.equals("R"))) {
+                // \mathbb{R}: the whole real line.
+                if (accept("{")) { next(); expect("}"); } else next();
+                return realLine();
+            }
             if (name.equals("operatorname")) {
                 String fn = rawGroup().trim();
                 if (FUNCS.contains(fn)) return function(fn);

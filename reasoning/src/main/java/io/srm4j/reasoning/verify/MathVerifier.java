@@ -38,6 +38,11 @@ public final class MathVerifier {
     private boolean eq(Node g, Node p) {
         deadline.check();
         if (g.equals(p)) return true;
+        g = reals(g);
+        p = reals(p);
+        // "x < 2 or x > 3" (a list of one-variable inequalities) against a union of intervals.
+        if (p instanceof Union && g instanceof Seq sg && sg.open() == 0) g = asUnion(sg);
+        if (g instanceof Union && p instanceof Seq sp && sp.open() == 0) p = asUnion(sp);
         if (g instanceof Relation rg && p instanceof Relation rp) return relationsEqual(rg, rp);
         if (g instanceof Relation rg) return relationVsValue(rg, p);
         if (p instanceof Relation rp) return relationVsValue(rp, g);
@@ -52,6 +57,26 @@ public final class MathVerifier {
         if (p instanceof Seq sp) return sp.items().size() == 1 && sp.open() != '(' && sp.open() != '[' && eq(g, sp.items().get(0));
         if (g instanceof Union || p instanceof Union || g instanceof Matrix || p instanceof Matrix) return false;
         return scalarEqual(g, p);
+    }
+
+    /** "all real numbers" in words is the interval (-∞, ∞). */
+    private static Node reals(Node n) {
+        if (n instanceof Text(String t)) {
+            String c = canon(t);
+            if (c.equals("allrealnumbers") || c.equals("allreals") || c.equals("realnumbers") || c.equals("allrealx")) return LatexParser.realLine();
+        }
+        return n;
+    }
+
+    private static Node asUnion(Seq s) {
+        List<Node> parts = new ArrayList<>();
+        for (Node item : s.items()) {
+            Node interval = item instanceof Relation r ? toInterval(r) : null;
+            if (interval == null) return s;
+            if (interval instanceof Union(List<Node> inner)) parts.addAll(inner);
+            else parts.add(interval);
+        }
+        return new Union(parts);
     }
 
     // ---------------------------------------------------------------- relations
