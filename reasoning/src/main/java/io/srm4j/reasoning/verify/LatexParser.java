@@ -419,7 +419,6 @@ public final class LatexParser {
             toks.set(pos, new Tok(Kind.WORD, t.text.substring(1)));
             return symbol(t.text.substring(0, 1));
         }
-        if (t.is("(")) return parsePrimary();
         return parsePrimary();
     }
 
@@ -629,12 +628,8 @@ public final class LatexParser {
     private Node textCommand() {
         String content = rawGroup().strip();
         if (content.isEmpty()) return new Text("");
-        // "\text{13}" or "\text{(B)}": parse what is maths inside; words stay words.
-        if (content.chars().anyMatch(Character::isLetter) && content.chars().noneMatch(ch -> ch == '\\')) {
-            String letters = content.replaceAll("[^A-Za-z]", "");
-            if (letters.length() > 1 || !content.matches("[\\s(]*[A-Za-z][\\s).]*")) return new Text(content);
-            return new Text(content);
-        }
+        // Words stay words ("\\text{Evelyn}", "\\text{(B)}", "\\text{ cm}"); maths inside is parsed ("\\text{13}").
+        if (content.chars().anyMatch(Character::isLetter) && content.indexOf('\\') < 0) return new Text(content);
         try {
             return parse(content, deadline);
         } catch (ParseException e) {

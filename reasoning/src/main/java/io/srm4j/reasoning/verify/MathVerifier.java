@@ -19,7 +19,9 @@ import java.util.TreeSet;
  * Numbers without variables compare exactly as rationals when both sides are exact; an expression with roots,
  * π, logs, trig or i compares numerically to 1e-9 relative. A hand-written decimal (0.333) is approximate: it
  * matches when within 1e-6 relative (of the larger magnitude, at least 1e-6 absolute), so 0.333333 matches 1/3 but
- * 0.33 and 0.3333 do not. Expressions with variables compare at six deterministic points (relative 1e-8).
+ * 0.33 and 0.3333 do not. Expressions with variables compare at six deterministic positive points (relative 1e-8),
+ * and at three negative points wherever both sides are real there (so |x| is not x, but ln(x²) is 2 ln x).
+ * Units and words next to a quantity are dropped by the parser, so "5 cm" equals 5 (and, knowingly, "5 m").
  */
 public final class MathVerifier {
     private static final double EXACT_TOL = 1e-9;
