@@ -96,6 +96,7 @@ public final class Grader {
                 return new GradeResult(false, extracted, "could not parse the " + (goldNode == null ? "gold" : "predicted") + " answer");
             }
             boolean ok = MathVerifier.equivalent(goldNode, predNode, deadline);
+            if (!ok) ok = decimalCommaMatch(goldAnswer, goldNode, extracted, predNode, deadline);
             return new GradeResult(ok, extracted, ok ? "equivalent" : "not equivalent");
         } catch (Deadline.GradeTimeoutException e) {
             return new GradeResult(false, extracted, "timed out");
@@ -138,6 +139,18 @@ public final class Grader {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /** "1000,99" or "0,111": a lone number with a decimal comma (not "1,2", a list; not "1,000", thousands). */
+    private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("^\\s*-?(?:\\d+,\\d{2}|\\d+,\\d{4,}|0,\\d+)\\s*$");
+
+    /** A decimal written with a comma on one side against a decimal with a point on the other. */
+    private static boolean decimalCommaMatch(String gold, Node goldNode, String pred, Node predNode, Deadline d) {
+        Node g = goldNode, p = predNode;
+        if (DECIMAL_COMMA.matcher(pred).matches() && goldNode instanceof Node.Num n && n.approximate()) p = tryParse(pred.replace(',', '.'), d);
+        else if (DECIMAL_COMMA.matcher(gold).matches() && predNode instanceof Node.Num n && n.approximate()) g = tryParse(gold.replace(',', '.'), d);
+        else return false;
+        return g != null && p != null && MathVerifier.equivalent(g, p, d);
     }
 
     static Node tryParse(String s, Deadline d) {

@@ -61,7 +61,7 @@ public final class LatexParser {
     private static final Pattern COMMA_SPACE_THOUSANDS = Pattern.compile("(?<=\\d),\\\\!\\s*(?=\\d{3}(?!\\d))");
     /** "1 000 000": digit groups separated by single spaces. */
     private static final Pattern SPACE_THOUSANDS = Pattern.compile("(?<![\\d.,])\\d{1,3}(?: \\d{3})+(?![\\d.,])");
-    private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])(\\d{1,3})((?:,\\d{3})+)(?![\\d,])");
+    private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])([1-9]\\d{0,2})((?:,\\d{3})+)(?![\\d,])");
     private static final Pattern AND_WORD = Pattern.compile(
             "\\\\(?:text|textrm|mbox)\\{\\s*(?:and|or)\\s*\\}|(?<=\\S)\\s+(?:and|or)\\s+(?=\\S)|(?<=[)\\]}])\\s*(?:and|or)\\s*(?=[(\\[{\\\\])");
 
