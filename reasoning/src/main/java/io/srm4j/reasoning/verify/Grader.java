@@ -40,7 +40,12 @@ public final class Grader {
     public GradeResult grade(String gold, String prediction, AnswerKind kind, List<String> options) {
         if (gold == null || gold.isBlank()) throw new IllegalArgumentException("gold answer is empty");
         if (prediction == null) prediction = "";
-        return kind == AnswerKind.CHOICE ? gradeChoice(gold, prediction, options == null ? List.of() : options) : gradeMath(gold, prediction);
+        try {
+            return kind == AnswerKind.CHOICE ? gradeChoice(gold, prediction, options == null ? List.of() : options) : gradeMath(gold, prediction);
+        } catch (Deadline.GradeTimeoutException e) {
+            // Parsing the gold or the prediction itself ran out of budget (comparisons report their own timeouts).
+            return new GradeResult(false, null, "timed out");
+        }
     }
 
     private GradeResult gradeMath(String gold, String prediction) {

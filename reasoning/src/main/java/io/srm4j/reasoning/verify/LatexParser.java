@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * {@link Node} tree. Recursive descent with a nesting limit and a {@link Deadline}, so no input overflows the stack or hangs.
  */
 public final class LatexParser {
-    /** Answers longer than this are not parsed (an extracted answer is short; a longer one is prose or garbage). */
-    public static final int MAX_LENGTH = 4000;
+    /** Answers longer than this are not parsed (parsing is linear and time-bounded; this only caps memory). */
+    public static final int MAX_LENGTH = 100_000;
     private static final int MAX_DEPTH = 120;
 
     private enum Kind { NUM, WORD, CMD, OP, ROWSEP, SETOPEN, SETCLOSE, END }
