@@ -61,7 +61,8 @@ public final class Grader {
             }
         }
         Node goldNode = tryParse(goldAnswer, deadline);
-        int parts = goldNode instanceof Node.Seq(char o, char c, List<Node> items) && o == 0 ? items.size() : 1;
+        // A gold list or set of n answers lets n separate boxes in the prediction stand for one answer.
+        int parts = goldNode instanceof Node.Seq(char o, char c, List<Node> items) && (o == 0 || o == '{') ? items.size() : 1;
         String extracted = extractor.extractMath(prediction, parts);
         if (extracted == null) {
             boolean cut = extractor.stripThinking(prediction) == null;
