@@ -674,6 +674,8 @@ add("lists", r"\{1,2\}", r"The solutions are \boxed{2} and \boxed{1}.", T)
 add("lists", r"\{1,2\}", r"The solutions are \boxed{2} and \boxed{3}.", F)
 add("lists", "x=1, y=2", "(1,2)", T)
 add("lists", "x=1, y=2", "(2,1)", F)
+add("choice", "B", "The answer is (B). Option (C) is wrong because it double counts.", T, "choice")
+add("choice", "C", "The answer is (B). Option (C) is wrong because it double counts.", F, "choice")
 
 # ---- pathological (must end quickly with a verdict)
 add("robust", "2", "(" * 5000 + "1" + ")" * 5000, F)

@@ -339,8 +339,12 @@ public final class AnswerExtractor {
 
     // ---------------------------------------------------------------- multiple choice
 
-    private static final Pattern CHOICE_PHRASE = Pattern.compile(
-            "(?i:answer|choice|option)(?:\\s+(?i:is|would\\s+be|should\\s+be))?[\\s*_:]*(?:(?i:option|choice)\\s*)?[\\s*_:]*\\(?([A-Z])\\)?(?![A-Za-z0-9])");
+    /** "answer is (B)", "Answer: **B**", "the correct answer would be option B". */
+    private static final Pattern CHOICE_ANSWER = Pattern.compile(
+            "(?i:answer)(?:\\s+(?i:is|would\\s+be|should\\s+be))?[\\s*_:]*(?:(?i:option|choice)\\s*)?[\\s*_:]*\\(?([A-Z])\\)?(?![A-Za-z0-9])");
+    /** "option B", "choice (C)": weaker, as a response may discuss several options before answering. */
+    private static final Pattern CHOICE_MENTION = Pattern.compile(
+            "(?i:choice|option)(?:\\s+(?i:is))?[\\s*_:]*\\(?([A-Z])\\)?(?![A-Za-z0-9])");
     private static final Pattern CHOICE_BOLD = Pattern.compile("\\*\\*\\s*\\(?([A-Z])\\)?[.):]?\\s*\\*\\*");
     private static final Pattern CHOICE_PAREN = Pattern.compile("\\(([A-Z])\\)");
     private static final Pattern CHOICE_LINE = Pattern.compile("(?m)^\\s*([A-Z])[).:](?:\\s|$)");
@@ -361,7 +365,7 @@ public final class AnswerExtractor {
             if (l != null) return l;
         }
         String t = TEXT_CMD.matcher(text).replaceAll("$1").replace("$", "");
-        for (Pattern p : new Pattern[]{CHOICE_PHRASE, CHOICE_BOLD, CHOICE_PAREN, CHOICE_LINE}) {
+        for (Pattern p : new Pattern[]{CHOICE_ANSWER, CHOICE_BOLD, CHOICE_MENTION, CHOICE_PAREN, CHOICE_LINE}) {
             String l = lastLetter(p, t, maxLetter);
             if (l != null) return l;
         }
