@@ -26,7 +26,7 @@ class GraderBudgetTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertFalse(r.correct());
         assertEquals("timed out", r.reason());
-        assertTrue(ms < 5000, "took " + ms + " ms against a 100 ms budget (unbounded, this comparison takes minutes)");
+        assertTrue(ms < 5000, "took " + ms + " ms against a 100 ms budget (with an 8 s budget this comparison still times out)");
     }
 
     @Test
