@@ -676,6 +676,13 @@ add("lists", "x=1, y=2", "(1,2)", T)
 add("lists", "x=1, y=2", "(2,1)", F)
 add("choice", "B", "The answer is (B). Option (C) is wrong because it double counts.", T, "choice")
 add("choice", "C", "The answer is (B). Option (C) is wrong because it double counts.", F, "choice")
+# ---- degrees inside trigonometry
+add("expr", '1', '\\tan 45^\\circ', T, 'math')
+add("expr", '\\frac{1}{2}', '\\sin 30^\\circ', T, 'math')
+add("expr", '\\frac{1}{2}', '\\cos(60^{\\circ})', T, 'math')
+add("expr", '\\frac{\\sqrt{3}}{2}', '\\sin 60°', T, 'math')
+add("expr", '90^\\circ', '90', T, 'math')
+add("expr", '0', '\\sin 30^\\circ', F, 'math')
 
 # ---- pathological (must end quickly with a verdict)
 add("robust", "2", "(" * 5000 + "1" + ")" * 5000, F)

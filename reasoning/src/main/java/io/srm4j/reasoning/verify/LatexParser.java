@@ -56,6 +56,8 @@ public final class LatexParser {
     private static final Pattern INVISIBLE_DELIM = Pattern.compile("\\\\(?:left|right)\\s*\\.");
     private static final Pattern SPACING = Pattern.compile("(?<!\\\\)\\\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits|hfill|enspace|thinspace|medspace|thickspace|negthinspace)(?![a-zA-Z])");
     private static final Pattern DEGREES = Pattern.compile("\\^\\s*\\{\\s*\\\\circ\\s*\\}|\\^\\s*\\\\circ|\\^\\s*\\{\\s*\\\\degree\\s*\\}|\\\\circ|\\\\degree|°|\\\\textdegree");
+    private static final Pattern TRIG = Pattern.compile("\\\\(?:sin|cos|tan|cot|sec|csc)(?![a-z])");
+    private static final Pattern DEGREE_ARGUMENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(?:\\^\\s*\\{\\s*\\\\circ\\s*\\}|\\^\\s*\\\\circ|°)");
     private static final Pattern GROUPED_COMMA = Pattern.compile("\\{\\s*,\\s*}");
     /** "11,\\! 111" is a thousands separator (thin space after the comma), unlike the list "32, 349". */
     private static final Pattern COMMA_SPACE_THOUSANDS = Pattern.compile("(?<=\\d),\\\\!\\s*(?=\\d{3}(?!\\d))");
@@ -88,7 +90,11 @@ public final class LatexParser {
         if (backslash && s.contains("overline")) s = REPEATING.matcher(s).replaceAll(LatexParser::repeatingDecimal);
         if (s.indexOf('/') >= 0) s = RATE_UNIT.matcher(s).replaceAll("");
         if (s.indexOf('~') >= 0) s = s.replace("~", " ");
-        if (backslash || s.indexOf('°') >= 0) s = DEGREES.matcher(s).replaceAll("");
+        if (backslash || s.indexOf('°') >= 0) {
+            // Inside trigonometry a degree is π/180 (sin 30° = 1/2); elsewhere "90°" is just 90.
+            if (TRIG.matcher(s).find()) s = DEGREE_ARGUMENT.matcher(s).replaceAll("{($1\\\\pi/180)}");
+            s = DEGREES.matcher(s).replaceAll("");
+        }
         if (!isAscii(s)) {
             s = s.replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "/").replace("·", "\\cdot ")
                     .replace("π", "\\pi ").replace("∞", "\\infty ").replace("√", "\\sqrt").replace("≤", "<=").replace("≥", ">=")
