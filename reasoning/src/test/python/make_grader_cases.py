@@ -683,6 +683,7 @@ add("expr", '\\frac{1}{2}', '\\cos(60^{\\circ})', T, 'math')
 add("expr", '\\frac{\\sqrt{3}}{2}', '\\sin 60°', T, 'math')
 add("expr", '90^\\circ', '90', T, 'math')
 add("expr", '0', '\\sin 30^\\circ', F, 'math')
+add("choice", "E", r"(A) gives 61, too small. Adding tax the total is \boxed{78.20}.", T, "choice", ["A)$61", "B)$65", "C)$67.40", "D)$70", "E)$78.20"])
 
 # ---- pathological (must end quickly with a verdict)
 add("robust", "2", "(" * 5000 + "1" + ")" * 5000, F)

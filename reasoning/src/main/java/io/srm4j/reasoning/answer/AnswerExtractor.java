@@ -365,14 +365,19 @@ public final class AnswerExtractor {
             if (l != null) return l;
         }
         String t = TEXT_CMD.matcher(text).replaceAll("$1").replace("$", "");
-        for (Pattern p : new Pattern[]{CHOICE_ANSWER, CHOICE_BOLD, CHOICE_MENTION, CHOICE_PAREN, CHOICE_LINE}) {
+        for (Pattern p : new Pattern[]{CHOICE_ANSWER, CHOICE_BOLD}) {
             String l = lastLetter(p, t, maxLetter);
             if (l != null) return l;
         }
         Matcher w = CHOICE_WHOLE.matcher(t.strip());
         if (w.matches() && w.group(1).charAt(0) <= maxLetter) return w.group(1);
+        // A stated value ("\\boxed{78.20}", "the answer is 78.20") outranks letters merely mentioned along the way.
         if (options != null && !options.isEmpty()) {
             String l = byOptionText(text, options);
+            if (l != null) return l;
+        }
+        for (Pattern p : new Pattern[]{CHOICE_MENTION, CHOICE_PAREN, CHOICE_LINE}) {
+            String l = lastLetter(p, t, maxLetter);
             if (l != null) return l;
         }
         Matcher tail = CHOICE_TAIL.matcher(t.strip());
