@@ -97,10 +97,11 @@ public final class AnswerExtractor {
 
     private static final Pattern HASHES = Pattern.compile("####\\s*([^\\n]*)");
     private static final Pattern ANSWER_PHRASE = Pattern.compile(
-            "(?i)(?:final\\s+answer|the\\s+answer|answer)\\s*(?:\\*\\*)?\\s*(?:is|was|would\\s+be|will\\s+be|should\\s+be|:|=)\\s*(?::\\s*)?(?:\\*\\*)?");
+            "(?i)(?:final\\s+answer|the\\s+answer|answer)\\s*(?:\\*\\*)?\\s*(?:is|was|would\\s+be|will\\s+be|should\\s+be|:|=)\\s*(?::\\s*)?(?:\\*\\*)?"
+                    + "|(?:最终答案|答案)\\s*(?:是|为|:|：)\\s*");
     private static final Pattern FINAL_ANSWER_HEADING = Pattern.compile("(?i)\\**final\\s+answer\\**\\s*:?\\**[ \\t]*\\n");
     private static final Pattern NUMBER = Pattern.compile(
-            "(?<![\\w.^_])-?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:\\s*/\\s*\\d+(?:\\.\\d+)?)?(?:\\s*%)?|(?<![\\w.])-?\\.\\d+");
+            "(?<![\\w.^_])-?(?:\\d{1,3}(?:(?:,\\\\!\\s*|\\{,}|,)\\d{3})+|\\d+)(?:\\.\\d+)?(?:\\s*/\\s*\\d+(?:\\.\\d+)?)?(?:\\s*%)?|(?<![\\w.])-?\\.\\d+");
     private static final Pattern PROSE_IN_DOLLARS = Pattern.compile("(?:^|\\s)(?:and|or|the|is|for|per|each|to|of|with|at|in|on|so|but|from|then|a)\\s", Pattern.CASE_INSENSITIVE);
 
     /** The final answer of a maths response, or null. {@code parts} is how many answers the gold holds (several boxes are joined up to that many). */
@@ -111,7 +112,7 @@ public final class AnswerExtractor {
     }
 
     private String extractMathFrom(String text, int parts) {
-        List<String> boxes = boxed(text);
+        List<String> boxes = boxed(text).stream().filter(b -> !b.isBlank()).toList();
         if (!boxes.isEmpty()) {
             if (parts > 1 && boxes.size() > 1) {
                 int n = Math.min(parts, boxes.size());
@@ -130,7 +131,7 @@ public final class AnswerExtractor {
         if (phrase != null) return phrase;
         // A response that is nothing but an answer ("3.0", "x^2+1", "(1, 2]") is taken whole.
         String whole = text.strip();
-        if (whole.length() <= 300 && !isProse(whole) && looksLikeAnswer(whole)) return whole;
+        if (whole.length() <= 300 && !hasDelimiters(whole) && !isProse(whole) && !wordsBeforeNumber(whole) && looksLikeAnswer(whole)) return whole;
         return lastMathOrNumber(text);
     }
 
@@ -164,6 +165,7 @@ public final class AnswerExtractor {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    private static final Pattern LEADING_LABEL = Pattern.compile("^\\(?[A-J]\\)\\s+(?=\\S)");
     private static final Pattern SENTENCE_END = Pattern.compile("[.!?](?=\\s|$)");
     private static final Pattern IS_WORD = Pattern.compile("(?i)\\s(?:is|are|equals|be|was|of)\\s");
 
@@ -179,6 +181,9 @@ public final class AnswerExtractor {
             if (spans.stream().noneMatch(sp -> sp.start <= at && at < sp.end)) { s = s.substring(0, at); break; }
         }
         s = s.replace("**", "").strip();
+        // "(C) 12": an option label in front of the value.
+        Matcher label = LEADING_LABEL.matcher(s);
+        if (label.find()) s = s.substring(label.end());
         Matcher is = IS_WORD.matcher(s);
         int after = -1;
         while (is.find()) after = is.end();
@@ -208,6 +213,19 @@ public final class AnswerExtractor {
         return false;
     }
 
+    private static boolean hasDelimiters(String s) {
+        return s.replace("\\$", "").indexOf('$') >= 0 || s.contains("\\[") || s.contains("\\(");
+    }
+
+    private static final Pattern DIGIT = Pattern.compile("\\d");
+
+    /** "It costs 78.20": a word leads up to the number, so this is a sentence, not an answer with a unit after it. */
+    static boolean wordsBeforeNumber(String s) {
+        String t = TEXT_GROUP.matcher(s).replaceAll(" ");
+        Matcher d = DIGIT.matcher(t), w = LONG_WORD.matcher(t);
+        return d.find() && w.find() && w.start() < d.start();
+    }
+
     /** A short string that parses as maths (not a sentence of words). */
     private static boolean looksLikeAnswer(String s) {
         try {
@@ -235,7 +253,7 @@ public final class AnswerExtractor {
     private static Span lastNumber(String text) {
         Matcher m = NUMBER.matcher(text);
         Span last = null;
-        while (m.find()) last = new Span(m.start(), m.end(), m.group().replace(" ", ""));
+        while (m.find()) last = new Span(m.start(), m.end(), m.group().replace(" ", "").replace("\\!", "").replace("{,}", ","));
         return last;
     }
 
@@ -321,13 +339,18 @@ public final class AnswerExtractor {
 
     // ---------------------------------------------------------------- multiple choice
 
-    private static final Pattern CHOICE_PHRASE = Pattern.compile(
-            "(?i:answer|choice|option)(?:\\s+(?i:is|would\\s+be|should\\s+be))?[\\s*_:]*(?:(?i:option|choice)\\s*)?[\\s*_:]*\\(?([A-Z])\\)?(?![A-Za-z0-9])");
+    /** "answer is (B)", "Answer: **B**", "the correct answer would be option B". */
+    private static final Pattern CHOICE_ANSWER = Pattern.compile(
+            "(?i:answer)(?:\\s+(?i:is|would\\s+be|should\\s+be))?[\\s*_:]*(?:(?i:option|choice)\\s*)?[\\s*_:]*\\(?([A-Z])\\)?(?![A-Za-z0-9])");
+    /** "option B", "choice (C)": weaker, as a response may discuss several options before answering. */
+    private static final Pattern CHOICE_MENTION = Pattern.compile(
+            "(?i:choice|option)(?:\\s+(?i:is))?[\\s*_:]*\\(?([A-Z])\\)?(?![A-Za-z0-9])");
     private static final Pattern CHOICE_BOLD = Pattern.compile("\\*\\*\\s*\\(?([A-Z])\\)?[.):]?\\s*\\*\\*");
     private static final Pattern CHOICE_PAREN = Pattern.compile("\\(([A-Z])\\)");
     private static final Pattern CHOICE_LINE = Pattern.compile("(?m)^\\s*([A-Z])[).:](?:\\s|$)");
     private static final Pattern CHOICE_WHOLE = Pattern.compile("^[\\s*(\\[]*([A-Z])[\\s*).\\]:]*$");
     private static final Pattern CHOICE_TAIL = Pattern.compile("(?<![A-Za-z])([A-Z])[\\s*).]*$");
+    private static final Pattern LONE_LETTER = Pattern.compile("(?<![A-Za-z0-9'’\\\\])([A-Z])(?![A-Za-z0-9'’])( [a-z])?");
     private static final Pattern OPTION_PREFIX = Pattern.compile("^\\s*\\(?([A-Z])\\s*[).:]\\s*");
     private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|mathrm|mathbf|textrm|mbox)\\{([^{}]*)}");
 
@@ -342,19 +365,31 @@ public final class AnswerExtractor {
             if (l != null) return l;
         }
         String t = TEXT_CMD.matcher(text).replaceAll("$1").replace("$", "");
-        for (Pattern p : new Pattern[]{CHOICE_PHRASE, CHOICE_BOLD, CHOICE_PAREN, CHOICE_LINE}) {
+        for (Pattern p : new Pattern[]{CHOICE_ANSWER, CHOICE_BOLD}) {
             String l = lastLetter(p, t, maxLetter);
             if (l != null) return l;
         }
         Matcher w = CHOICE_WHOLE.matcher(t.strip());
         if (w.matches() && w.group(1).charAt(0) <= maxLetter) return w.group(1);
+        // A stated value ("\\boxed{78.20}", "the answer is 78.20") outranks letters merely mentioned along the way.
         if (options != null && !options.isEmpty()) {
             String l = byOptionText(text, options);
             if (l != null) return l;
         }
+        for (Pattern p : new Pattern[]{CHOICE_MENTION, CHOICE_PAREN, CHOICE_LINE}) {
+            String l = lastLetter(p, t, maxLetter);
+            if (l != null) return l;
+        }
         Matcher tail = CHOICE_TAIL.matcher(t.strip());
         if (tail.find() && tail.group(1).charAt(0) <= maxLetter && tail.group(1).charAt(0) != 'I') return tail.group(1);
-        return null;
+        // Last resort: the last capital letter standing alone ("Because B is valid"), but not the pronoun I or the article A.
+        Matcher lone = LONE_LETTER.matcher(t);
+        String last = null;
+        while (lone.find()) {
+            char c = lone.group(1).charAt(0);
+            if (c <= maxLetter && c != 'I' && !(c == 'A' && lone.group(2) != null)) last = lone.group(1);
+        }
+        return last;
     }
 
     private static String lastLetter(Pattern p, String text, char maxLetter) {
@@ -380,9 +415,27 @@ public final class AnswerExtractor {
         return m.find() ? option.substring(m.end()).strip() : option.strip();
     }
 
+    private static final Pattern LITERAL_NOISE = Pattern.compile("\\s+|\\$|\\\\(?=[%$])|\\\\[,;:! ]|\\\\(?:text|mathrm|mbox)\\{|[{}]");
+
+    /** An option's text as written, minus spacing, dollar signs and text wrappers; case-folded. */
+    private static String optionLiteral(String s) {
+        return LITERAL_NOISE.matcher(s.toLowerCase(java.util.Locale.ROOT)).replaceAll("");
+    }
+
     private String byOptionText(String text, List<String> options) {
         String answer = extractMathFrom(text, 1);
         if (answer == null) return null;
+        // The same words first ("3% Profit" is not "3% Loss", though units and words drop out in maths), then the same value.
+        String literal = optionLiteral(answer), byText = null;
+        int textMatches = 0;
+        for (int k = 0; k < options.size(); k++) {
+            if (optionLiteral(optionText(options.get(k))).equals(literal)) {
+                textMatches++;
+                byText = String.valueOf((char) ('A' + k));
+            }
+        }
+        if (textMatches == 1) return byText;
+        if (textMatches > 1) return null;
         String found = null;
         for (int k = 0; k < options.size(); k++) {
             if (io.srm4j.reasoning.verify.Grader.sameAnswer(optionText(options.get(k)), answer)) {

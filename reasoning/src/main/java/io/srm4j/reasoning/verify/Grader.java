@@ -40,14 +40,29 @@ public final class Grader {
     public GradeResult grade(String gold, String prediction, AnswerKind kind, List<String> options) {
         if (gold == null || gold.isBlank()) throw new IllegalArgumentException("gold answer is empty");
         if (prediction == null) prediction = "";
-        return kind == AnswerKind.CHOICE ? gradeChoice(gold, prediction, options == null ? List.of() : options) : gradeMath(gold, prediction);
+        try {
+            return kind == AnswerKind.CHOICE ? gradeChoice(gold, prediction, options == null ? List.of() : options) : gradeMath(gold, prediction);
+        } catch (Deadline.GradeTimeoutException e) {
+            // Parsing the gold or the prediction itself ran out of budget (comparisons report their own timeouts).
+            return new GradeResult(false, null, "timed out");
+        }
     }
 
     private GradeResult gradeMath(String gold, String prediction) {
         Deadline deadline = Deadline.after(options.timeoutMillis());
         String goldAnswer = extractor.goldAnswer(gold);
+        String goldLetter = goldAnswer == null ? null : AnswerExtractor.letterOf(goldAnswer, 'J');
+        if (goldLetter != null) {
+            // A maths question whose answer is an option letter (MATH's "\text{(B)}"): read the prediction as a choice.
+            String predLetter = extractor.extractChoice(prediction, List.of());
+            if (predLetter != null) {
+                boolean ok = predLetter.equals(goldLetter);
+                return new GradeResult(ok, predLetter, ok ? "same choice" : "different choice (gold " + goldLetter + ")");
+            }
+        }
         Node goldNode = tryParse(goldAnswer, deadline);
-        int parts = goldNode instanceof Node.Seq(char o, char c, List<Node> items) && o == 0 ? items.size() : 1;
+        // A gold list or set of n answers lets n separate boxes in the prediction stand for one answer.
+        int parts = goldNode instanceof Node.Seq(char o, char c, List<Node> items) && (o == 0 || o == '{') ? items.size() : 1;
         String extracted = extractor.extractMath(prediction, parts);
         if (extracted == null) {
             boolean cut = extractor.stripThinking(prediction) == null;
@@ -87,6 +102,7 @@ public final class Grader {
                 return new GradeResult(false, extracted, "could not parse the " + (goldNode == null ? "gold" : "predicted") + " answer");
             }
             boolean ok = MathVerifier.equivalent(goldNode, predNode, deadline);
+            if (!ok) ok = decimalCommaMatch(goldAnswer, goldNode, extracted, predNode, deadline);
             return new GradeResult(ok, extracted, ok ? "equivalent" : "not equivalent");
         } catch (Deadline.GradeTimeoutException e) {
             return new GradeResult(false, extracted, "timed out");
@@ -129,6 +145,18 @@ public final class Grader {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /** "1000,99" or "0,111": a lone number with a decimal comma (not "1,2", a list; not "1,000", thousands). */
+    private static final java.util.regex.Pattern DECIMAL_COMMA = java.util.regex.Pattern.compile("^\\s*-?(?:\\d+,\\d{2}|\\d+,\\d{4,}|0,\\d+)\\s*$");
+
+    /** A decimal written with a comma on one side against a decimal with a point on the other. */
+    private static boolean decimalCommaMatch(String gold, Node goldNode, String pred, Node predNode, Deadline d) {
+        Node g = goldNode, p = predNode;
+        if (DECIMAL_COMMA.matcher(pred).matches() && goldNode instanceof Node.Num n && n.approximate()) p = tryParse(pred.replace(',', '.'), d);
+        else if (DECIMAL_COMMA.matcher(gold).matches() && predNode instanceof Node.Num n && n.approximate()) g = tryParse(gold.replace(',', '.'), d);
+        else return false;
+        return g != null && p != null && MathVerifier.equivalent(g, p, d);
     }
 
     static Node tryParse(String s, Deadline d) {

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * {@link Node} tree. Recursive descent with a nesting limit and a {@link Deadline}, so no input overflows the stack or hangs.
  */
 public final class LatexParser {
-    /** Answers longer than this are not parsed (an extracted answer is short; a longer one is prose or garbage). */
-    public static final int MAX_LENGTH = 4000;
+    /** Answers longer than this are not parsed (parsing is linear and time-bounded; this only caps memory). */
+    public static final int MAX_LENGTH = 100_000;
     private static final int MAX_DEPTH = 120;
 
     private enum Kind { NUM, WORD, CMD, OP, ROWSEP, SETOPEN, SETCLOSE, END }
@@ -56,12 +56,14 @@ public final class LatexParser {
     private static final Pattern INVISIBLE_DELIM = Pattern.compile("\\\\(?:left|right)\\s*\\.");
     private static final Pattern SPACING = Pattern.compile("(?<!\\\\)\\\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits|hfill|enspace|thinspace|medspace|thickspace|negthinspace)(?![a-zA-Z])");
     private static final Pattern DEGREES = Pattern.compile("\\^\\s*\\{\\s*\\\\circ\\s*\\}|\\^\\s*\\\\circ|\\^\\s*\\{\\s*\\\\degree\\s*\\}|\\\\circ|\\\\degree|°|\\\\textdegree");
+    private static final Pattern TRIG = Pattern.compile("\\\\(?:sin|cos|tan|cot|sec|csc)(?![a-z])");
+    private static final Pattern DEGREE_ARGUMENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(?:\\^\\s*\\{\\s*\\\\circ\\s*\\}|\\^\\s*\\\\circ|°)");
     private static final Pattern GROUPED_COMMA = Pattern.compile("\\{\\s*,\\s*}");
     /** "11,\\! 111" is a thousands separator (thin space after the comma), unlike the list "32, 349". */
     private static final Pattern COMMA_SPACE_THOUSANDS = Pattern.compile("(?<=\\d),\\\\!\\s*(?=\\d{3}(?!\\d))");
     /** "1 000 000": digit groups separated by single spaces. */
     private static final Pattern SPACE_THOUSANDS = Pattern.compile("(?<![\\d.,])\\d{1,3}(?: \\d{3})+(?![\\d.,])");
-    private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])(\\d{1,3})((?:,\\d{3})+)(?![\\d,])");
+    private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])([1-9]\\d{0,2})((?:,\\d{3})+)(?![\\d,])");
     private static final Pattern AND_WORD = Pattern.compile(
             "\\\\(?:text|textrm|mbox)\\{\\s*(?:and|or)\\s*\\}|(?<=\\S)\\s+(?:and|or)\\s+(?=\\S)|(?<=[)\\]}])\\s*(?:and|or)\\s*(?=[(\\[{\\\\])");
 
@@ -88,7 +90,11 @@ public final class LatexParser {
         if (backslash && s.contains("overline")) s = REPEATING.matcher(s).replaceAll(LatexParser::repeatingDecimal);
         if (s.indexOf('/') >= 0) s = RATE_UNIT.matcher(s).replaceAll("");
         if (s.indexOf('~') >= 0) s = s.replace("~", " ");
-        if (backslash || s.indexOf('°') >= 0) s = DEGREES.matcher(s).replaceAll("");
+        if (backslash || s.indexOf('°') >= 0) {
+            // Inside trigonometry a degree is π/180 (sin 30° = 1/2); elsewhere "90°" is just 90.
+            if (TRIG.matcher(s).find()) s = DEGREE_ARGUMENT.matcher(s).replaceAll("{($1\\\\pi/180)}");
+            s = DEGREES.matcher(s).replaceAll("");
+        }
         if (!isAscii(s)) {
             s = s.replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "/").replace("·", "\\cdot ")
                     .replace("π", "\\pi ").replace("∞", "\\infty ").replace("√", "\\sqrt").replace("≤", "<=").replace("≥", ">=")
@@ -300,6 +306,10 @@ public final class LatexParser {
         return new Add(List.copyOf(terms));
     }
 
+    static Node realLine() {
+        return new Seq('(', ')', List.of(negate(new Sym("inf")), new Sym("inf")));
+    }
+
     static Node negate(Node n) {
         if (n instanceof Num(BigRational v, boolean a)) return new Num(v.negate(), a);
         return new Mul(List.of(new Num(BigRational.ONE.negate(), false), n));
@@ -415,7 +425,6 @@ public final class LatexParser {
             toks.set(pos, new Tok(Kind.WORD, t.text.substring(1)));
             return symbol(t.text.substring(0, 1));
         }
-        if (t.is("(")) return parsePrimary();
         return parsePrimary();
     }
 
@@ -497,6 +506,12 @@ public final class LatexParser {
                 case SETOPEN -> {
                     if (peek().kind == Kind.SETCLOSE) { next(); return new Seq('{', '}', List.of()); }
                     Node inner = parseList();
+                    if (accept("mid") || accept("|")) {
+                        // Set-builder {x | x > 3}: the condition is the answer (compared with intervals as such).
+                        Node condition = parseList();
+                        if (next().kind != Kind.SETCLOSE) throw new ParseException("unclosed \\{");
+                        return condition;
+                    }
                     if (next().kind != Kind.SETCLOSE) throw new ParseException("unclosed \\{");
                     return new Seq('{', '}', items(inner));
                 }
@@ -546,7 +561,7 @@ public final class LatexParser {
         if (FUNCTION_WORDS.contains(l)) return command(l);
         switch (l) {
             case "pi" -> { return new Sym("pi"); }
-            case "inf", "infinity", "infty" -> { return new Sym("inf"); }
+            case "inf", "infinity", "infty", "oo" -> { return new Sym("inf"); }
             default -> { }
         }
         if (w.length() == 1) return symbol(w);
@@ -598,6 +613,12 @@ public final class LatexParser {
         }
         if (TEXT_CMDS.contains(name)) return textCommand();
         if (TRANSPARENT.contains(name)) {
+            if (name.equals("mathbb") && (peek().is("{") && toks.get(pos + 1).text.equals("R") && toks.get(pos + 2).is("}")
+                    || peek().text.equals("R"))) {
+                // \mathbb{R}: the whole real line.
+                if (accept("{")) { next(); expect("}"); } else next();
+                return realLine();
+            }
             if (name.equals("operatorname")) {
                 String fn = rawGroup().trim();
                 if (FUNCS.contains(fn)) return function(fn);
@@ -613,12 +634,8 @@ public final class LatexParser {
     private Node textCommand() {
         String content = rawGroup().strip();
         if (content.isEmpty()) return new Text("");
-        // "\text{13}" or "\text{(B)}": parse what is maths inside; words stay words.
-        if (content.chars().anyMatch(Character::isLetter) && content.chars().noneMatch(ch -> ch == '\\')) {
-            String letters = content.replaceAll("[^A-Za-z]", "");
-            if (letters.length() > 1 || !content.matches("[\\s(]*[A-Za-z][\\s).]*")) return new Text(content);
-            return new Text(content);
-        }
+        // Words stay words ("\\text{Evelyn}", "\\text{(B)}", "\\text{ cm}"); maths inside is parsed ("\\text{13}").
+        if (content.chars().anyMatch(Character::isLetter) && content.indexOf('\\') < 0) return new Text(content);
         try {
             return parse(content, deadline);
         } catch (ParseException e) {

@@ -19,7 +19,9 @@ import java.util.TreeSet;
  * Numbers without variables compare exactly as rationals when both sides are exact; an expression with roots,
  * π, logs, trig or i compares numerically to 1e-9 relative. A hand-written decimal (0.333) is approximate: it
  * matches when within 1e-6 relative (of the larger magnitude, at least 1e-6 absolute), so 0.333333 matches 1/3 but
- * 0.33 and 0.3333 do not. Expressions with variables compare at six deterministic points (relative 1e-8).
+ * 0.33 and 0.3333 do not. Expressions with variables compare at six deterministic positive points (relative 1e-8),
+ * and at three negative points wherever both sides are real there (so |x| is not x, but ln(x²) is 2 ln x).
+ * Units and words next to a quantity are dropped by the parser, so "5 cm" equals 5 (and, knowingly, "5 m").
  */
 public final class MathVerifier {
     private static final double EXACT_TOL = 1e-9;
@@ -38,6 +40,11 @@ public final class MathVerifier {
     private boolean eq(Node g, Node p) {
         deadline.check();
         if (g.equals(p)) return true;
+        g = reals(g);
+        p = reals(p);
+        // "x < 2 or x > 3" (a list of one-variable inequalities) against a union of intervals.
+        if (p instanceof Union && g instanceof Seq sg && sg.open() == 0) g = asUnion(sg);
+        if (g instanceof Union && p instanceof Seq sp && sp.open() == 0) p = asUnion(sp);
         if (g instanceof Relation rg && p instanceof Relation rp) return relationsEqual(rg, rp);
         if (g instanceof Relation rg) return relationVsValue(rg, p);
         if (p instanceof Relation rp) return relationVsValue(rp, g);
@@ -52,6 +59,26 @@ public final class MathVerifier {
         if (p instanceof Seq sp) return sp.items().size() == 1 && sp.open() != '(' && sp.open() != '[' && eq(g, sp.items().get(0));
         if (g instanceof Union || p instanceof Union || g instanceof Matrix || p instanceof Matrix) return false;
         return scalarEqual(g, p);
+    }
+
+    /** "all real numbers" in words is the interval (-∞, ∞). */
+    private static Node reals(Node n) {
+        if (n instanceof Text(String t)) {
+            String c = canon(t);
+            if (c.equals("allrealnumbers") || c.equals("allreals") || c.equals("realnumbers") || c.equals("allrealx")) return LatexParser.realLine();
+        }
+        return n;
+    }
+
+    private static Node asUnion(Seq s) {
+        List<Node> parts = new ArrayList<>();
+        for (Node item : s.items()) {
+            Node interval = item instanceof Relation r ? toInterval(r) : null;
+            if (interval == null) return s;
+            if (interval instanceof Union(List<Node> inner)) parts.addAll(inner);
+            else parts.add(interval);
+        }
+        return new Union(parts);
     }
 
     // ---------------------------------------------------------------- relations
@@ -119,7 +146,7 @@ public final class MathVerifier {
             case Sym s -> !Evaluator.CONSTANTS.contains(s.name());
             // AB, f(x), V_1:V_2, NO/BO: products and quotients of names.
             case Mul(List<Node> f) -> f.stream().allMatch(MathVerifier::isNameLike);
-            case Pow(Node b, Node e) -> e instanceof Num && isNameLike(b);
+            case Pow(Node b, Node e) -> e instanceof Num(BigRational v, boolean a) && v.equals(BigRational.ONE.negate()) && isNameLike(b);
             case Seq(char o, char c, List<Node> items) -> items.stream().allMatch(MathVerifier::isNameLike);
             default -> false;
         };
@@ -210,7 +237,8 @@ public final class MathVerifier {
         };
     }
 
-    static String canon(String s) {
+    /** Words reduced for comparison: lower case, LaTeX text wrappers and everything but letters and digits removed. */
+    public static String canon(String s) {
         return s.toLowerCase(Locale.ROOT).replaceAll("\\\\text\\w*|\\\\mbox|\\\\mathrm", "").replaceAll("[^\\p{L}\\p{N}]", "");
     }
 
@@ -370,7 +398,21 @@ public final class MathVerifier {
             if (!close(ca, cb, approx ? APPROX_TOL : VAR_TOL)) return false;
             valid++;
         }
-        return valid >= 2;
+        if (valid < 2) return false;
+        // Negative values too, where both sides are real there: |x| is not x, though they agree for x > 0.
+        // Where one side leaves the reals (ln x, sqrt x) the point says nothing, so ln(x^2) still equals 2 ln x.
+        for (int k = 0; k < 3; k++) {
+            Map<String, Complex> env = point(vars, k);
+            env.replaceAll((name, v) -> v.neg());
+            Complex ca = Evaluator.eval(a, env, deadline), cb = Evaluator.eval(b, env, deadline);
+            if (!ca.isFinite() || !cb.isFinite() || !isReal(ca) || !isReal(cb)) continue;
+            if (!close(ca, cb, approx ? APPROX_TOL : VAR_TOL)) return false;
+        }
+        return true;
+    }
+
+    private static boolean isReal(Complex c) {
+        return Math.abs(c.im()) <= 1e-12 * Math.max(1, Math.abs(c.re()));
     }
 
     private static boolean close(Complex a, Complex b, double tol) {
