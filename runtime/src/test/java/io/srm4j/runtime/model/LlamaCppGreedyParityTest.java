@@ -37,6 +37,9 @@ class LlamaCppGreedyParityTest {
     @TempDir
     static Path dir;
 
+    /** How far apart two candidates' logits may be and still count as a tie that rounding order may break. */
+    static final double TIE = 0.02;
+
     private static int[] srm4j(Path model, int[] prompt) throws Exception {
         try (LanguageModel lm = LanguageModel.load(model)) {
             Generation g = lm.newSession(prompt.length + TOKENS + 8).generate(prompt,
@@ -51,6 +54,43 @@ class LlamaCppGreedyParityTest {
         }
     }
 
+    /**
+     * Compares srm4j with llama.cpp over all 64 steps. Free-running greedy ids must be identical up to the first
+     * step where the two best candidates are within {@link #TIE} of each other in llama.cpp (random-weight models
+     * over 150k-token vocabularies meet such near-ties now and then, and then rounding order alone decides); from
+     * there on srm4j follows llama.cpp's tokens (teacher forcing) and must pick the same token at every step where
+     * llama.cpp's own margin is not such a tie.
+     */
+    static void assertSameGreedy(Path model, int[] prompt, String label) throws Exception {
+        LlamaCppNode.Generation ref = LlamaCppNode.run(model, LlamaCppNode.Options.defaults(),
+                List.of(LlamaCppNode.Request.greedyWithMargins(prompt, TOKENS))).generations().getFirst();
+        int[] theirs = ref.tokens();
+        int[] ours = srm4j(model, prompt);
+        assertTrue(Arrays.stream(theirs).distinct().count() > 3, "degenerate reference output: " + Arrays.toString(theirs));
+        int firstDiff = 0;
+        while (firstDiff < TOKENS && ours[firstDiff] == theirs[firstDiff]) firstDiff++;
+        if (firstDiff < TOKENS) {
+            assertTrue(ref.margin(firstDiff) < TIE, label + ": greedy ids differ at step " + firstDiff + " where llama.cpp's top-2 margin is "
+                    + ref.margin(firstDiff) + " (not a near-tie): llama.cpp " + theirs[firstDiff] + ", srm4j " + ours[firstDiff]);
+        }
+        try (LanguageModel lm = LanguageModel.load(model)) {
+            var session = lm.newSession(prompt.length + TOKENS + 8);
+            int[] seq = Arrays.copyOf(prompt, prompt.length + TOKENS);
+            List<String> problems = new ArrayList<>();
+            for (int i = 0; i < TOKENS; i++) {
+                float[] logits = session.ingest(Arrays.copyOf(seq, prompt.length + i), null);
+                int best = 0;
+                for (int v = 1; v < lm.config().vocabSize(); v++) if (logits[v] > logits[best]) best = v;
+                if (best != theirs[i] && ref.margin(i) >= TIE) {
+                    problems.add("step " + i + ": llama.cpp " + theirs[i] + " (margin " + ref.margin(i) + "), srm4j " + best
+                            + " (ahead by " + (logits[best] - logits[theirs[i]]) + ")");
+                }
+                seq[prompt.length + i] = theirs[i];
+            }
+            assertTrue(problems.isEmpty(), label + ": " + problems);
+        }
+    }
+
     @TestFactory
     List<DynamicTest> syntheticModelsInEveryType() {
         LlamaCppNode.assumeAvailable();
@@ -59,17 +99,15 @@ class LlamaCppGreedyParityTest {
             for (GgmlType type : TYPES) {
                 tests.add(DynamicTest.dynamicTest(arch + " " + type, () -> {
                     Path shared = SharedAssets.root();
-                    var spec = SyntheticModels.Spec.tiny(arch, SyntheticModels.defaultVocab(shared, arch))
+                    // The 32k SentencePiece vocabulary keeps files and loads small; tokenizers have their own parity suite.
+                    var spec = SyntheticModels.Spec.tiny(arch, SyntheticModels.vocab(shared, "llama-spm"))
                             .withType(type)
                             // K-quants need rows that are multiples of 256
                             .withShape(256, 2, 4, 2, arch == SyntheticModels.Arch.QWEN3 ? 128 : 64, 512)
                             .withSeed(7 + type.id);
                     Path model = SyntheticModels.write(spec, dir.resolve(arch + "-" + type + ".gguf"));
                     int[] prompt = prompt(model, "The quick brown fox jumps over the lazy dog. 12 + 30 = 42");
-                    int[] ours = srm4j(model, prompt);
-                    int[] theirs = LlamaCppNode.greedy(model, prompt, TOKENS);
-                    assertTrue(Arrays.stream(ours).distinct().count() > 3, "degenerate output: " + Arrays.toString(ours));
-                    assertArrayEquals(theirs, ours, arch + " " + type + ": srm4j and llama.cpp greedy ids differ");
+                    assertSameGreedy(model, prompt, arch + " " + type);
                 }));
             }
         }
@@ -85,6 +123,7 @@ class LlamaCppGreedyParityTest {
                 Path model = SharedAssets.require("models/tiny/" + name);
                 int[] prompt = prompt(model, "Once upon a time");
                 assertArrayEquals(LlamaCppNode.greedy(model, prompt, TOKENS), srm4j(model, prompt));
+                assertSameGreedy(model, prompt, name);
             }));
         }
         return tests;
