@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
  * (Q8_0, Q4_0, Q4_K, Q6_K), rounded to half / bfloat16 for F16 / BF16 weights, used as they are otherwise.
  *
  * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed).
- * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (dequantised to floats
- * for the float kernels, kept hot in cache for the integer ones) and multiplied with all the activation vectors.
+ * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (to 16-bit integer quants
+ * for the integer kernels, see {@link UnpackedRows}; to floats otherwise) and multiplied with all the activation
+ * vectors.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 rows of 5k Q8_0 elements is ~85 KB, inside L2. */
@@ -69,10 +70,12 @@ public final class MatMul {
         if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
+                UnpackedRows block = new UnpackedRows(type, cols, ROW_BLOCK);
                 for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
-                    int r1 = Math.min(to, r0 + ROW_BLOCK);
-                    for (int t = 0; t < n; t++) { // the block's rows stay in cache across the tokens
-                        for (int r = r0; r < r1; r++) out[t * rows + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, t * cols, cols);
+                    int nRows = Math.min(ROW_BLOCK, to - r0);
+                    block.unpack(data, r0 * rowBytes, rowBytes, nRows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < nRows; r++) out[t * rows + r0 + r] = block.dot(r, a, t * cols);
                     }
                 }
             });

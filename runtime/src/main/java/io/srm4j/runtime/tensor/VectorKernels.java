@@ -1,6 +1,7 @@
 package io.srm4j.runtime.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -257,7 +258,7 @@ public final class VectorKernels {
      * Sums the 16 shorts pairwise into 8 ints (pmaddwd-like). Done by reinterpreting each pair as one int and
      * splitting it with shifts: a same-shape operation, where converting the upper half (part 1) would not be.
      */
-    private static IntVector toInts(ShortVector s) {
+    static IntVector pairSums(ShortVector s) {
         IntVector pairs = s.reinterpretAsInts();
         return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
@@ -270,7 +271,7 @@ public final class VectorKernels {
             ShortVector a0 = acts(a, y);
             ShortVector a1 = acts(a, y + 16);
             // |w| <= 128, |a| <= 127: two products fit in a short
-            IntVector sumi = toInts(w0.mul(a0).add(w1.mul(a1)));
+            IntVector sumi = pairSums(w0.mul(a0).add(w1.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
@@ -285,7 +286,7 @@ public final class VectorKernels {
             ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
             ShortVector a0 = acts(a, y);
             ShortVector a1 = acts(a, y + 16);
-            IntVector sumi = toInts(lo.mul(a0).add(hi.mul(a1)));
+            IntVector sumi = pairSums(lo.mul(a0).add(hi.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
@@ -299,18 +300,47 @@ public final class VectorKernels {
         float sum = 0;
         for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
             int sb = y / 256;
-            int isum = 0, summs = 0;
+            long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
+            int isum = 0;
             for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
-                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
-                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
-                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
-                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
-                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, scLo, scHi);
+                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, byteAt(scales, 2 * g), byteAt(scales, 2 * g + 1));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum - dmin * summs;
+            sum += d * isum - dmin * kMinSums(mins, a.bsums, sb * 16);
         }
         return sum;
+    }
+
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+
+    private static int byteAt(long packed, int i) {
+        return (int) (packed >>> (8 * i)) & 0xFF;
+    }
+
+    /**
+     * The eight 6-bit Q4_K/Q5_K sub-block scales, one per byte, from the 12-byte packing at p (see
+     * {@link Dequantize#scaleMinK4}): decoded from three words in registers rather than byte by byte.
+     */
+    static long kScales(MemorySegment w, long p) {
+        int s0 = w.get(Dequantize.I32, p), s2 = w.get(Dequantize.I32, p + 8);
+        int low = s0 & 0x3F3F3F3F;
+        int high = (s2 & 0x0F0F0F0F) | (((s0 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** The eight 6-bit mins, as {@link #kScales}. */
+    static long kMins(MemorySegment w, long p) {
+        int s1 = w.get(Dequantize.I32, p + 4), s2 = w.get(Dequantize.I32, p + 8);
+        int low = s1 & 0x3F3F3F3F;
+        int high = ((s2 >>> 4) & 0x0F0F0F0F) | (((s1 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** Σ_j min_j · (sum of the 32 activations of sub-block j), from the activations' 16-element sums. */
+    private static int kMinSums(long mins, short[] bsums, int o) {
+        int s = 0;
+        for (int j = 0; j < 8; j++) s += byteAt(mins, j) * (bsums[o + 2 * j] + bsums[o + 2 * j + 1]);
+        return s;
     }
 
     /** Two Q4_K sub-blocks sharing 32 bytes of nibbles, against 64 activations: {@code scLo·Σlo + scHi·Σhi}. */
@@ -322,7 +352,7 @@ public final class VectorKernels {
                 .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
         ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 32))
                 .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 48)));
-        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+        return pairSums(lo).mul(scLo).add(pairSums(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
     }
 
     private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -330,11 +360,11 @@ public final class VectorKernels {
         for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
             int isum = 0;
             for (int half = 0; half < 2; half++) {
-                long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
-                for (int l0 = 0; l0 < 32; l0 += 16) {
+                long ql = p + 64L * half, qh = p + 128 + 32L * half;
+                long sc = w.get(I64, p + 192 + 8L * half); // eight int8 scales
+                for (int l0 = 0, is = 0; l0 < 32; l0 += 16, is++) {
                     isum += q6kGroup(w, ql + l0, qh + l0, a.qs16, y + 128 * half + l0,
-                            Dequantize.i8(w, sc + l0 / 16), Dequantize.i8(w, sc + l0 / 16 + 2),
-                            Dequantize.i8(w, sc + l0 / 16 + 4), Dequantize.i8(w, sc + l0 / 16 + 6));
+                            (byte) (sc >>> 8 * is), (byte) (sc >>> 8 * (is + 2)), (byte) (sc >>> 8 * (is + 4)), (byte) (sc >>> 8 * (is + 6)));
                 }
             }
             sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum;
@@ -356,10 +386,10 @@ public final class VectorKernels {
         ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30));
         ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
         // (q - 32) * a <= 32 * 127: one product per short
-        IntVector t = toInts(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(toInts(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
-                .add(toInts(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
-                .add(toInts(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
+        IntVector t = pairSums(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(pairSums(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
+                .add(pairSums(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
+                .add(pairSums(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
         return t.reduceLanes(VectorOperators.ADD);
     }
 
@@ -379,7 +409,7 @@ public final class VectorKernels {
         ShortVector lo = q.and((short) 0xF).or(fifthBits(qh)).add(offset);
         ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
         // |q| <= 31, |a| <= 127: two products fit in a short
-        return toInts(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
+        return pairSums(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
     }
 
     private static float q5_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -411,7 +441,7 @@ public final class VectorKernels {
             ShortVector q = widenUnsigned(w, p + 4);
             ShortVector prod = q.and((short) 0xF).mul(acts(a, y)).add(q.lanewise(VectorOperators.LSHR, 4).mul(acts(a, y + 16)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) toInts(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            acc = ((FloatVector) pairSums(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
             mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
         }
         return acc.reduceLanes(VectorOperators.ADD) + mins;
@@ -421,16 +451,13 @@ public final class VectorKernels {
         float sum = 0;
         for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
             int sb = y / 256;
-            int isum = 0, summs = 0;
+            long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
+            int isum = 0;
             for (int g = 0; g < 4; g++) {
-                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
-                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
-                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
-                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
-                isum += q5kPair(w, p + 48 + 32L * g, p + 16, 2 * g, a.qs16, y + 64 * g, scLo, scHi);
+                isum += q5kPair(w, p + 48 + 32L * g, p + 16, 2 * g, a.qs16, y + 64 * g, byteAt(scales, 2 * g), byteAt(scales, 2 * g + 1));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum - dmin * summs;
+            sum += d * isum - dmin * kMinSums(mins, a.bsums, sb * 16);
         }
         return sum;
     }
@@ -447,7 +474,7 @@ public final class VectorKernels {
         // products <= 31 * 127: sums of two fit in a short
         ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
         ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
-        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
+        return pairSums(lo).mul(scLo).add(pairSums(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
     }
 
     private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -455,12 +482,13 @@ public final class VectorKernels {
         for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
             int sb = y / 256;
             int isum = 0, summs = 0;
-            for (int j = 0; j < 16; j++) summs += (Dequantize.u8(w, p + j) >>> 4) * a.bsums[sb * 16 + j];
             for (int half = 0; half < 2; half++) {
+                long sc = w.get(I64, p + 8L * half); // scale bytes 8*half .. +8: low nibble scale, high nibble min
+                for (int k = 0; k < 8; k++) summs += (byteAt(sc, k) >>> 4) * a.bsums[sb * 16 + 8 * half + k];
                 for (int field = 0; field < 4; field++) {
                     int j = 8 * half + 2 * field; // scale groups j (bytes 0..15) and j + 1 (bytes 16..31)
                     isum += q2kPair(w, p + 16 + 32L * half, 2 * field, a.qs16, y + 16 * j,
-                            Dequantize.u8(w, p + j) & 0xF, Dequantize.u8(w, p + j + 1) & 0xF);
+                            byteAt(sc, 2 * field) & 0xF, byteAt(sc, 2 * field + 1) & 0xF);
                 }
             }
             float dall = a.d[sb] * Dequantize.f16(w, p + 80), dmin = a.d[sb] * Dequantize.f16(w, p + 82);
@@ -473,8 +501,8 @@ public final class VectorKernels {
     private static int q2kPair(MemorySegment w, long q, int shift, short[] act, int ay, int s0, int s1) {
         ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3);
         ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
+        IntVector t = pairSums(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(pairSums(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
         return t.reduceLanes(VectorOperators.ADD);
     }
 
@@ -501,8 +529,8 @@ public final class VectorKernels {
                 .add(widenUnsigned(w, hmask).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
         ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3)
                 .add(widenUnsigned(w, hmask + 16).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
+        IntVector t = pairSums(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
+                .add(pairSums(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
         return t.reduceLanes(VectorOperators.ADD);
     }
 }
