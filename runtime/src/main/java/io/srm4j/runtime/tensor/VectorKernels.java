@@ -293,20 +293,32 @@ public final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // The K-quant kernels are split into small methods that return primitives: one large method exceeds C2's
-    // inlining budget (NodeCountInliningCutoff), and a vector crossing a call that is not inlined gets boxed.
+    // C2 inlines every Vector API call only while a method stays under its node budget (NodeCountInliningCutoff);
+    // past it, a vector crossing a call that is not inlined gets boxed and the kernel slows down tenfold. So each
+    // K-quant kernel is one loop over a super-block's groups that keeps its vectors inside, with no helper calls
+    // other than tiny ones, and reduces once per super-block.
 
     private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
             int sb = y / 256;
             long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
-            int isum = 0;
+            IntVector isum = IntVector.zero(I8);
             for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
-                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, byteAt(scales, 2 * g), byteAt(scales, 2 * g + 1));
+                long qp = p + 16 + 32L * g;
+                int ay = y + 64 * g;
+                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE));
+                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE));
+                // products <= 15 * 127: sums of two fit in a short
+                ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
+                        .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
+                ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 32))
+                        .add(q1.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 48)));
+                isum = isum.add(pairSums(lo).mul(byteAt(scales, 2 * g))).add(pairSums(hi).mul(byteAt(scales, 2 * g + 1)));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum - dmin * kMinSums(mins, a.bsums, sb * 16);
+            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * kMinSums(mins, a.bsums, sb * 16);
         }
         return sum;
     }
@@ -343,54 +355,34 @@ public final class VectorKernels {
         return s;
     }
 
-    /** Two Q4_K sub-blocks sharing 32 bytes of nibbles, against 64 activations: {@code scLo·Σlo + scHi·Σhi}. */
-    private static int q4kPair(MemorySegment w, long qp, short[] act, int ay, int scLo, int scHi) {
-        ShortVector q0 = widenUnsigned(w, qp);
-        ShortVector q1 = widenUnsigned(w, qp + 16);
-        // products <= 15 * 127: sums of two fit in a short
-        ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
-                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
-        ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 32))
-                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 48)));
-        return pairSums(lo).mul(scLo).add(pairSums(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
-    }
 
     private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
-            int isum = 0;
-            for (int half = 0; half < 2; half++) {
-                long ql = p + 64L * half, qh = p + 128 + 32L * half;
-                long sc = w.get(I64, p + 192 + 8L * half); // eight int8 scales
-                for (int l0 = 0, is = 0; l0 < 32; l0 += 16, is++) {
-                    isum += q6kGroup(w, ql + l0, qh + l0, a.qs16, y + 128 * half + l0,
-                            (byte) (sc >>> 8 * is), (byte) (sc >>> 8 * (is + 2)), (byte) (sc >>> 8 * (is + 4)), (byte) (sc >>> 8 * (is + 6)));
-                }
+            IntVector isum = IntVector.zero(I8);
+            for (int k = 0; k < 4; k++) { // (half, l0): 16 bytes each of ql, ql + 32 and qh -> four groups of 16
+                int half = k / 2, l0 = 16 * (k % 2);
+                long ql = p + 64L * half + l0, qh = p + 128 + 32L * half + l0;
+                long sc = w.get(I64, p + 192 + 8L * half) >>> (8 * (k % 2)); // int8 scales of groups +0, +2, +4, +6
+                int ay = y + 128 * half + l0;
+                ShortVector la = widen(ByteVector.fromMemorySegment(B16, w, ql, LE));
+                ShortVector lb = widen(ByteVector.fromMemorySegment(B16, w, ql + 32, LE));
+                ShortVector h = widen(ByteVector.fromMemorySegment(B16, w, qh, LE));
+                // quarter j: low nibble of la/lb (j = 0, 1) or high nibble (j = 2, 3), 2-bit field j of h
+                ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
+                ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(h.and((short) 0x30));
+                ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
+                // (q - 32) * a <= 32 * 127: one product per short
+                isum = isum.add(pairSums(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul((byte) sc))
+                        .add(pairSums(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul((byte) (sc >>> 16)))
+                        .add(pairSums(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul((byte) (sc >>> 32)))
+                        .add(pairSums(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul((byte) (sc >>> 48)));
             }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum;
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
         }
         return sum;
-    }
-
-    /**
-     * 16 bytes each of ql (at ql and ql + 32) and qh: four groups of 16 Q6_K quants (elements +0, +32, +64, +96),
-     * each with its scale. Quarter k takes the low (k < 2) or high nibble of the first/second ql bytes and 2-bit
-     * field k of qh.
-     */
-    private static int q6kGroup(MemorySegment w, long ql, long qh, short[] act, int ay, int s0, int s1, int s2, int s3) {
-        ShortVector la = widenUnsigned(w, ql);
-        ShortVector lb = widenUnsigned(w, ql + 32);
-        ShortVector h = widenUnsigned(w, qh);
-        ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-        ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
-        ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30));
-        ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
-        // (q - 32) * a <= 32 * 127: one product per short
-        IntVector t = pairSums(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(pairSums(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
-                .add(pairSums(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
-                .add(pairSums(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
-        return t.reduceLanes(VectorOperators.ADD);
     }
 
     /** Lane j holds 1 << j: tests bit j of a 16-bit word broadcast to every lane. */
@@ -449,32 +441,32 @@ public final class VectorKernels {
 
     private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
             int sb = y / 256;
             long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
-            int isum = 0;
-            for (int g = 0; g < 4; g++) {
-                isum += q5kPair(w, p + 48 + 32L * g, p + 16, 2 * g, a.qs16, y + 64 * g, byteAt(scales, 2 * g), byteAt(scales, 2 * g + 1));
+            ShortVector h0 = widen(ByteVector.fromMemorySegment(B16, w, p + 16, LE));
+            ShortVector h1 = widen(ByteVector.fromMemorySegment(B16, w, p + 32, LE));
+            IntVector isum = IntVector.zero(I8);
+            for (int g = 0; g < 4; g++) { // as Q4_K, plus bits 2g (low) and 2g + 1 (high) of qh[l]
+                long qp = p + 48 + 32L * g;
+                int ay = y + 64 * g;
+                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE));
+                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE));
+                ShortVector b0 = h0.lanewise(VectorOperators.LSHR, 2 * g), b1 = h1.lanewise(VectorOperators.LSHR, 2 * g);
+                ShortVector lo0 = q0.and((short) 0xF).or(b0.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                ShortVector lo1 = q1.and((short) 0xF).or(b1.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(b0.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+                ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(b1.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+                // products <= 31 * 127: sums of two fit in a short
+                ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
+                ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
+                isum = isum.add(pairSums(lo).mul(byteAt(scales, 2 * g))).add(pairSums(hi).mul(byteAt(scales, 2 * g + 1)));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum - dmin * kMinSums(mins, a.bsums, sb * 16);
+            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * kMinSums(mins, a.bsums, sb * 16);
         }
         return sum;
-    }
-
-    /** As {@link #q4kPair} with the 5th bits: bit {@code bit} (low sub-block) and {@code bit + 1} of qh[l]. */
-    private static int q5kPair(MemorySegment w, long qp, long qh, int bit, short[] act, int ay, int scLo, int scHi) {
-        ShortVector q0 = widenUnsigned(w, qp), q1 = widenUnsigned(w, qp + 16);
-        ShortVector h0 = widenUnsigned(w, qh).lanewise(VectorOperators.LSHR, bit);
-        ShortVector h1 = widenUnsigned(w, qh + 16).lanewise(VectorOperators.LSHR, bit);
-        ShortVector lo0 = q0.and((short) 0xF).or(h0.and((short) 1).lanewise(VectorOperators.LSHL, 4));
-        ShortVector lo1 = q1.and((short) 0xF).or(h1.and((short) 1).lanewise(VectorOperators.LSHL, 4));
-        ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.and((short) 2).lanewise(VectorOperators.LSHL, 3));
-        ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.and((short) 2).lanewise(VectorOperators.LSHL, 3));
-        // products <= 31 * 127: sums of two fit in a short
-        ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
-        ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
-        return pairSums(lo).mul(scLo).add(pairSums(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
     }
 
     private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
