@@ -361,24 +361,15 @@ public final class VectorKernels {
         short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
             IntVector isum = IntVector.zero(I8);
-            for (int k = 0; k < 4; k++) { // (half, l0): 16 bytes each of ql, ql + 32 and qh -> four groups of 16
-                int half = k / 2, l0 = 16 * (k % 2);
-                long ql = p + 64L * half + l0, qh = p + 128 + 32L * half + l0;
-                long sc = w.get(I64, p + 192 + 8L * half) >>> (8 * (k % 2)); // int8 scales of groups +0, +2, +4, +6
-                int ay = y + 128 * half + l0;
-                ShortVector la = widen(ByteVector.fromMemorySegment(B16, w, ql, LE));
-                ShortVector lb = widen(ByteVector.fromMemorySegment(B16, w, ql + 32, LE));
-                ShortVector h = widen(ByteVector.fromMemorySegment(B16, w, qh, LE));
-                // quarter j: low nibble of la/lb (j = 0, 1) or high nibble (j = 2, 3), 2-bit field j of h
-                ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
-                ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(h.and((short) 0x30));
-                ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
+            for (int j = 0; j < 16; j++) { // group of 16: half j/8, quarter (j%8)/2 picks ql bytes, nibble and qh field
+                int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
+                ShortVector low = widen(ByteVector.fromMemorySegment(B16, w, p + 64L * half + 32 * (quarter % 2) + l0, LE))
+                        .lanewise(VectorOperators.LSHR, 4 * (quarter / 2)).and((short) 0xF);
+                ShortVector high = widen(ByteVector.fromMemorySegment(B16, w, p + 128 + 32L * half + l0, LE))
+                        .lanewise(VectorOperators.LSHR, 2 * quarter).and((short) 3).lanewise(VectorOperators.LSHL, 4);
                 // (q - 32) * a <= 32 * 127: one product per short
-                isum = isum.add(pairSums(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul((byte) sc))
-                        .add(pairSums(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul((byte) (sc >>> 16)))
-                        .add(pairSums(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul((byte) (sc >>> 32)))
-                        .add(pairSums(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul((byte) (sc >>> 48)));
+                ShortVector prod = low.or(high).sub((short) 32).mul(ShortVector.fromArray(S16, act, y + 16 * j));
+                isum = isum.add(pairSums(prod).mul(Dequantize.i8(w, p + 192 + j)));
             }
             sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
         }
@@ -445,23 +436,17 @@ public final class VectorKernels {
         for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
             int sb = y / 256;
             long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
-            ShortVector h0 = widen(ByteVector.fromMemorySegment(B16, w, p + 16, LE));
-            ShortVector h1 = widen(ByteVector.fromMemorySegment(B16, w, p + 32, LE));
             IntVector isum = IntVector.zero(I8);
-            for (int g = 0; g < 4; g++) { // as Q4_K, plus bits 2g (low) and 2g + 1 (high) of qh[l]
-                long qp = p + 48 + 32L * g;
-                int ay = y + 64 * g;
-                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE));
-                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE));
-                ShortVector b0 = h0.lanewise(VectorOperators.LSHR, 2 * g), b1 = h1.lanewise(VectorOperators.LSHR, 2 * g);
-                ShortVector lo0 = q0.and((short) 0xF).or(b0.and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                ShortVector lo1 = q1.and((short) 0xF).or(b1.and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(b0.and((short) 2).lanewise(VectorOperators.LSHL, 3));
-                ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).or(b1.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+            for (int j = 0; j < 8; j++) { // sub-block of 32: nibble j%2 of qs group j/2, bit j of qh
+                long qp = p + 48 + 32L * (j / 2);
+                int shift = 4 * (j % 2), ay = y + 32 * j;
+                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE)).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                        .or(widen(ByteVector.fromMemorySegment(B16, w, p + 16, LE)).lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE)).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                        .or(widen(ByteVector.fromMemorySegment(B16, w, p + 32, LE)).lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
                 // products <= 31 * 127: sums of two fit in a short
-                ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
-                ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
-                isum = isum.add(pairSums(lo).mul(byteAt(scales, 2 * g))).add(pairSums(hi).mul(byteAt(scales, 2 * g + 1)));
+                ShortVector prod = q0.mul(ShortVector.fromArray(S16, act, ay)).add(q1.mul(ShortVector.fromArray(S16, act, ay + 16)));
+                isum = isum.add(pairSums(prod).mul(byteAt(scales, j)));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
             sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * kMinSums(mins, a.bsums, sb * 16);
