@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
  * Matrix products of weights with activations. {@code out[t][r] = dot(W[r], x[t])}.
  *
  * <p>Activations are prepared as ggml prepares them for the weight type (its {@code vec_dot_type}), which keeps
- * results close to llama.cpp's: quantised once per call to Q8_0 / Q8_K for the types with integer kernels
- * (Q8_0, Q4_0, Q4_K, Q6_K), rounded to half / bfloat16 for F16 / BF16 weights, used as they are otherwise.
+ * results close to llama.cpp's: quantised once per call to Q8_0 (Q8_0/Q4_0/Q5_0 weights), Q8_1 (Q4_1/Q5_1) or
+ * Q8_K (K-quants) for integer dot products, rounded to half / bfloat16 for F16 / BF16 weights, used as they are
+ * for F32. (On machines without 256-bit vectors the quantised types take float activations instead.)
  *
  * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed).
  * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (to 16-bit integer quants
@@ -15,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * vectors.
  */
 public final class MatMul {
-    /** Weight rows per block in {@link #matMul}: 16 rows of 5k Q8_0 elements is ~85 KB, inside L2. */
+    /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
     static final int ROW_BLOCK = 16;
     /** Fewest rows a thread takes in {@link #matVec}: smaller pieces cost more to hand out than to compute. */
     static final int ROW_GRAIN = 8;

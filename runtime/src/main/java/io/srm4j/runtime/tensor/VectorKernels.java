@@ -20,6 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Quantised-activation kernels ({@link #dotQ}) multiply 16-bit widened quants: ggml's blocks come in 16-byte
  * groups (Q4_0 nibbles, K-quant scale groups), which fill 16 short lanes, so they use 128-bit bytes → 256-bit
  * shorts/ints and need a machine with 256-bit vectors ({@link #INT_PATH}); elsewhere they fall back to scalar.
+ * Every quantised type has one; the float kernels of the types other than Q8_0/Q4_0/F32/F16/BF16 dequantise
+ * block by block with the scalar reference and are slow, which is fine as MatMul only uses them without INT_PATH.
  */
 public final class VectorKernels {
     private VectorKernels() {}
