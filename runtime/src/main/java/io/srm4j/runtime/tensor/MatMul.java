@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * Q8_K (K-quants) for integer dot products, rounded to half / bfloat16 for F16 / BF16 weights, used as they are
  * for F32. (On machines without 256-bit vectors the quantised types take float activations instead.)
  *
- * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed).
+ * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed), so the
+ * weights' segment must be readable from other threads (a shared or global arena, as GgufFile maps with).
  * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (to 16-bit integer quants
  * for the integer kernels, see {@link UnpackedRows}; to floats otherwise) and multiplied with all the activation
  * vectors.
