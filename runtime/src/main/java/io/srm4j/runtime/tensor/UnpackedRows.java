@@ -51,93 +51,109 @@ final class UnpackedRows {
                 long p = offset + r * rowBytes + (long) b * type.typeSize;
                 int blk = r * blocksPerRow + b, e = blk * type.blockSize, g = e / 16;
                 switch (type) {
-                    case Q8_0 -> {
-                        d[blk] = f16(w, p);
-                        for (int j = 0; j < 32; j++) q[e + j] = (short) i8(w, p + 2 + j);
-                    }
-                    case Q4_0, Q4_1 -> {
-                        boolean affine = type == GgmlType.Q4_1;
-                        d[blk] = f16(w, p);
-                        m[blk] = affine ? f16(w, p + 2) : 0;
-                        long qs = p + (affine ? 4 : 2);
-                        int off = affine ? 0 : 8;
-                        for (int j = 0; j < 16; j++) {
-                            int v = u8(w, qs + j);
-                            q[e + j] = (short) ((v & 0xF) - off);
-                            q[e + j + 16] = (short) ((v >>> 4) - off);
-                        }
-                    }
-                    case Q5_0, Q5_1 -> {
-                        boolean affine = type == GgmlType.Q5_1;
-                        d[blk] = f16(w, p);
-                        m[blk] = affine ? f16(w, p + 2) : 0;
-                        int qh = w.get(Dequantize.I32, p + (affine ? 4 : 2));
-                        long qs = p + (affine ? 8 : 6);
-                        int off = affine ? 0 : 16;
-                        for (int j = 0; j < 16; j++) {
-                            int v = u8(w, qs + j);
-                            q[e + j] = (short) (((v & 0xF) | (((qh >>> j) & 1) << 4)) - off);
-                            q[e + j + 16] = (short) (((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) - off);
-                        }
-                    }
-                    case Q2_K -> {
-                        d[blk] = f16(w, p + 80);
-                        m[blk] = f16(w, p + 82);
-                        for (int j = 0; j < 16; j++) {
-                            int sc = u8(w, p + j);
-                            scale[g + j] = (short) (sc & 0xF);
-                            min[g + j] = (short) (sc >>> 4);
-                            long qp = p + 16 + 32L * (j / 8) + 16 * (j % 2);
-                            int shift = 2 * ((j % 8) / 2);
-                            for (int l = 0; l < 16; l++) q[e + 16 * j + l] = (short) ((u8(w, qp + l) >>> shift) & 3);
-                        }
-                    }
-                    case Q3_K -> {
-                        d[blk] = f16(w, p + 108);
-                        int[] sc = Dequantize.q3kScales(w, p + 96);
-                        for (int j = 0; j < 16; j++) {
-                            scale[g + j] = (short) (sc[j] - 32);
-                            long qp = p + 32 + 32L * (j / 8) + 16 * (j % 2), hm = p + 16 * (j % 2);
-                            int shift = 2 * ((j % 8) / 2), bit = 1 << (j / 2);
-                            for (int l = 0; l < 16; l++) {
-                                q[e + 16 * j + l] = (short) (((u8(w, qp + l) >>> shift) & 3) - ((u8(w, hm + l) & bit) != 0 ? 0 : 4));
-                            }
-                        }
-                    }
-                    case Q4_K, Q5_K -> {
-                        boolean five = type == GgmlType.Q5_K;
-                        d[blk] = f16(w, p);
-                        m[blk] = f16(w, p + 2);
-                        long qs = p + (five ? 48 : 16);
-                        for (int j = 0; j < 8; j++) {
-                            short sc = (short) Dequantize.scaleMinK4(w, p + 4, j, false);
-                            short mn = (short) Dequantize.scaleMinK4(w, p + 4, j, true);
-                            scale[g + 2 * j] = scale[g + 2 * j + 1] = sc;
-                            min[g + 2 * j] = min[g + 2 * j + 1] = mn;
-                            long qp = qs + 32L * (j / 2);
-                            int shift = 4 * (j % 2);
-                            for (int l = 0; l < 32; l++) {
-                                int v = (u8(w, qp + l) >>> shift) & 0xF;
-                                if (five) v |= ((u8(w, p + 16 + l) >>> j) & 1) << 4;
-                                q[e + 32 * j + l] = (short) v;
-                            }
-                        }
-                    }
-                    case Q6_K -> {
-                        d[blk] = f16(w, p + 208);
-                        for (int j = 0; j < 16; j++) {
-                            scale[g + j] = (short) i8(w, p + 192 + j);
-                            int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
-                            long ql = p + 64L * half + (quarter % 2) * 32 + l0, qh = p + 128 + 32L * half + l0;
-                            for (int l = 0; l < 16; l++) {
-                                int low = (u8(w, ql + l) >>> (4 * (quarter / 2))) & 0xF;
-                                int high = (u8(w, qh + l) >>> (2 * quarter)) & 3;
-                                q[e + 16 * j + l] = (short) ((low | (high << 4)) - 32);
-                            }
-                        }
-                    }
+                    case Q8_0 -> unpackQ8_0(w, p, blk, e, g);
+                    case Q4_0, Q4_1 -> unpackQ4_0or1(w, p, blk, e, g);
+                    case Q5_0, Q5_1 -> unpackQ5_0or1(w, p, blk, e, g);
+                    case Q2_K -> unpackQ2_K(w, p, blk, e, g);
+                    case Q3_K -> unpackQ3_K(w, p, blk, e, g);
+                    case Q4_K, Q5_K -> unpackQ4_Kor5_K(w, p, blk, e, g);
+                    case Q6_K -> unpackQ6_K(w, p, blk, e, g);
                     default -> throw new UnsupportedOperationException("no unpacking for " + type);
                 }
+            }
+        }
+    }
+
+    // One small method per type keeps each compiled well (a single 1.5 KB method was not).
+
+    private void unpackQ8_0(MemorySegment w, long p, int blk, int e, int g) {
+        d[blk] = f16(w, p);
+        for (int j = 0; j < 32; j++) q[e + j] = (short) i8(w, p + 2 + j);
+    }
+
+    private void unpackQ4_0or1(MemorySegment w, long p, int blk, int e, int g) {
+        boolean affine = type == GgmlType.Q4_1;
+        d[blk] = f16(w, p);
+        m[blk] = affine ? f16(w, p + 2) : 0;
+        long qs = p + (affine ? 4 : 2);
+        int off = affine ? 0 : 8;
+        for (int j = 0; j < 16; j++) {
+            int v = u8(w, qs + j);
+            q[e + j] = (short) ((v & 0xF) - off);
+            q[e + j + 16] = (short) ((v >>> 4) - off);
+        }
+    }
+
+    private void unpackQ5_0or1(MemorySegment w, long p, int blk, int e, int g) {
+        boolean affine = type == GgmlType.Q5_1;
+        d[blk] = f16(w, p);
+        m[blk] = affine ? f16(w, p + 2) : 0;
+        int qh = w.get(Dequantize.I32, p + (affine ? 4 : 2));
+        long qs = p + (affine ? 8 : 6);
+        int off = affine ? 0 : 16;
+        for (int j = 0; j < 16; j++) {
+            int v = u8(w, qs + j);
+            q[e + j] = (short) (((v & 0xF) | (((qh >>> j) & 1) << 4)) - off);
+            q[e + j + 16] = (short) (((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) - off);
+        }
+    }
+
+    private void unpackQ2_K(MemorySegment w, long p, int blk, int e, int g) {
+        d[blk] = f16(w, p + 80);
+        m[blk] = f16(w, p + 82);
+        for (int j = 0; j < 16; j++) {
+            int sc = u8(w, p + j);
+            scale[g + j] = (short) (sc & 0xF);
+            min[g + j] = (short) (sc >>> 4);
+            long qp = p + 16 + 32L * (j / 8) + 16 * (j % 2);
+            int shift = 2 * ((j % 8) / 2);
+            for (int l = 0; l < 16; l++) q[e + 16 * j + l] = (short) ((u8(w, qp + l) >>> shift) & 3);
+        }
+    }
+
+    private void unpackQ3_K(MemorySegment w, long p, int blk, int e, int g) {
+        d[blk] = f16(w, p + 108);
+        int[] sc = Dequantize.q3kScales(w, p + 96);
+        for (int j = 0; j < 16; j++) {
+            scale[g + j] = (short) (sc[j] - 32);
+            long qp = p + 32 + 32L * (j / 8) + 16 * (j % 2), hm = p + 16 * (j % 2);
+            int shift = 2 * ((j % 8) / 2), bit = 1 << (j / 2);
+            for (int l = 0; l < 16; l++) {
+                q[e + 16 * j + l] = (short) (((u8(w, qp + l) >>> shift) & 3) - ((u8(w, hm + l) & bit) != 0 ? 0 : 4));
+            }
+        }
+    }
+
+    private void unpackQ4_Kor5_K(MemorySegment w, long p, int blk, int e, int g) {
+        boolean five = type == GgmlType.Q5_K;
+        d[blk] = f16(w, p);
+        m[blk] = f16(w, p + 2);
+        long qs = p + (five ? 48 : 16);
+        for (int j = 0; j < 8; j++) {
+            short sc = (short) Dequantize.scaleMinK4(w, p + 4, j, false);
+            short mn = (short) Dequantize.scaleMinK4(w, p + 4, j, true);
+            scale[g + 2 * j] = scale[g + 2 * j + 1] = sc;
+            min[g + 2 * j] = min[g + 2 * j + 1] = mn;
+            long qp = qs + 32L * (j / 2);
+            int shift = 4 * (j % 2);
+            for (int l = 0; l < 32; l++) {
+                int v = (u8(w, qp + l) >>> shift) & 0xF;
+                if (five) v |= ((u8(w, p + 16 + l) >>> j) & 1) << 4;
+                q[e + 32 * j + l] = (short) v;
+            }
+        }
+    }
+
+    private void unpackQ6_K(MemorySegment w, long p, int blk, int e, int g) {
+        d[blk] = f16(w, p + 208);
+        for (int j = 0; j < 16; j++) {
+            scale[g + j] = (short) i8(w, p + 192 + j);
+            int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
+            long ql = p + 64L * half + (quarter % 2) * 32 + l0, qh = p + 128 + 32L * half + l0;
+            for (int l = 0; l < 16; l++) {
+                int low = (u8(w, ql + l) >>> (4 * (quarter / 2))) & 0xF;
+                int high = (u8(w, qh + l) >>> (2 * quarter)) & 3;
+                q[e + 16 * j + l] = (short) ((low | (high << 4)) - 32);
             }
         }
     }
