@@ -458,58 +458,44 @@ public final class VectorKernels {
 
     private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
             int sb = y / 256;
-            int isum = 0, summs = 0;
-            for (int half = 0; half < 2; half++) {
-                long sc = w.get(I64, p + 8L * half); // scale bytes 8*half .. +8: low nibble scale, high nibble min
-                for (int k = 0; k < 8; k++) summs += (byteAt(sc, k) >>> 4) * a.bsums[sb * 16 + 8 * half + k];
-                for (int field = 0; field < 4; field++) {
-                    int j = 8 * half + 2 * field; // scale groups j (bytes 0..15) and j + 1 (bytes 16..31)
-                    isum += q2kPair(w, p + 16 + 32L * half, 2 * field, a.qs16, y + 16 * j,
-                            byteAt(sc, 2 * field) & 0xF, byteAt(sc, 2 * field + 1) & 0xF);
-                }
+            long sc0 = w.get(I64, p), sc1 = w.get(I64, p + 8); // per group: low nibble scale, high nibble min
+            int summs = 0;
+            for (int k = 0; k < 8; k++) summs += (byteAt(sc0, k) >>> 4) * a.bsums[sb * 16 + k] + (byteAt(sc1, k) >>> 4) * a.bsums[sb * 16 + 8 + k];
+            IntVector isum = IntVector.zero(I8);
+            for (int j = 0; j < 16; j++) { // group j: half j/8, 2-bit field (j%8)/2 of bytes 16*(j%2) .. +16
+                ShortVector v = widen(ByteVector.fromMemorySegment(B16, w, p + 16 + 32L * (j / 8) + 16 * (j % 2), LE))
+                        .lanewise(VectorOperators.LSHR, 2 * ((j % 8) / 2)).and((short) 3);
+                int scale = byteAt(j < 8 ? sc0 : sc1, j % 8) & 0xF;
+                isum = isum.add(pairSums(v.mul(ShortVector.fromArray(S16, act, y + 16 * j))).mul(scale));
             }
             float dall = a.d[sb] * Dequantize.f16(w, p + 80), dmin = a.d[sb] * Dequantize.f16(w, p + 82);
-            sum += dall * isum - dmin * summs;
+            sum += dall * isum.reduceLanes(VectorOperators.ADD) - dmin * summs;
         }
         return sum;
-    }
-
-    /** Two groups of 16 Q2_K quants: 2-bit field at {@code shift} of 32 bytes, against 32 activations. */
-    private static int q2kPair(MemorySegment w, long q, int shift, short[] act, int ay, int s0, int s1) {
-        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-        IntVector t = pairSums(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(pairSums(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
-        return t.reduceLanes(VectorOperators.ADD);
     }
 
     private static float q3_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 110, y += 256) {
-            int[] scales = Dequantize.q3kScales(w, p + 96);
-            int isum = 0;
-            for (int half = 0; half < 2; half++) {
-                for (int field = 0; field < 4; field++) {
-                    int j = 8 * half + 2 * field;
-                    isum += q3kPair(w, p + 32 + 32L * half, 2 * field, p, 4 * half + field, a.qs16, y + 16 * j,
-                            scales[j] - 32, scales[j + 1] - 32);
-                }
+            long lowBits = w.get(I64, p + 96); // scale j: low nibble in byte j (j < 8) or high nibble of byte j - 8
+            int highBits = w.get(Dequantize.I32, p + 104); // bits 2*(j/4) .. +2 of byte j % 4
+            IntVector isum = IntVector.zero(I8);
+            for (int j = 0; j < 16; j++) { // group j: as Q2_K, minus 4 where hmask bit j/2 of byte 16*(j%2) + l is clear
+                ShortVector lo = widen(ByteVector.fromMemorySegment(B16, w, p + 32 + 32L * (j / 8) + 16 * (j % 2), LE))
+                        .lanewise(VectorOperators.LSHR, 2 * ((j % 8) / 2)).and((short) 3);
+                ShortVector hbit = widen(ByteVector.fromMemorySegment(B16, w, p + 16 * (j % 2), LE))
+                        .lanewise(VectorOperators.LSHR, j / 2).and((short) 1);
+                ShortVector v = lo.add(hbit.lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
+                int low = (int) (lowBits >>> (j < 8 ? 8 * j : 8 * (j - 8) + 4)) & 0xF;
+                int high = (highBits >>> (8 * (j % 4) + 2 * (j / 4))) & 3;
+                isum = isum.add(pairSums(v.mul(ShortVector.fromArray(S16, act, y + 16 * j))).mul((low | (high << 4)) - 32));
             }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum;
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum.reduceLanes(VectorOperators.ADD);
         }
         return sum;
-    }
-
-    /** Two groups of 16 Q3_K quants: low 2 bits at {@code shift} of 32 qs bytes, minus 4 where hmask bit {@code bit} is clear. */
-    private static int q3kPair(MemorySegment w, long q, int shift, long hmask, int bit, short[] act, int ay, int s0, int s1) {
-        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3)
-                .add(widenUnsigned(w, hmask).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3)
-                .add(widenUnsigned(w, hmask + 16).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-        IntVector t = pairSums(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(pairSums(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
-        return t.reduceLanes(VectorOperators.ADD);
     }
 }
