@@ -6,15 +6,18 @@ import java.lang.foreign.MemorySegment;
  * Matrix products of weights with activations. {@code out[t][r] = dot(W[r], x[t])}.
  *
  * <p>Activations are prepared as ggml prepares them for the weight type (its {@code vec_dot_type}), which keeps
- * results close to llama.cpp's: quantised once per call to Q8_0 / Q8_K for the types with integer kernels
- * (Q8_0, Q4_0, Q4_K, Q6_K), rounded to half / bfloat16 for F16 / BF16 weights, used as they are otherwise.
+ * results close to llama.cpp's: quantised once per call to Q8_0 (Q8_0/Q4_0/Q5_0 weights), Q8_1 (Q4_1/Q5_1) or
+ * Q8_K (K-quants) for integer dot products, rounded to half / bfloat16 for F16 / BF16 weights, used as they are
+ * for F32. (On machines without 256-bit vectors the quantised types take float activations instead.)
  *
- * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed).
- * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (dequantised to floats
- * for the float kernels, kept hot in cache for the integer ones) and multiplied with all the activation vectors.
+ * <p>Rows are split across a {@link WorkerPool} ({@link WorkerPool#shared()} unless one is passed), so the
+ * weights' segment must be readable from other threads (a shared or global arena, as GgufFile maps with).
+ * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (to 16-bit integer quants
+ * for the integer kernels, see {@link UnpackedRows}; to floats otherwise) and multiplied with all the activation
+ * vectors.
  */
 public final class MatMul {
-    /** Weight rows per block in {@link #matMul}: 16 rows of 5k Q8_0 elements is ~85 KB, inside L2. */
+    /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
     static final int ROW_BLOCK = 16;
     /** Fewest rows a thread takes in {@link #matVec}: smaller pieces cost more to hand out than to compute. */
     static final int ROW_GRAIN = 8;
@@ -69,10 +72,12 @@ public final class MatMul {
         if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
+                UnpackedRows block = new UnpackedRows(type, cols, ROW_BLOCK);
                 for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
-                    int r1 = Math.min(to, r0 + ROW_BLOCK);
-                    for (int t = 0; t < n; t++) { // the block's rows stay in cache across the tokens
-                        for (int r = r0; r < r1; r++) out[t * rows + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, t * cols, cols);
+                    int nRows = Math.min(ROW_BLOCK, to - r0);
+                    block.unpack(data, r0 * rowBytes, rowBytes, nRows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < nRows; r++) out[t * rows + r0 + r] = block.dot(r, a, t * cols);
                     }
                 }
             });

@@ -1,6 +1,7 @@
 package io.srm4j.runtime.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -19,6 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Quantised-activation kernels ({@link #dotQ}) multiply 16-bit widened quants: ggml's blocks come in 16-byte
  * groups (Q4_0 nibbles, K-quant scale groups), which fill 16 short lanes, so they use 128-bit bytes → 256-bit
  * shorts/ints and need a machine with 256-bit vectors ({@link #INT_PATH}); elsewhere they fall back to scalar.
+ * Every quantised type has one; the float kernels of the types other than Q8_0/Q4_0/F32/F16/BF16 dequantise
+ * block by block with the scalar reference and are slow, which is fine as MatMul only uses them without INT_PATH.
  */
 public final class VectorKernels {
     private VectorKernels() {}
@@ -269,7 +272,7 @@ public final class VectorKernels {
      * Sums the 16 shorts pairwise into 8 ints (pmaddwd-like). Done by reinterpreting each pair as one int and
      * splitting it with shifts: a same-shape operation, where converting the upper half (part 1) would not be.
      */
-    private static IntVector toInts(ShortVector s) {
+    static IntVector pairSums(ShortVector s) {
         IntVector pairs = s.reinterpretAsInts();
         return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
@@ -282,7 +285,7 @@ public final class VectorKernels {
             ShortVector a0 = acts(a, y);
             ShortVector a1 = acts(a, y + 16);
             // |w| <= 128, |a| <= 127: two products fit in a short
-            IntVector sumi = toInts(w0.mul(a0).add(w1.mul(a1)));
+            IntVector sumi = pairSums(w0.mul(a0).add(w1.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
@@ -297,82 +300,94 @@ public final class VectorKernels {
             ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
             ShortVector a0 = acts(a, y);
             ShortVector a1 = acts(a, y + 16);
-            IntVector sumi = toInts(lo.mul(a0).add(hi.mul(a1)));
+            IntVector sumi = pairSums(lo.mul(a0).add(hi.mul(a1)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
         return sum(acc);
     }
 
-    // The K-quant kernels are split into small methods that return primitives: one large method exceeds C2's
-    // inlining budget (NodeCountInliningCutoff), and a vector crossing a call that is not inlined gets boxed.
+    // C2 inlines every Vector API call only while a method stays under its node budget (NodeCountInliningCutoff);
+    // past it, a vector crossing a call that is not inlined gets boxed and the kernel slows down tenfold. So each
+    // K-quant kernel is one loop over a super-block's groups that keeps its vectors inside, with no helper calls
+    // other than tiny ones, and reduces once per super-block.
 
     private static float q4_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 144, y += 256) {
             int sb = y / 256;
-            int isum = 0, summs = 0;
+            long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
+            IntVector isum = IntVector.zero(I8);
             for (int g = 0; g < 4; g++) { // 32 bytes of qs: sub-blocks 2g (low nibbles) and 2g+1 (high)
-                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
-                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
-                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
-                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
-                isum += q4kPair(w, p + 16 + 32L * g, a.qs16, y + 64 * g, scLo, scHi);
+                long qp = p + 16 + 32L * g;
+                int ay = y + 64 * g;
+                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE));
+                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE));
+                // products <= 15 * 127: sums of two fit in a short
+                ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
+                        .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
+                ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 32))
+                        .add(q1.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 48)));
+                isum = isum.add(pairSums(lo).mul(byteAt(scales, 2 * g))).add(pairSums(hi).mul(byteAt(scales, 2 * g + 1)));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum - dmin * summs;
+            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * kMinSums(mins, a.bsums, sb * 16);
         }
         return sum;
     }
 
-    /** Two Q4_K sub-blocks sharing 32 bytes of nibbles, against 64 activations: {@code scLo·Σlo + scHi·Σhi}. */
-    private static int q4kPair(MemorySegment w, long qp, short[] act, int ay, int scLo, int scHi) {
-        ShortVector q0 = widenUnsigned(w, qp);
-        ShortVector q1 = widenUnsigned(w, qp + 16);
-        // products <= 15 * 127: sums of two fit in a short
-        ShortVector lo = q0.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay))
-                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(S16, act, ay + 16)));
-        ShortVector hi = q0.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 32))
-                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, act, ay + 48)));
-        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
-    }
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
-    private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        float sum = 0;
-        for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
-            int isum = 0;
-            for (int half = 0; half < 2; half++) {
-                long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
-                for (int l0 = 0; l0 < 32; l0 += 16) {
-                    isum += q6kGroup(w, ql + l0, qh + l0, a.qs16, y + 128 * half + l0,
-                            Dequantize.i8(w, sc + l0 / 16), Dequantize.i8(w, sc + l0 / 16 + 2),
-                            Dequantize.i8(w, sc + l0 / 16 + 4), Dequantize.i8(w, sc + l0 / 16 + 6));
-                }
-            }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum;
-        }
-        return sum;
+    private static int byteAt(long packed, int i) {
+        return (int) (packed >>> (8 * i)) & 0xFF;
     }
 
     /**
-     * 16 bytes each of ql (at ql and ql + 32) and qh: four groups of 16 Q6_K quants (elements +0, +32, +64, +96),
-     * each with its scale. Quarter k takes the low (k < 2) or high nibble of the first/second ql bytes and 2-bit
-     * field k of qh.
+     * The eight 6-bit Q4_K/Q5_K sub-block scales, one per byte, from the 12-byte packing at p (see
+     * {@link Dequantize#scaleMinK4}): decoded from three words in registers rather than byte by byte.
      */
-    private static int q6kGroup(MemorySegment w, long ql, long qh, short[] act, int ay, int s0, int s1, int s2, int s3) {
-        ShortVector la = widenUnsigned(w, ql);
-        ShortVector lb = widenUnsigned(w, ql + 32);
-        ShortVector h = widenUnsigned(w, qh);
-        ShortVector q0 = la.and((short) 0xF).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-        ShortVector q1 = lb.and((short) 0xF).or(h.and((short) 0xC).lanewise(VectorOperators.LSHL, 2));
-        ShortVector q2 = la.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30));
-        ShortVector q3 = lb.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0xC0).lanewise(VectorOperators.LSHR, 2));
-        // (q - 32) * a <= 32 * 127: one product per short
-        IntVector t = toInts(q0.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(toInts(q1.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 32))).mul(s1))
-                .add(toInts(q2.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 64))).mul(s2))
-                .add(toInts(q3.sub((short) 32).mul(ShortVector.fromArray(S16, act, ay + 96))).mul(s3));
-        return t.reduceLanes(VectorOperators.ADD);
+    static long kScales(MemorySegment w, long p) {
+        int s0 = w.get(Dequantize.I32, p), s2 = w.get(Dequantize.I32, p + 8);
+        int low = s0 & 0x3F3F3F3F;
+        int high = (s2 & 0x0F0F0F0F) | (((s0 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** The eight 6-bit mins, as {@link #kScales}. */
+    static long kMins(MemorySegment w, long p) {
+        int s1 = w.get(Dequantize.I32, p + 4), s2 = w.get(Dequantize.I32, p + 8);
+        int low = s1 & 0x3F3F3F3F;
+        int high = ((s2 >>> 4) & 0x0F0F0F0F) | (((s1 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** Σ_j min_j · (sum of the 32 activations of sub-block j), from the activations' 16-element sums. */
+    private static int kMinSums(long mins, short[] bsums, int o) {
+        int s = 0;
+        for (int j = 0; j < 8; j++) s += byteAt(mins, j) * (bsums[o + 2 * j] + bsums[o + 2 * j + 1]);
+        return s;
+    }
+
+
+    private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        float sum = 0;
+        short[] act = a.qs16;
+        for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
+            IntVector isum = IntVector.zero(I8);
+            for (int j = 0; j < 16; j++) { // group of 16: half j/8, quarter (j%8)/2 picks ql bytes, nibble and qh field
+                int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
+                ShortVector low = widen(ByteVector.fromMemorySegment(B16, w, p + 64L * half + 32 * (quarter % 2) + l0, LE))
+                        .lanewise(VectorOperators.LSHR, 4 * (quarter / 2)).and((short) 0xF);
+                ShortVector high = widen(ByteVector.fromMemorySegment(B16, w, p + 128 + 32L * half + l0, LE))
+                        .lanewise(VectorOperators.LSHR, 2 * quarter).and((short) 3).lanewise(VectorOperators.LSHL, 4);
+                // (q - 32) * a <= 32 * 127: one product per short
+                ShortVector prod = low.or(high).sub((short) 32).mul(ShortVector.fromArray(S16, act, y + 16 * j));
+                isum = isum.add(pairSums(prod).mul(Dequantize.i8(w, p + 192 + j)));
+            }
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
     }
 
     /** Lane j holds 1 << j: tests bit j of a 16-bit word broadcast to every lane. */
@@ -391,7 +406,7 @@ public final class VectorKernels {
         ShortVector lo = q.and((short) 0xF).or(fifthBits(qh)).add(offset);
         ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
         // |q| <= 31, |a| <= 127: two products fit in a short
-        return toInts(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
+        return pairSums(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
     }
 
     private static float q5_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -423,7 +438,7 @@ public final class VectorKernels {
             ShortVector q = widenUnsigned(w, p + 4);
             ShortVector prod = q.and((short) 0xF).mul(acts(a, y)).add(q.lanewise(VectorOperators.LSHR, 4).mul(acts(a, y + 16)));
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) toInts(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            acc = ((FloatVector) pairSums(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
             mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
         }
         return sum(acc) + mins;
@@ -431,90 +446,68 @@ public final class VectorKernels {
 
     private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
             int sb = y / 256;
-            int isum = 0, summs = 0;
-            for (int g = 0; g < 4; g++) {
-                int scLo = Dequantize.scaleMinK4(w, p + 4, 2 * g, false);
-                int scHi = Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, false);
-                summs += Dequantize.scaleMinK4(w, p + 4, 2 * g, true) * (a.bsums[sb * 16 + 4 * g] + a.bsums[sb * 16 + 4 * g + 1])
-                        + Dequantize.scaleMinK4(w, p + 4, 2 * g + 1, true) * (a.bsums[sb * 16 + 4 * g + 2] + a.bsums[sb * 16 + 4 * g + 3]);
-                isum += q5kPair(w, p + 48 + 32L * g, p + 16, 2 * g, a.qs16, y + 64 * g, scLo, scHi);
+            long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
+            IntVector isum = IntVector.zero(I8);
+            for (int j = 0; j < 8; j++) { // sub-block of 32: nibble j%2 of qs group j/2, bit j of qh
+                long qp = p + 48 + 32L * (j / 2);
+                int shift = 4 * (j % 2), ay = y + 32 * j;
+                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE)).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                        .or(widen(ByteVector.fromMemorySegment(B16, w, p + 16, LE)).lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE)).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                        .or(widen(ByteVector.fromMemorySegment(B16, w, p + 32, LE)).lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                // products <= 31 * 127: sums of two fit in a short
+                ShortVector prod = q0.mul(ShortVector.fromArray(S16, act, ay)).add(q1.mul(ShortVector.fromArray(S16, act, ay + 16)));
+                isum = isum.add(pairSums(prod).mul(byteAt(scales, j)));
             }
             float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum - dmin * summs;
+            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * kMinSums(mins, a.bsums, sb * 16);
         }
         return sum;
-    }
-
-    /** As {@link #q4kPair} with the 5th bits: bit {@code bit} (low sub-block) and {@code bit + 1} of qh[l]. */
-    private static int q5kPair(MemorySegment w, long qp, long qh, int bit, short[] act, int ay, int scLo, int scHi) {
-        ShortVector q0 = widenUnsigned(w, qp), q1 = widenUnsigned(w, qp + 16);
-        ShortVector h0 = widenUnsigned(w, qh).lanewise(VectorOperators.LSHR, bit);
-        ShortVector h1 = widenUnsigned(w, qh + 16).lanewise(VectorOperators.LSHR, bit);
-        ShortVector lo0 = q0.and((short) 0xF).or(h0.and((short) 1).lanewise(VectorOperators.LSHL, 4));
-        ShortVector lo1 = q1.and((short) 0xF).or(h1.and((short) 1).lanewise(VectorOperators.LSHL, 4));
-        ShortVector hi0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.and((short) 2).lanewise(VectorOperators.LSHL, 3));
-        ShortVector hi1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.and((short) 2).lanewise(VectorOperators.LSHL, 3));
-        // products <= 31 * 127: sums of two fit in a short
-        ShortVector lo = lo0.mul(ShortVector.fromArray(S16, act, ay)).add(lo1.mul(ShortVector.fromArray(S16, act, ay + 16)));
-        ShortVector hi = hi0.mul(ShortVector.fromArray(S16, act, ay + 32)).add(hi1.mul(ShortVector.fromArray(S16, act, ay + 48)));
-        return toInts(lo).mul(scLo).add(toInts(hi).mul(scHi)).reduceLanes(VectorOperators.ADD);
     }
 
     private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
             int sb = y / 256;
-            int isum = 0, summs = 0;
-            for (int j = 0; j < 16; j++) summs += (Dequantize.u8(w, p + j) >>> 4) * a.bsums[sb * 16 + j];
-            for (int half = 0; half < 2; half++) {
-                for (int field = 0; field < 4; field++) {
-                    int j = 8 * half + 2 * field; // scale groups j (bytes 0..15) and j + 1 (bytes 16..31)
-                    isum += q2kPair(w, p + 16 + 32L * half, 2 * field, a.qs16, y + 16 * j,
-                            Dequantize.u8(w, p + j) & 0xF, Dequantize.u8(w, p + j + 1) & 0xF);
-                }
+            long sc0 = w.get(I64, p), sc1 = w.get(I64, p + 8); // per group: low nibble scale, high nibble min
+            int summs = 0;
+            for (int k = 0; k < 8; k++) summs += (byteAt(sc0, k) >>> 4) * a.bsums[sb * 16 + k] + (byteAt(sc1, k) >>> 4) * a.bsums[sb * 16 + 8 + k];
+            IntVector isum = IntVector.zero(I8);
+            for (int j = 0; j < 16; j++) { // group j: half j/8, 2-bit field (j%8)/2 of bytes 16*(j%2) .. +16
+                ShortVector v = widen(ByteVector.fromMemorySegment(B16, w, p + 16 + 32L * (j / 8) + 16 * (j % 2), LE))
+                        .lanewise(VectorOperators.LSHR, 2 * ((j % 8) / 2)).and((short) 3);
+                int scale = byteAt(j < 8 ? sc0 : sc1, j % 8) & 0xF;
+                isum = isum.add(pairSums(v.mul(ShortVector.fromArray(S16, act, y + 16 * j))).mul(scale));
             }
             float dall = a.d[sb] * Dequantize.f16(w, p + 80), dmin = a.d[sb] * Dequantize.f16(w, p + 82);
-            sum += dall * isum - dmin * summs;
+            sum += dall * isum.reduceLanes(VectorOperators.ADD) - dmin * summs;
         }
         return sum;
-    }
-
-    /** Two groups of 16 Q2_K quants: 2-bit field at {@code shift} of 32 bytes, against 32 activations. */
-    private static int q2kPair(MemorySegment w, long q, int shift, short[] act, int ay, int s0, int s1) {
-        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
-        return t.reduceLanes(VectorOperators.ADD);
     }
 
     private static float q3_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         float sum = 0;
+        short[] act = a.qs16;
         for (int b = 0; b < n / 256; b++, p += 110, y += 256) {
-            int[] scales = Dequantize.q3kScales(w, p + 96);
-            int isum = 0;
-            for (int half = 0; half < 2; half++) {
-                for (int field = 0; field < 4; field++) {
-                    int j = 8 * half + 2 * field;
-                    isum += q3kPair(w, p + 32 + 32L * half, 2 * field, p, 4 * half + field, a.qs16, y + 16 * j,
-                            scales[j] - 32, scales[j + 1] - 32);
-                }
+            long lowBits = w.get(I64, p + 96); // scale j: low nibble in byte j (j < 8) or high nibble of byte j - 8
+            int highBits = w.get(Dequantize.I32, p + 104); // bits 2*(j/4) .. +2 of byte j % 4
+            IntVector isum = IntVector.zero(I8);
+            for (int j = 0; j < 16; j++) { // group j: as Q2_K, minus 4 where hmask bit j/2 of byte 16*(j%2) + l is clear
+                ShortVector lo = widen(ByteVector.fromMemorySegment(B16, w, p + 32 + 32L * (j / 8) + 16 * (j % 2), LE))
+                        .lanewise(VectorOperators.LSHR, 2 * ((j % 8) / 2)).and((short) 3);
+                ShortVector hbit = widen(ByteVector.fromMemorySegment(B16, w, p + 16 * (j % 2), LE))
+                        .lanewise(VectorOperators.LSHR, j / 2).and((short) 1);
+                ShortVector v = lo.add(hbit.lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
+                int low = (int) (lowBits >>> (j < 8 ? 8 * j : 8 * (j - 8) + 4)) & 0xF;
+                int high = (highBits >>> (8 * (j % 4) + 2 * (j / 4))) & 3;
+                isum = isum.add(pairSums(v.mul(ShortVector.fromArray(S16, act, y + 16 * j))).mul((low | (high << 4)) - 32));
             }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum;
+            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum.reduceLanes(VectorOperators.ADD);
         }
         return sum;
-    }
-
-    /** Two groups of 16 Q3_K quants: low 2 bits at {@code shift} of 32 qs bytes, minus 4 where hmask bit {@code bit} is clear. */
-    private static int q3kPair(MemorySegment w, long q, int shift, long hmask, int bit, short[] act, int ay, int s0, int s1) {
-        ShortVector v0 = widenUnsigned(w, q).lanewise(VectorOperators.LSHR, shift).and((short) 3)
-                .add(widenUnsigned(w, hmask).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-        ShortVector v1 = widenUnsigned(w, q + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3)
-                .add(widenUnsigned(w, hmask + 16).lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-        IntVector t = toInts(v0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0)
-                .add(toInts(v1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
-        return t.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -15,8 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class WorkerPool implements AutoCloseable {
     /** System property overriding the default thread count. */
     public static final String THREADS_PROPERTY = "srm4j.threads";
-    /** Idle spin iterations (a few hundred microseconds) before a worker parks. */
-    private static final int SPIN_LIMIT = 1 << 14;
+    /** Idle spin iterations (roughly 100-300 microseconds) before a worker parks. */
+    private static final int SPIN_LIMIT = 1 << 12;
 
     /** A loop body over {@code [from, to)}. */
     @FunctionalInterface

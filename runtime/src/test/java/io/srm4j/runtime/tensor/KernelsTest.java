@@ -91,6 +91,28 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void unpackedRowsMatchTheScalarQuantizedDot() {
+        Random rnd = new Random(4);
+        int n = 768, rows = 5;
+        for (GgmlType t : Fixtures.SUPPORTED) {
+            GgmlType format = QuantizedActivations.formatFor(t);
+            if (format == null || !VectorKernels.INT_PATH) continue;
+            MemorySegment w = MemorySegment.ofArray(rawRandomRows(t, rnd, rows + 1, n));
+            float[] x = Fixtures.gaussian(rnd, 2 * n, 1f);
+            QuantizedActivations a = QuantizedActivations.quantize(format, x, n, 2);
+            UnpackedRows u = new UnpackedRows(t, n, 8);
+            u.unpack(w, t.rowBytes(n), t.rowBytes(n), rows); // rows 1..5 of the segment
+            for (int r = 0; r < rows; r++) {
+                long off = (r + 1) * t.rowBytes(n);
+                for (int tok = 0; tok < 2; tok++) {
+                    float ref = ScalarKernels.dotQ(t, w, off, a, tok * n, n);
+                    assertEquals(ref, u.dot(r, a, tok * n), TOLERANCE * magnitude(t, w, off, x, tok * n, n), t + " row " + r);
+                }
+            }
+        }
+    }
+
     /** The scalar quantised dot itself: equal to Σ dequantised weight × dequantised activation. */
     @Test
     void scalarQuantizedDotEqualsDotOfDequantisedValues() {

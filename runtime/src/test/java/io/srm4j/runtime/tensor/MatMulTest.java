@@ -104,6 +104,33 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Model weights live in mapped (native) memory, at any byte offset: same results as from a heap array. The
+     * segment must be readable from the pool's threads (a shared or global arena, not a confined one).
+     */
+    @Test
+    void nativeUnalignedSegmentsGiveTheSameResults() {
+        Random rnd = new Random(8);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            for (GgmlType t : Fixtures.SUPPORTED) {
+                int rows = 41, cols = 256;
+                byte[] bytes = Fixtures.randomMatrix(t, rnd, rows, cols);
+                MemorySegment off = arena.allocate(bytes.length + 3).asSlice(3);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, off, 0, bytes.length);
+                Matrix heap = new Matrix("h", t, rows, cols, MemorySegment.ofArray(bytes));
+                Matrix nat = new Matrix("n", t, rows, cols, off);
+                float[] x = Fixtures.gaussian(rnd, 3 * cols, 1f);
+                float[] a = new float[3 * rows], b = new float[3 * rows];
+                MatMul.matVec(three, heap, x, 0, a, 0);
+                MatMul.matVec(three, nat, x, 0, b, 0);
+                assertArrayEquals(a, b, t + " matVec");
+                MatMul.matMul(three, heap, x, 3, a);
+                MatMul.matMul(three, nat, x, 3, b);
+                assertArrayEquals(a, b, t + " matMul");
+            }
+        }
+    }
+
     @Test
     void defaultEntryPointsUseTheSharedPool() {
         Random rnd = new Random(7);
