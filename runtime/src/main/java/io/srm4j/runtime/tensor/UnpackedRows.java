@@ -175,7 +175,7 @@ final class UnpackedRows {
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d[blk] * a.d[y / 32]), acc);
             if (a.s != null) mins += m[blk] * a.s[y / 32];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return VectorKernels.sum(acc) + mins;
     }
 
     private float dotK(int r, QuantizedActivations a, int y) {
