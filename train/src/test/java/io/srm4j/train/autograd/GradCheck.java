@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * agree when {@code |a − d| ≤ ATOL + RTOL·max(|a|, |d|)} with ATOL = {@value #ATOL}, RTOL = {@value #RTOL}: float
  * forward passes carry about 1e-6 relative error, which the 2·step denominator amplifies to ~1e-4 on O(1) losses.
  */
-final class GradCheck {
+public final class GradCheck {
     static final float STEP = 1e-2f;
     static final double ATOL = 5e-3;
     static final double RTOL = 2e-2;
@@ -21,7 +21,7 @@ final class GradCheck {
     private GradCheck() {}
 
     /** Checks d L / d leaf for up to {@code samples} coordinates of each leaf. */
-    static void check(String what, List<Tensor> leaves, Function<Tape, Tensor> graph, int samples, long seed) {
+    public static void check(String what, List<Tensor> leaves, Function<Tape, Tensor> graph, int samples, long seed) {
         Random rnd = new Random(seed);
         Tensor probe = graph.apply(Tape.NO_GRAD);
         float[] r = new float[probe.size()];
@@ -75,7 +75,7 @@ final class GradCheck {
         return y;
     }
 
-    static Tensor randomParam(Random rnd, float scale, int... shape) {
+    public static Tensor randomParam(Random rnd, float scale, int... shape) {
         int n = 1;
         for (int d : shape) n *= d;
         float[] v = new float[n];
