@@ -153,4 +153,8 @@ public final class TransformerModel implements Module {
     public Tensor loss(Tape tape, int[] tokens, int[] targets, int batch, int seqLen) {
         return CrossEntropy.apply(tape, forward(tape, tokens, batch, seqLen), targets);
     }
+
+    public Tensor loss(Tape tape, TokenBatch b) {
+        return loss(tape, b.tokens(), b.targets(), b.batch(), b.seqLen());
+    }
 }
