@@ -46,9 +46,7 @@ public final class Attention {
                     float max = Float.NEGATIVE_INFINITY;
                     for (int u = 0; u <= t; u++) {
                         int ko = (b * seqLen + u) * kCols + kvh * hd;
-                        float dot = 0;
-                        for (int i = 0; i < hd; i++) dot += qs[qo + i] * ks[ko + i];
-                        float sc = dot * scale;
+                        float sc = VectorMath.dot(qs, qo, ks, ko, hd) * scale;
                         probs[pRow + u] = sc;
                         if (sc > max) max = sc;
                     }
@@ -64,7 +62,7 @@ public final class Attention {
                         float p = probs[pRow + u] * inv;
                         probs[pRow + u] = p;
                         int vo = (b * seqLen + u) * vCols + kvh * vd;
-                        for (int i = 0; i < vd; i++) os[oo + i] += p * vs[vo + i];
+                        VectorMath.axpy(p, vs, vo, os, oo, vd);
                     }
                 }
             }
@@ -88,20 +86,19 @@ public final class Attention {
                                 double rowDot = 0;
                                 for (int u = 0; u <= t; u++) {
                                     int vo = (b * seqLen + u) * vCols + kvh * vd;
-                                    float d = 0;
-                                    for (int i = 0; i < vd; i++) d += dO[oo + i] * vs[vo + i];
+                                    float d = VectorMath.dot(dO, oo, vs, vo, vd);
                                     dP[u] = d;
                                     rowDot += probs[pRow + u] * d;
                                     if (dv != null) {
                                         float p = probs[pRow + u];
-                                        for (int i = 0; i < vd; i++) dv[vo + i] += p * dO[oo + i];
+                                        VectorMath.axpy(p, dO, oo, dv, vo, vd);
                                     }
                                 }
                                 for (int u = 0; u <= t; u++) {
                                     float dS = probs[pRow + u] * (dP[u] - (float) rowDot) * scale;
                                     int ko = (b * seqLen + u) * kCols + kvh * hd;
-                                    if (dq != null) for (int i = 0; i < hd; i++) dq[qo + i] += dS * ks[ko + i];
-                                    if (dk != null) for (int i = 0; i < hd; i++) dk[ko + i] += dS * qs[qo + i];
+                                    if (dq != null) VectorMath.axpy(dS, ks, ko, dq, qo, hd);
+                                    if (dk != null) VectorMath.axpy(dS, qs, qo, dk, ko, hd);
                                 }
                             }
                         }
