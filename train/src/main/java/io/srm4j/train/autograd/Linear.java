@@ -1,5 +1,7 @@
 package io.srm4j.train.autograd;
 
+import io.srm4j.runtime.tensor.WorkerPool;
+
 /**
  * {@code y = x·Wᵀ} with W stored [out][in] as the runtime stores weight matrices.
  * Backward: {@code dx += dy·W} and {@code dW += dyᵀ·x}, both computed by the same A·Bᵀ kernel on transposed copies.
@@ -30,19 +32,23 @@ public final class Linear {
         return y;
     }
 
-    /** A [rows×cols] → Aᵀ [cols×rows], in cache-sized tiles. */
+    private static final int TILE = 32;
+
+    /** A [rows×cols] → Aᵀ [cols×rows], in cache-sized tiles, bands of rows spread over the worker pool. */
     static float[] transpose(float[] a, int rows, int cols) {
         float[] t = new float[rows * cols];
-        final int tile = 32;
-        for (int i0 = 0; i0 < rows; i0 += tile) {
-            int i1 = Math.min(rows, i0 + tile);
-            for (int j0 = 0; j0 < cols; j0 += tile) {
-                int j1 = Math.min(cols, j0 + tile);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < j1; j++) t[j * rows + i] = a[i * cols + j];
+        int bands = (rows + TILE - 1) / TILE;
+        WorkerPool.shared().parallelFor(0, bands, (long) rows * cols < 65_536 ? bands : 1, (b0, b1) -> {
+            for (int i0 = b0 * TILE; i0 < Math.min(rows, b1 * TILE); i0 += TILE) {
+                int i1 = Math.min(rows, i0 + TILE);
+                for (int j0 = 0; j0 < cols; j0 += TILE) {
+                    int j1 = Math.min(cols, j0 + TILE);
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) t[j * rows + i] = a[i * cols + j];
+                    }
                 }
             }
-        }
+        });
         return t;
     }
 }
