@@ -1,5 +1,12 @@
 package io.srm4j.train.model;
 
+import io.srm4j.runtime.gguf.GgufFile;
+import io.srm4j.runtime.gguf.GgufFormatException;
+import io.srm4j.runtime.model.ModelConfig;
+import io.srm4j.runtime.model.RopeScaling;
+import io.srm4j.runtime.model.Transformer;
+import io.srm4j.runtime.model.TransformerWeights;
+import io.srm4j.runtime.tensor.Matrix;
 import io.srm4j.train.autograd.Attention;
 import io.srm4j.train.autograd.CrossEntropy;
 import io.srm4j.train.autograd.Elementwise;
@@ -19,7 +26,7 @@ import java.util.Random;
 /**
  * The runtime's transformer with a backward pass: token embedding, per layer pre-norm GQA attention with RoPE and a
  * pre-norm SwiGLU feed-forward, each added to the residual stream, a final RMSNorm and an output layer tied to the
- * embedding. Works on {@code batch} sequences of {@code seqLen} tokens at once, all starting at position 0.
+ * embedding (or a separate output.weight when loaded from a file that has one). Works on {@code batch} sequences of {@code seqLen} tokens at once, all starting at position 0.
  */
 public final class TransformerModel implements Module {
     /** One decoder block's weights, [out][in] like the runtime. */
@@ -30,16 +37,18 @@ public final class TransformerModel implements Module {
     private final Tensor tokenEmbedding;
     private final Block[] blocks;
     private final Tensor outputNorm;
+    private final Tensor output; // null: tied to the token embedding
     private final List<Parameter> parameters;
     private final Rope.Table rope;
     private final Attention.Shape attentionShape;
     private MatMulKernel kernel = MatMulKernel.defaultKernel();
 
-    private TransformerModel(TransformerConfig c, Tensor embedding, Block[] blocks, Tensor outputNorm) {
+    private TransformerModel(TransformerConfig c, Tensor embedding, Block[] blocks, Tensor outputNorm, Tensor output) {
         this.config = c;
         this.tokenEmbedding = embedding;
         this.blocks = blocks;
         this.outputNorm = outputNorm;
+        this.output = output;
         List<Parameter> ps = new ArrayList<>();
         ps.add(Parameter.of("token_embd.weight", embedding));
         for (int l = 0; l < blocks.length; l++) {
@@ -56,6 +65,7 @@ public final class TransformerModel implements Module {
             ps.add(Parameter.of(p + "ffn_down.weight", b.wDown()));
         }
         ps.add(Parameter.of("output_norm.weight", outputNorm));
+        if (output != null) ps.add(Parameter.of("output.weight", output));
         this.parameters = Collections.unmodifiableList(ps);
         this.rope = Rope.Table.of(c.context(), c.headDim(), c.ropeTheta());
         this.attentionShape = new Attention.Shape(c.heads(), c.kvHeads(), c.headDim(), c.headDim());
@@ -77,7 +87,48 @@ public final class TransformerModel implements Module {
                     normal(rnd, residualStd, d, q), ones(d), normal(rnd, std, f, d), normal(rnd, std, f, d),
                     normal(rnd, residualStd, d, f));
         }
-        return new TransformerModel(c, embedding, blocks, ones(d));
+        return new TransformerModel(c, embedding, blocks, ones(d), null);
+    }
+
+    /**
+     * The model in a GGUF file of the family this class implements (Llama-style: no biases, no q/k norms, RoPE over
+     * the whole head without scaling), in any tensor type the runtime reads, dequantised to float for training.
+     * The output layer stays tied when the file has no output.weight.
+     */
+    public static TransformerModel fromGguf(GgufFile file) throws GgufFormatException {
+        Transformer rt = Transformer.fromGguf(file);
+        ModelConfig mc = rt.config();
+        TransformerWeights w = rt.weights();
+        String where = file.path() + ": ";
+        if (mc.headDim() * mc.heads() != mc.embeddingLength() || mc.valueDim() != mc.headDim()) {
+            throw new GgufFormatException(where + "head dimensions " + mc.headDim() + "/" + mc.valueDim() + " differ from embedding/heads; training supports only dim = heads·headDim");
+        }
+        if (mc.ropeDims() != mc.headDim()) throw new GgufFormatException(where + "partial RoPE (" + mc.ropeDims() + " of " + mc.headDim() + " dimensions) is not supported for training");
+        if (mc.ropeScaling().type() != RopeScaling.Type.NONE || w.ropeFreqFactors() != null) throw new GgufFormatException(where + "RoPE scaling is not supported for training");
+        for (TransformerWeights.Layer L : w.layers()) {
+            if (L.bq() != null || L.bk() != null || L.bv() != null) throw new GgufFormatException(where + "attention biases (Qwen2) are not supported for training yet");
+            if (L.qNorm() != null || L.kNorm() != null) throw new GgufFormatException(where + "q/k norms (Qwen3) are not supported for training yet");
+        }
+        TransformerConfig c = new TransformerConfig(mc.embeddingLength(), mc.layers(), mc.heads(), mc.kvHeads(),
+                mc.feedForwardLength(), mc.vocabSize(), mc.contextLength(), mc.ropeTheta(), mc.rmsNormEps(), mc.ropeNeox());
+        Block[] blocks = new Block[c.layers()];
+        for (int l = 0; l < blocks.length; l++) {
+            TransformerWeights.Layer L = w.layers()[l];
+            blocks[l] = new Block(vector(L.attnNorm()), matrix(L.wq()), matrix(L.wk()), matrix(L.wv()), matrix(L.wo()),
+                    vector(L.ffnNorm()), matrix(L.wGate()), matrix(L.wUp()), matrix(L.wDown()));
+        }
+        Tensor output = w.output() == w.tokenEmbedding() ? null : matrix(w.output());
+        return new TransformerModel(c, matrix(w.tokenEmbedding()), blocks, vector(w.outputNorm()), output);
+    }
+
+    private static Tensor matrix(Matrix m) {
+        float[] v = new float[Math.multiplyExact(m.rows(), m.cols())];
+        for (int r = 0; r < m.rows(); r++) m.dequantizeRow(r, v, r * m.cols());
+        return Tensor.param(v, m.rows(), m.cols());
+    }
+
+    private static Tensor vector(float[] v) {
+        return Tensor.param(v.clone(), v.length);
     }
 
     private static Tensor normal(Random rnd, float std, int rows, int cols) {
@@ -113,6 +164,11 @@ public final class TransformerModel implements Module {
         return outputNorm;
     }
 
+    /** Whether the output layer is the token embedding (no separate output.weight). */
+    public boolean tiedOutput() {
+        return output == null;
+    }
+
     /** Swaps the matrix kernel (e.g. the scalar reference in tests). */
     public TransformerModel withKernel(MatMulKernel kernel) {
         this.kernel = kernel;
@@ -143,7 +199,7 @@ public final class TransformerModel implements Module {
             x = Elementwise.add(tape, x, Linear.apply(tape, Elementwise.mul(tape, gate, up), b.wDown(), kernel));
         }
         Tensor h = RmsNorm.apply(tape, x, outputNorm, c.eps());
-        return Linear.apply(tape, h, tokenEmbedding, kernel); // tied output layer
+        return Linear.apply(tape, h, output != null ? output : tokenEmbedding, kernel);
     }
 
     /**
