@@ -35,7 +35,12 @@ public final class Attention {
         Tensor out = Tensor.result(q.requiresGrad() || k.requiresGrad() || v.requiresGrad(), rows, oCols);
         float[] qs = q.data(), ks = k.data(), vs = v.data(), os = out.data();
         // probabilities [batch, heads, seq, seq], lower triangle used
-        float[] probs = new float[batch * H * seqLen * seqLen];
+        long probCount = (long) batch * H * seqLen * seqLen;
+        if (probCount > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("attention over " + batch + " sequences × " + H + " heads × " + seqLen + "² positions needs "
+                    + probCount + " probabilities, more than one array holds: use shorter sequences or smaller micro-batches");
+        }
+        float[] probs = new float[(int) probCount];
         WorkerPool.shared().parallelFor(0, batch * H, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;

@@ -129,5 +129,10 @@ class LayerGradientTest {
         assertEquals("token id 4 is outside the vocabulary (0..3)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> CrossEntropy.apply(Tape.NO_GRAD, table, new int[]{-1, -1, -1, -1}));
         assertThrows(IllegalArgumentException.class, () -> Linear.apply(Tape.NO_GRAD, table, randomParam(rnd, 1f, 3, 3), ScalarMatMul.INSTANCE));
+        // a probability matrix too large for one array is refused before anything is allocated
+        Tensor big = Tensor.constant(new float[8 * 32768 * 8], 8 * 32768, 8);
+        var shape = new Attention.Shape(8, 8, 1, 1);
+        var tooLarge = assertThrows(IllegalArgumentException.class, () -> Attention.apply(Tape.NO_GRAD, big, big, big, shape, 32768));
+        org.junit.jupiter.api.Assertions.assertTrue(tooLarge.getMessage().contains("probabilities"), tooLarge.getMessage());
     }
 }
