@@ -1,0 +1,61 @@
+package io.srm4j.train.autograd;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records, during a forward pass, the backward step of every op whose output needs a gradient, and replays them in
+ * reverse. A tape is used for one forward/backward pair and then cleared; {@link #NO_GRAD} records nothing (for
+ * evaluation, sampling during GRPO rollouts, and the like).
+ */
+public final class Tape {
+    /** A tape that records nothing: ops run forward only. */
+    public static final Tape NO_GRAD = new Tape(false);
+
+    private final boolean recording;
+    private final List<Runnable> steps = new ArrayList<>();
+
+    public Tape() {
+        this(true);
+    }
+
+    private Tape(boolean recording) {
+        this.recording = recording;
+    }
+
+    /** Whether an op producing {@code out} must record its backward step. */
+    boolean records(Tensor out) {
+        return recording && out.requiresGrad();
+    }
+
+    void record(Runnable backward) {
+        steps.add(backward);
+    }
+
+    public int size() {
+        return steps.size();
+    }
+
+    /** Back-propagates from a scalar loss with seed gradient 1. */
+    public void backward(Tensor loss) {
+        backward(loss, 1f);
+    }
+
+    /**
+     * Back-propagates from a scalar loss whose gradient is {@code seed} (for example 1/accumulationSteps), adding
+     * into every leaf's gradient buffer, then clears the tape.
+     */
+    public void backward(Tensor loss, float seed) {
+        if (!recording) throw new IllegalStateException("backward on the NO_GRAD tape");
+        if (loss.size() != 1) throw new IllegalArgumentException("backward needs a scalar loss, got " + loss);
+        if (!loss.requiresGrad()) throw new IllegalArgumentException("the loss does not depend on any tensor that needs a gradient");
+        loss.grad()[0] += seed;
+        for (int i = steps.size() - 1; i >= 0; i--) steps.get(i).run();
+        steps.clear();
+    }
+
+    /** Drops recorded steps without running them. */
+    public void clear() {
+        steps.clear();
+    }
+}

@@ -1,0 +1,19 @@
+/**
+ * Training small models on the CPU.
+ *
+ * <ul>
+ *   <li>{@link io.srm4j.train.autograd}: float tensors with gradient buffers, a {@link io.srm4j.train.autograd.Tape}
+ *       that records each op's backward step, and one class per layer with its forward and backward side by side
+ *       (Linear, Embedding, RmsNorm, Rope, Attention, Elementwise, CrossEntropy). Every matrix product goes through
+ *       {@link io.srm4j.train.autograd.MatMulKernel} (Vector API by default, a scalar twin for tests).</li>
+ *   <li>{@link io.srm4j.train.model}: named {@link io.srm4j.train.model.Parameter}s in a
+ *       {@link io.srm4j.train.model.Module}; {@link io.srm4j.train.model.TransformerModel} is the runtime's
+ *       transformer, created from a config or loaded from GGUF.</li>
+ *   <li>{@link io.srm4j.train.optim}: AdamW with decay groups, learning-rate schedules, clipping, checkpoints, and a
+ *       {@link io.srm4j.train.optim.Trainer} that knows nothing of the model — an objective maps a micro-batch to a
+ *       loss, so supervised fine-tuning, GRPO and LoRA (a module exposing only adapter parameters, the base frozen
+ *       as constant tensors) plug in without changing it.</li>
+ *   <li>{@link io.srm4j.train.export}: F32 GGUF the runtime loads with the same logits.</li>
+ * </ul>
+ */
+package io.srm4j.train;
