@@ -23,8 +23,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decode's kernel: {@link MatMul#matVec} on a Qwen2.5-0.5B FFN-sized matrix (896 columns x 4864 rows, the
- * down-projection's transpose shape) in each weight type, on the shared worker pool ({@code -Dsrm4j.threads=N}).
+ * Decode's kernel: {@link MatMul#matVec} on Qwen2.5-0.5B's FFN down-projection shape (896 rows x 4864 columns: the
+ * K-quants need columns in whole 256-element super-blocks, which 896 is not) in each weight type, on the shared
+ * worker pool ({@code -Dsrm4j.threads=N}).
  * JMH reports microseconds per product; {@link #weightBytes} turns that into GB/s of weights read
  * ({@code GB/s = weightBytes / 1000 / us}); {@code scripts/bench-jmh.sh} prints both.
  *
@@ -34,11 +35,12 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+// the first products run interpreted (seconds each with the Vector API): enough warm-up for C2 to take over
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatVecBench {
-    public static final int ROWS = 4864, COLS = 896;
+    public static final int ROWS = 896, COLS = 4864;
 
     @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K", "F16"})
     public String type;

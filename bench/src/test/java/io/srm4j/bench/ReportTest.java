@@ -106,7 +106,7 @@ class ReportTest {
     @Test
     void gigabytesPerSecondOfWeights() {
         long bytes = MatVecBench.weightBytes(GgmlType.Q8_0);
-        assertEquals(4864L * (896 / 32) * 34, bytes);
+        assertEquals(896L * (4864 / 32) * 34, bytes); // rows x blocks per row x 34-byte Q8_0 blocks
         assertEquals(bytes / 1e3 / 100, MatVecBench.gigabytesPerSecond(GgmlType.Q8_0, 100), 1e-9);
     }
 }
