@@ -1,5 +1,7 @@
 package io.srm4j.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -9,27 +11,32 @@ import java.util.regex.Pattern;
  * prompt eval time =     812.50 ms /   256 tokens (    3.17 ms per token,   315.08 tokens per second)
  *        eval time =    5102.33 ms /   128 tokens (   39.86 ms per token,    25.09 tokens per second)
  * </pre>
- * Parsed from the log of {@code de.kherud:llama}, which reports them to its logger (or stderr) rather than returning them.
+ * Parsed from the stderr of {@code de.kherud:llama}, which prints them there after every {@code complete()} (its Java
+ * logger callback does not receive them) rather than returning them.
  */
 public record LlamaTimings(double promptMillis, int promptTokens, double evalMillis, int evalTokens) {
     private static final Pattern PROMPT = Pattern.compile("prompt eval time\\s*=\\s*([0-9.]+)\\s*ms\\s*/\\s*(\\d+)\\s*tokens");
     // "eval time" not preceded by "prompt ": the generation line
     private static final Pattern EVAL = Pattern.compile("(?<!prompt )eval time\\s*=\\s*([0-9.]+)\\s*ms\\s*/\\s*(\\d+)\\s*(?:tokens|runs)");
 
-    /** The last complete pair of timing lines in {@code log}, or null when it holds none. */
-    public static LlamaTimings parseLast(String log) {
+    /** Every complete pair of timing lines in {@code log}, in order (a prompt line whose eval line is missing is skipped). */
+    public static List<LlamaTimings> parseAll(String log) {
+        List<LlamaTimings> out = new ArrayList<>();
         Matcher p = PROMPT.matcher(log);
-        double pm = Double.NaN;
-        int pt = -1, promptEnd = -1;
-        while (p.find()) {
-            pm = Double.parseDouble(p.group(1));
-            pt = Integer.parseInt(p.group(2));
-            promptEnd = p.end();
-        }
-        if (promptEnd < 0) return null;
+        List<int[]> spans = new ArrayList<>(); // [start, end] of each prompt line match
+        while (p.find()) spans.add(new int[] {p.start(), p.end()});
         Matcher e = EVAL.matcher(log);
-        if (!e.find(promptEnd)) return null;
-        return new LlamaTimings(pm, pt, Double.parseDouble(e.group(1)), Integer.parseInt(e.group(2)));
+        for (int i = 0; i < spans.size(); i++) {
+            int limit = i + 1 < spans.size() ? spans.get(i + 1)[0] : log.length();
+            Matcher pm = PROMPT.matcher(log);
+            if (!pm.find(spans.get(i)[0])) continue;
+            e.region(spans.get(i)[1], limit);
+            if (e.find()) {
+                out.add(new LlamaTimings(Double.parseDouble(pm.group(1)), Integer.parseInt(pm.group(2)),
+                        Double.parseDouble(e.group(1)), Integer.parseInt(e.group(2))));
+            }
+        }
+        return out;
     }
 
     public double promptTokensPerSecond() {

@@ -64,6 +64,22 @@ public final class Report {
         }
     }
 
+    /**
+     * Replaces {@link KherudBench}'s wall-clock speeds with llama.cpp's own timing lines from the child's stderr when
+     * there are enough of them: the last {@code repetitions} completions that generated more than one token (the
+     * measured runs; one-token completions and the warm-up come before them). Otherwise returns {@code wallClock}.
+     */
+    public static Measurement withLlamaLogTimings(Measurement wallClock, String stderr, int repetitions) {
+        if (!wallClock.ok() || stderr == null) return wallClock;
+        List<LlamaTimings> full = LlamaTimings.parseAll(stderr).stream().filter(t -> t.evalTokens() > 1 && t.promptTokens() > 0).toList();
+        if (full.size() < repetitions) return wallClock;
+        List<LlamaTimings> measured = full.subList(full.size() - repetitions, full.size());
+        double prefill = Ratios.median(measured.stream().mapToDouble(LlamaTimings::promptTokensPerSecond).toArray());
+        double decode = Ratios.median(measured.stream().mapToDouble(LlamaTimings::evalTokensPerSecond).toArray());
+        if (!(prefill > 0) || !(decode > 0)) return wallClock;
+        return Measurement.ok(wallClock.engine(), prefill, decode, wallClock.note() + "; llama.cpp's own timings");
+    }
+
     /** srm4j (the first measurement) over every other one. */
     public static List<Ratios.Versus> versus(List<Measurement> all) {
         if (all.isEmpty()) return List.of();

@@ -145,7 +145,7 @@ public final class SideBySide implements Callable<Integer> {
         return measured(SRM4J, cmd, repo, timeout, raw, "CLI, forked JVM");
     }
 
-    private Measurement runNode(Duration timeout, ArrayNode raw) throws IOException {
+    Measurement runNode(Duration timeout, ArrayNode raw) throws IOException {
         Path dir = nodeDir != null ? nodeDir : repo.resolve("build/references/node");
         Path script = nodeScript != null ? nodeScript : repo.resolve("../shared/tools/llamacpp_bench.mjs").normalize();
         if (!Files.isRegularFile(dir.resolve("node_modules/node-llama-cpp/package.json"))) {
@@ -174,7 +174,11 @@ public final class SideBySide implements Callable<Integer> {
         }
         List<String> cmd = javaCommand(KherudBench.class, model.toString(), Integer.toString(threads), Integer.toString(promptTokens),
                 Integer.toString(genTokens), Integer.toString(repetitions));
-        return measured(KHERUD, cmd, repo, timeout, raw, "forked JVM");
+        System.err.println("running " + KHERUD + " ...");
+        ChildProcess.Result r = ChildProcess.run(cmd, repo, timeout);
+        record(raw, KHERUD, r);
+        Measurement wallClock = outcome(KHERUD, r, timeout, "forked JVM");
+        return Report.withLlamaLogTimings(wallClock, r.stderr(), repetitions);
     }
 
     private Report.Batch runBatch(Duration timeout, ArrayNode raw) throws IOException {
@@ -192,6 +196,10 @@ public final class SideBySide implements Callable<Integer> {
         System.err.println("running " + engine + " ...");
         ChildProcess.Result r = ChildProcess.run(cmd, dir, timeout);
         record(raw, engine, r);
+        return outcome(engine, r, timeout, note);
+    }
+
+    private static Measurement outcome(String engine, ChildProcess.Result r, Duration timeout, String note) {
         if (r.timedOut()) return Measurement.failed(engine, "timed out after " + timeout.toMinutes() + " min");
         if (r.exitCode() != 0) return Measurement.failed(engine, "exit " + r.exitCode() + ": " + ChildProcess.tail(r.stderr() + "\n" + r.stdout()));
         return Report.parse(engine, r.jsonLine(), note);

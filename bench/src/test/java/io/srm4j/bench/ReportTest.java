@@ -82,25 +82,55 @@ class ReportTest {
         assertThrows(IllegalArgumentException.class, Ratios::median);
     }
 
+    private static final String KHERUD_STDERR = """
+            llama_model_loader: loaded meta data with 26 key-value pairs
+            prompt eval time =     200.00 ms /    64 tokens (    3.13 ms per token,   320.00 tokens per second)
+                   eval time =       0.00 ms /     1 tokens (    0.00 ms per token,      inf tokens per second)
+            prompt eval time =     400.00 ms /    64 tokens (    6.25 ms per token,   160.00 tokens per second)
+                   eval time =    3200.00 ms /    32 tokens (  100.00 ms per token,    10.00 tokens per second)
+            prompt eval time =     100.00 ms /    64 tokens (    1.56 ms per token,   640.00 tokens per second)
+                   eval time =      50.00 ms /     1 tokens (   50.00 ms per token,    20.00 tokens per second)
+            prompt eval time =     320.00 ms /    64 tokens (    5.00 ms per token,   200.00 tokens per second)
+                   eval time =    1600.00 ms /    32 tokens (   50.00 ms per token,    20.00 tokens per second)
+            prompt eval time =     160.00 ms /    64 tokens (    2.50 ms per token,   400.00 tokens per second)
+                   eval time =     800.00 ms /    32 tokens (   25.00 ms per token,    40.00 tokens per second)
+            prompt eval time =     999.00 ms /    64 tokens
+            """;
+
     @Test
-    void parsesLlamaCppTimingLines() {
-        String log = """
-                slot print_timing: id  0 | task 0 |
-                prompt eval time =     200.00 ms /     4 tokens (   50.00 ms per token,    20.00 tokens per second)
-                       eval time =     100.00 ms /     1 tokens (  100.00 ms per token,    10.00 tokens per second)
-                      total time =     300.00 ms /     5 tokens
-                slot print_timing: id  0 | task 1 |
-                prompt eval time =     812.50 ms /   256 tokens (    3.17 ms per token,   315.08 tokens per second)
-                       eval time =    5120.00 ms /   128 tokens (   40.00 ms per token,    25.00 tokens per second)
-                """;
-        LlamaTimings t = LlamaTimings.parseLast(log);
-        assertNotNull(t);
-        assertEquals(256, t.promptTokens());
-        assertEquals(256 * 1000.0 / 812.5, t.promptTokensPerSecond(), 1e-9);
-        assertEquals(128, t.evalTokens());
-        assertEquals(25.0, t.evalTokensPerSecond(), 1e-9);
-        assertNull(LlamaTimings.parseLast("nothing logged"));
-        assertNull(LlamaTimings.parseLast("prompt eval time = 10.00 ms / 4 tokens"), "a prompt line without its eval line is incomplete");
+    void parsesEveryPairOfLlamaCppTimingLines() {
+        List<LlamaTimings> all = LlamaTimings.parseAll(KHERUD_STDERR);
+        assertEquals(5, all.size(), "the last prompt line has no eval line and is skipped");
+        assertEquals(64, all.get(1).promptTokens());
+        assertEquals(160.0, all.get(1).promptTokensPerSecond(), 1e-9);
+        assertEquals(32, all.get(1).evalTokens());
+        assertEquals(10.0, all.get(1).evalTokensPerSecond(), 1e-9);
+        assertTrue(Double.isNaN(all.get(0).evalTokensPerSecond()), "0 ms is not a speed");
+        assertTrue(LlamaTimings.parseAll("nothing logged").isEmpty());
+    }
+
+    @Test
+    void kherudSpeedsComeFromTheMeasuredRunsInItsLog() {
+        Measurement wallClock = Measurement.ok("kherud", 1, 1, "forked JVM");
+        // 3 multi-token completions: the first is the warm-up; the last 2 are the measured runs
+        Measurement m = Report.withLlamaLogTimings(wallClock, KHERUD_STDERR, 2);
+        assertEquals(300.0, m.prefillTokensPerSecond(), 1e-9); // median of 200 and 400
+        assertEquals(30.0, m.decodeTokensPerSecond(), 1e-9);   // median of 20 and 40
+        assertTrue(m.note().contains("llama.cpp's own timings"), m.note());
+        // too few timing lines, or a failed run: the wall-clock measurement stands
+        assertSame(wallClock, Report.withLlamaLogTimings(wallClock, KHERUD_STDERR, 4));
+        Measurement failed = Measurement.failed("kherud", "exit 134");
+        assertSame(failed, Report.withLlamaLogTimings(failed, KHERUD_STDERR, 2));
+    }
+
+    @Test
+    void aReferenceThatIsNotInstalledIsMissingNotFailed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SideBySide s = new SideBySide();
+        new picocli.CommandLine(s).parseArgs("--node-dir", dir.toString(), "--repo", dir.toString(), "model.gguf");
+        s.repo = dir;
+        Measurement m = s.runNode(java.time.Duration.ofSeconds(5), new com.fasterxml.jackson.databind.ObjectMapper().createArrayNode());
+        assertEquals(Measurement.Status.MISSING, m.status());
+        assertTrue(m.note().contains("setup-references"), m.note());
     }
 
     @Test
