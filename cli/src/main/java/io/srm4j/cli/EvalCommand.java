@@ -96,9 +96,27 @@ final class EvalCommand implements Callable<Integer> {
                 result = new EvalRunner(gen, grader).run(b, new EvalRunner.Options(samples, params, limit, dir, !noProgress));
             }
         }
-        System.out.println(result.metrics());
-        System.out.println("results: " + result.outDir().resolve("results.json") + "\nreport:  " + result.outDir().resolve("report.html"));
+        System.out.print(summary(benchmark, result.metrics()));
+               System.out.println("results: " + result.outDir().resolve("results.json") + "\nreport:  " + result.outDir().resolve("report.html"));
         return 0;
+    }
+
+    /** A few readable lines: accuracy, pass@k and maj@k with 95% intervals, and the token cost. */
+    static String summary(String benchmark, io.srm4j.eval.metrics.EvalMetrics m) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s: %d problems x %d samples%n", benchmark, m.problems(), m.samplesPerProblem()));
+        sb.append(String.format("  accuracy (avg@%d)  %s%n", m.samplesPerProblem(), pct(m.accuracy())));
+        m.passAtK().forEach((k, v) -> sb.append(String.format("  pass@%-3d          %s%n", k, pct(v))));
+        m.majAtK().forEach((k, v) -> sb.append(String.format("  maj@%-3d           %s%n", k, pct(v))));
+        sb.append(String.format("  tokens per sample  %.0f mean (reasoning %.0f, answer %.0f); per correct answer %s%n",
+                m.generatedTokens().mean(), m.reasoningTokens().mean(), m.answerTokens().mean(),
+                Double.isNaN(m.tokensPerSolved()) ? "-" : String.format("%.0f", m.tokensPerSolved())));
+        sb.append(String.format("  cut at max tokens  %.1f%%, no answer found %.1f%%%n", 100 * m.truncatedFraction(), 100 * m.noAnswerFraction()));
+        return sb.toString();
+    }
+
+    private static String pct(io.srm4j.eval.metrics.Bootstrap.Interval i) {
+        return String.format("%5.1f%%  [%.1f, %.1f] %.0f%% CI", 100 * i.mean(), 100 * i.low(), 100 * i.high(), 100 * i.level());
     }
 
     private static String safe(String s) {
