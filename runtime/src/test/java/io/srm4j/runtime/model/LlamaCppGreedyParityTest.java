@@ -152,6 +152,36 @@ class LlamaCppGreedyParityTest {
         return tests;
     }
 
+    /**
+     * The llama.cpp Java users get (de.kherud:llama 4.2.0, build 4916, in a forked JVM; text only, no qwen3): the
+     * same 64-token greedy text on float-weight llama and qwen2 files.
+     */
+    @TestFactory
+    List<DynamicTest> javaLlamaCppOnFloatTypes() {
+        io.srm4j.runtime.testing.LlamaCppJava.assumeAvailable();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (SyntheticModels.Arch arch : new SyntheticModels.Arch[]{SyntheticModels.Arch.LLAMA, SyntheticModels.Arch.QWEN2}) {
+            for (GgmlType type : new GgmlType[]{GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+                tests.add(DynamicTest.dynamicTest("de.kherud " + arch + " " + type, () -> {
+                    var spec = SyntheticModels.Spec.tiny(arch, SyntheticModels.vocab(SharedAssets.root(), "llama-spm"))
+                            .withType(type).withSeed(11 + type.id);
+                    Path model = SyntheticModels.write(spec, dir.resolve("java-" + arch + "-" + type + ".gguf"));
+                    try (LanguageModel lm = LanguageModel.load(model)) {
+                        int[] prompt = lm.tokenizePrompt("The quick brown fox");
+                        Generation ours = lm.newSession(prompt.length + TOKENS + 8).generate(prompt,
+                                GenerationParams.of(SamplingParams.GREEDY, TOKENS).ignoringEndOfGeneration(), TokenListener.NONE);
+                        var run = io.srm4j.runtime.testing.LlamaCppJava.run(model, io.srm4j.runtime.testing.LlamaCppJava.Options.defaults(),
+                                List.of(io.srm4j.runtime.testing.LlamaCppJava.Request.tokens(prompt, TOKENS)));
+                        String theirs = run.completions().getFirst().text();
+                        assertTrue(ours.tokens().length == TOKENS && theirs.length() > TOKENS / 2, "a full 64-token completion: " + theirs);
+                        org.junit.jupiter.api.Assertions.assertEquals(theirs, ours.text(), arch + " " + type + ": greedy text differs from de.kherud llama.cpp");
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
     @TestFactory
     List<DynamicTest> tinyRealModels() {
         LlamaCppNode.assumeAvailable();
