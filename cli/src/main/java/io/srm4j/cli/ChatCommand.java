@@ -84,7 +84,7 @@ final class ChatCommand implements Callable<Integer> {
                 if (line.isBlank()) continue;
                 history.add(ChatMessage.user(line));
                 String promptText = lm.renderChat(history, args);
-                int[] prompt = lm.tokenizer().encode(promptText, false, true);
+                int[] prompt = lm.tokenizeTemplated(promptText);
                 ReasoningParser parser = lm.chatTemplate().reasoningParserFor(promptText);
                 boolean[] inThinking = {false};
                 GenerationParams params = new GenerationParams(sampling.toParams().withSeed(seed + turn++), maxTokens, sampling.stops, Set.of(), false);

@@ -68,7 +68,7 @@ public final class LocalGenerator implements Generator, AutoCloseable {
         switch (request.prompt()) {
             case Prompt.Chat chat -> {
                 promptText = model.renderChat(chat.messages(), templateArgs);
-                prompt = model.tokenizer().encode(promptText, false, true);
+                prompt = model.tokenizeTemplated(promptText);
             }
             case Prompt.Raw raw -> {
                 promptText = raw.text();

@@ -287,7 +287,7 @@ public final class BatchEngine implements AutoCloseable {
                 active.remove(s);
                 s.cache.close();
                 Request r = s.req;
-                var timings = new Generation.Timings(0, r.prefilled - r.admitted, now - r.prefilled, s.index == 0 ? r.prompt.length : 0, s.decoder.generated());
+                var timings = new Generation.Timings(r.prefilled - r.admitted, now - r.prefilled, s.index == 0 ? r.prompt.length : 0, s.decoder.generated());
                 r.results[s.index] = s.decoder.result(r.prompt, timings);
                 try {
                     r.listener.onFinished(s.index, r.results[s.index]);

@@ -14,8 +14,11 @@ import java.util.List;
 public record Generation(int[] promptTokens, int[] tokens, String text, FinishReason finishReason, String matchedStop,
                          List<SampledToken> sampled, Timings timings) {
 
-    /** Wall-clock timings; {@code promptTokensEvaluated} excludes tokens reused from the session's cache. */
-    public record Timings(long loadNanos, long promptNanos, long generateNanos, int promptTokensEvaluated, int generatedTokens) {
+    /**
+     * Wall-clock timings; {@code promptTokensEvaluated} excludes tokens reused from the session's cache. (Loading the
+     * model is timed once, by {@link LanguageModel#loadNanos()}.)
+     */
+    public record Timings(long promptNanos, long generateNanos, int promptTokensEvaluated, int generatedTokens) {
         public double promptTokensPerSecond() {
             return promptNanos == 0 ? 0 : promptTokensEvaluated * 1e9 / promptNanos;
         }

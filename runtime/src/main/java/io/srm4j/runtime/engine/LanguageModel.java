@@ -95,7 +95,12 @@ public final class LanguageModel implements AutoCloseable {
      * Hugging Face does for templated text: special tokens parsed, no BOS added beyond what the template writes.
      */
     public int[] tokenizeChat(List<ChatMessage> messages, Map<String, Object> templateArgs) {
-        return tokenizer.encode(renderChat(messages, templateArgs), false, true);
+        return tokenizeTemplated(renderChat(messages, templateArgs));
+    }
+
+    /** Token ids of text a chat template rendered (it already holds any BOS the model wants; special tokens parsed). */
+    public int[] tokenizeTemplated(String renderedPrompt) {
+        return tokenizer.encode(renderedPrompt, false, true);
     }
 
     /** The prompt text a conversation renders to. */

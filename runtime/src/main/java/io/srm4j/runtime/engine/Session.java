@@ -88,7 +88,7 @@ public final class Session {
             logits = append(new int[]{d.lastToken()}, 0, 1);
         }
         long t2 = System.nanoTime();
-        return d.result(prompt, new Generation.Timings(0, t1 - t0, t2 - t1, evaluated[0], d.generated()));
+        return d.result(prompt, new Generation.Timings(t1 - t0, t2 - t1, evaluated[0], d.generated()));
     }
 
     /**

@@ -40,8 +40,7 @@ public final class Sampler {
         System.arraycopy(logits, offset, l, 0, vocab);
         applyPenalties(l, history, historyLength);
         int id = p.isGreedy() ? argmax(l, vocab) : draw(l, vocab);
-        if (offset != 0) System.arraycopy(logits, offset, l, 0, vocab); // describe() wants the raw logits
-        return describe(offset == 0 ? logits : l, vocab, id);
+        return describe(logits, offset, vocab, id);
     }
 
     private void applyPenalties(float[] l, int[] history, int len) {
@@ -117,24 +116,25 @@ public final class Sampler {
         return order[n - 1];
     }
 
-    /** Log-probability of {@code id} and the top alternatives under softmax(raw logits). */
-    private SampledToken describe(float[] logits, int vocab, int id) {
-        float max = logits[argmax(logits, vocab)];
+    /** Log-probability of {@code id} and the top alternatives under softmax(raw logits at {@code offset}). */
+    private SampledToken describe(float[] logits, int offset, int vocab, int id) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
         double sum = 0;
-        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[i] - max);
+        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
         float logZ = (float) (max + Math.log(sum));
         List<SampledToken.Alternative> top = List.of();
         if (p.topLogprobs() > 0) {
             int k = Math.min(p.topLogprobs(), vocab);
             int[] idx = new int[vocab];
-            for (int i = 0; i < vocab; i++) idx[i] = i;
+            for (int i = 0; i < vocab; i++) idx[i] = offset + i; // positions in logits; ids are these minus offset
             partialSelect(logits, idx, vocab, k);
             sortDescending(logits, idx, k);
             List<SampledToken.Alternative> alts = new ArrayList<>(k);
-            for (int i = 0; i < k; i++) alts.add(new SampledToken.Alternative(idx[i], logits[idx[i]] - logZ));
+            for (int i = 0; i < k; i++) alts.add(new SampledToken.Alternative(idx[i] - offset, logits[idx[i]] - logZ));
             top = List.copyOf(alts);
         }
-        return new SampledToken(id, logits[id] - logZ, top);
+        return new SampledToken(id, logits[offset + id] - logZ, top);
     }
 
     /** Moves the k largest (by l[idx]) of idx[0..n) to the front, in no particular order (quickselect). */

@@ -105,6 +105,18 @@ class SamplerTest {
     }
 
     @Test
+    void logitsAtAnOffsetSampleAsTheirOwnArray() {
+        float[] row = randomLogits(200, 13);
+        float[] packed = new float[3 * 200]; // the batch engine hands rows of a packed buffer
+        System.arraycopy(row, 0, packed, 200, 200);
+        for (SamplingParams p : new SamplingParams[]{SamplingParams.GREEDY.withTopLogprobs(4), SamplingParams.defaults(3).withTopLogprobs(4)}) {
+            SampledToken alone = new Sampler(p).sample(row, 200, new int[0], 0);
+            SampledToken inBatch = new Sampler(p).sample(packed, 200, 200, new int[0], 0);
+            assertEquals(alone, inBatch);
+        }
+    }
+
+    @Test
     void partialSelectFindsTheLargest() {
         float[] l = randomLogits(1000, 11);
         int[] idx = new int[l.length];
