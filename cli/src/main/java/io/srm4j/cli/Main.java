@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 ChatCommand.class,
                 EvalCommand.class,
+                ExportCommand.class,
                 GenerateCommand.class,
                 GradeCommand.class,
                 InspectCommand.class,

@@ -151,10 +151,19 @@ public final class ExportSource {
 
     private static ExportSource build(Meta m, TransformerModel model) {
         List<Tensor> ts = new ArrayList<>();
+        TransformerConfig c = model.config();
         for (Parameter p : model.parameters()) {
             var t = p.tensor();
             long[] shape = t.rank() == 1 ? new long[]{t.dim(0)} : new long[]{t.dim(1), t.dim(0)};
             ts.add(new Tensor(p.name(), shape, t::data));
+            if (c.architecture().equals("qwen2") && p.name().endsWith(".attn_v.weight")) {
+                // llama.cpp's qwen2 loader (de.kherud's build among others) requires q/k/v biases; zeros change nothing
+                String layer = p.name().substring(0, p.name().length() - "attn_v.weight".length());
+                int q = c.heads() * c.headDim(), kv = c.kvDim();
+                ts.add(new Tensor(layer + "attn_q.bias", new long[]{q}, () -> new float[q]));
+                ts.add(new Tensor(layer + "attn_k.bias", new long[]{kv}, () -> new float[kv]));
+                ts.add(new Tensor(layer + "attn_v.bias", new long[]{kv}, () -> new float[kv]));
+            }
         }
         try {
             return new ExportSource(m.toMetadata(), ts);

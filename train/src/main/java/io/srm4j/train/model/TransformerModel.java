@@ -106,7 +106,8 @@ public final class TransformerModel implements Module {
         if (mc.ropeDims() != mc.headDim()) throw new GgufFormatException(where + "partial RoPE (" + mc.ropeDims() + " of " + mc.headDim() + " dimensions) is not supported for training");
         if (mc.ropeScaling().type() != RopeScaling.Type.NONE || w.ropeFreqFactors() != null) throw new GgufFormatException(where + "RoPE scaling is not supported for training");
         for (TransformerWeights.Layer L : w.layers()) {
-            if (L.bq() != null || L.bk() != null || L.bv() != null) throw new GgufFormatException(where + "attention biases (Qwen2) are not supported for training yet");
+            // all-zero biases are what export writes for qwen2 (llama.cpp's qwen2 loader requires them): nothing to train
+            if (!allZero(L.bq()) || !allZero(L.bk()) || !allZero(L.bv())) throw new GgufFormatException(where + "attention biases (Qwen2) are not supported for training yet");
             if (L.qNorm() != null || L.kNorm() != null) throw new GgufFormatException(where + "q/k norms (Qwen3) are not supported for training yet");
         }
         TransformerConfig c = new TransformerConfig(mc.embeddingLength(), mc.layers(), mc.heads(), mc.kvHeads(),
@@ -125,6 +126,12 @@ public final class TransformerModel implements Module {
         float[] v = new float[Math.multiplyExact(m.rows(), m.cols())];
         for (int r = 0; r < m.rows(); r++) m.dequantizeRow(r, v, r * m.cols());
         return Tensor.param(v, m.rows(), m.cols());
+    }
+
+    private static boolean allZero(float[] v) {
+        if (v == null) return true;
+        for (float x : v) if (x != 0) return false;
+        return true;
     }
 
     private static Tensor vector(float[] v) {
