@@ -7,6 +7,13 @@ version=3.21.1
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 dir="$root/build/references/node"
 if ! command -v npm >/dev/null 2>&1; then echo "setup-references: npm not found; llama.cpp (node) parity tests will skip." >&2; exit 0; fi
+# Hugging Face's pure-JS tokenizers read the tokenizer.json files that export writes (build/references/hf-tokenizers).
+hf="$root/build/references/hf-tokenizers"
+if [ ! -f "$hf/node_modules/@huggingface/tokenizers/package.json" ]; then
+  mkdir -p "$hf" && (cd "$hf" && { [ -f package.json ] || echo '{"name":"srm4j-hf-tokenizers","private":true,"type":"module"}' > package.json; } \
+    && npm i -E --no-audit --no-fund --loglevel=error "@huggingface/tokenizers@0.2.0" >&2) \
+    || echo "setup-references: @huggingface/tokenizers install failed; tokenizer export tests will skip." >&2
+fi
 installed="$dir/node_modules/node-llama-cpp/package.json"
 if [ -f "$installed" ] && grep -q "\"version\": \"$version\"" "$installed"; then exit 0; fi
 mkdir -p "$dir"

@@ -108,7 +108,11 @@ public final class HfTokenizerFiles {
         } else {
             byteLevel(tj.putObject("decoder"), true).put("add_prefix_space", true).put("trim_offsets", true);
         }
-        tj.set("model", spm ? spmModel(md, tokens, types) : bpeModel(md, tokens, types));
+        ObjectNode bpe = spm ? spmModel(md, tokens, types) : bpeModel(md, tokens, types);
+        // Llama 3's tokenizer takes a whole pre-token that is in the vocabulary as is (llama.cpp does the same for it)
+        String pre = md.getString("tokenizer.ggml.pre").orElse("");
+        if (pre.equals("llama-bpe") || pre.equals("llama3") || pre.equals("llama-v3")) bpe.put("ignore_merges", true);
+        tj.set("model", bpe);
 
         ObjectNode config = F.objectNode();
         config.put("add_bos_token", addBos);

@@ -110,12 +110,28 @@ class GgufImportTest {
         var vocab = Vocabulary.withBytes(List.of());
         var c = new io.srm4j.train.model.TransformerConfig(16, 1, 2, 2, 32, vocab.size(), 8, 10000f, 1e-5f, false);
         var w = GgufExport.writer(TransformerModel.create(c, 1), vocab, "biased");
-        w.addTensor("blk.0.attn_q.bias", new long[]{16}, new float[16]);
+        float[] bias = new float[16];
+        bias[3] = 0.5f; // all-zero biases (what export writes for qwen2) carry nothing and are accepted
+        w.addTensor("blk.0.attn_q.bias", new long[]{16}, bias);
         Path p = dir.resolve("biased.gguf");
         w.write(p);
         try (GgufFile f = GgufFile.open(p)) {
             var e = assertThrows(GgufFormatException.class, () -> TransformerModel.fromGguf(f));
             assertTrue(e.getMessage().contains("attention biases"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aQwen2ExportWithItsZeroBiasesLoadsForTraining() throws Exception {
+        var vocab = Vocabulary.withBytes(List.of());
+        var c = new io.srm4j.train.model.TransformerConfig(16, 1, 2, 2, 32, vocab.size(), 8, 10000f, 1e-5f, true);
+        TransformerModel model = TransformerModel.create(c, 1);
+        Path p = dir.resolve("qwen2.gguf");
+        GgufExport.write(model, vocab, "q", p);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertTrue(f.hasTensor("blk.0.attn_q.bias"), "llama.cpp's qwen2 loader needs the biases");
+            TransformerModel back = TransformerModel.fromGguf(f);
+            assertTrue(java.util.Arrays.equals(model.block(0).wq().data(), back.block(0).wq().data()));
         }
     }
 }
