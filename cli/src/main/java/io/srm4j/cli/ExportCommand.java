@@ -79,7 +79,10 @@ final class ExportCommand implements Callable<Integer> {
             var c = source.config();
             System.out.printf("exported %s (%s, %d layers, dim %d, vocab %d) as %s %s in %.1f s:%n", model.getFileName(), c.architecture(),
                     c.layers(), c.embeddingLength(), c.vocabSize(), fmt, type.toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1e9);
-            for (Path p : written) System.out.printf("  %s  %.1f MiB%n", p, Files.size(p) / 1048576.0);
+            for (Path p : written) {
+                long size = Files.size(p);
+                System.out.printf("  %s  %s%n", p, size < 1 << 20 ? String.format("%.1f KiB", size / 1024.0) : String.format("%.1f MiB", size / 1048576.0));
+            }
         }
         return 0;
     }

@@ -13,7 +13,9 @@
  *       {@link io.srm4j.train.optim.Trainer} that knows nothing of the model — an objective maps a micro-batch to a
  *       loss, so supervised fine-tuning, GRPO and LoRA (a module exposing only adapter parameters, the base frozen
  *       as constant tensors) plug in without changing it.</li>
- *   <li>{@link io.srm4j.train.export}: F32 GGUF the runtime loads with the same logits.</li>
+ *   <li>{@link io.srm4j.train.export}: GGUF in F32, F16, BF16, Q8_0, Q4_0 or Q6_K that the runtime and llama.cpp
+ *       load and agree on, and Hugging Face folders (safetensors, config.json, tokenizer files), from a trained
+ *       model or any GGUF the runtime reads ({@link io.srm4j.train.export.ExportSource}).</li>
  * </ul>
  */
 package io.srm4j.train;
