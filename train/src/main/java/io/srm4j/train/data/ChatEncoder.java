@@ -1,0 +1,155 @@
+package io.srm4j.train.data;
+
+import io.srm4j.runtime.chat.ChatMessage;
+import io.srm4j.runtime.chat.ChatTemplate;
+import io.srm4j.runtime.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns conversations into token ids through the model's own chat template, with the loss on assistant tokens only.
+ *
+ * <p>Assistant spans are found by rendering prefixes of the conversation: turn i starts where the conversation up
+ * to it, rendered with the generation prompt, ends, and stops where the conversation through it ends. This holds
+ * only when the template has the <em>prefix property</em> (rendering more messages only appends text, and the
+ * tokens of a prefix are a prefix of the tokens of the whole); every span is checked for it, in text and in tokens.
+ *
+ * <p>Templates that break it (DeepSeek-R1's and QwQ's drop earlier reasoning from history and end the generation
+ * prompt in {@code <think>}) fall back to what the model sees at inference: the prompt rendered with the generation
+ * prompt, followed by the last assistant turn written as the model should write it (reasoning, answer, end of turn),
+ * with the loss on that turn alone. {@link Encoded#fallbackReason()} says why.
+ *
+ * <p>Reasoning goes where the template puts {@code reasoning_content} (Qwen3) when it has such a slot, otherwise
+ * inside {@code <think>…</think>} before the answer, as DeepSeek-R1 distills write it. Templated text is tokenized
+ * with special tokens parsed and no BOS beyond what the template writes, as the runtime does for chat prompts.
+ */
+public final class ChatEncoder {
+    public static final String THINK_OPEN = "<think>", THINK_CLOSE = "</think>";
+
+    /** An encoded conversation; {@code fallbackReason} is null when every assistant turn was marked in place. */
+    public record Encoded(TokenizedExample example, String fallbackReason) {}
+
+    private final ChatTemplate template;
+    private final Tokenizer tokenizer;
+    private final Map<String, Object> templateArgs;
+    private final boolean reasoningSlot;
+    private final String endOfTurn;
+
+    public ChatEncoder(ChatTemplate template, Tokenizer tokenizer, Map<String, Object> templateArgs) {
+        this.template = Objects.requireNonNull(template, "template");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.templateArgs = templateArgs == null ? Map.of() : Map.copyOf(templateArgs);
+        String answerProbe = "srm4j-answer-7f3a", reasoningProbe = "srm4j-reasoning-9c1e";
+        List<ChatMessage> probe = List.of(ChatMessage.user("srm4j-question"), ChatMessage.assistant(answerProbe, reasoningProbe));
+        String withReasoning = render(probe, false);
+        this.reasoningSlot = withReasoning.contains(reasoningProbe);
+        String plain = render(List.of(ChatMessage.user("srm4j-question"), ChatMessage.assistant(answerProbe)), false);
+        int at = plain.lastIndexOf(answerProbe);
+        if (at < 0) throw new DataException("the chat template does not write the assistant's content: it cannot be used for training");
+        this.endOfTurn = plain.substring(at + answerProbe.length());
+    }
+
+    /** Whether the template renders {@code reasoning_content} itself (else reasoning goes inside think tags). */
+    public boolean hasReasoningSlot() {
+        return reasoningSlot;
+    }
+
+    /** What the template writes after an assistant's content (e.g. {@code <|im_end|>\n}). */
+    public String endOfTurn() {
+        return endOfTurn;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public int[] tokenize(String templated) {
+        return tokenizer.encode(templated, false, true);
+    }
+
+    /** The text the model sees at inference for this conversation minus its last turn (the generation prompt included). */
+    public String prompt(ChatExample ex) {
+        List<ChatMessage> ms = toTemplate(ex);
+        return render(ms.subList(0, ms.size() - 1), true);
+    }
+
+    public Encoded encode(ChatExample ex) {
+        List<ChatMessage> ms = toTemplate(ex);
+        String full = render(ms, false);
+        int[] tokens = tokenize(full);
+        boolean[] trained = new boolean[tokens.length];
+        String problem = markInPlace(ex, ms, full, tokens, trained);
+        if (problem == null) return new Encoded(new TokenizedExample(tokens, trained), null);
+        return new Encoded(lastTurn(ex, ms, full), problem);
+    }
+
+    private List<ChatMessage> toTemplate(ChatExample ex) {
+        List<ChatMessage> out = new ArrayList<>();
+        for (ChatExample.Message m : ex.messages()) {
+            if (m.reasoning() == null) out.add(new ChatMessage(m.role(), m.content()));
+            else if (reasoningSlot) out.add(ChatMessage.assistant(m.content(), m.reasoning()));
+            else out.add(ChatMessage.assistant(thinkWrapped(m.reasoning(), m.content())));
+        }
+        return out;
+    }
+
+    private static String thinkWrapped(String reasoning, String answer) {
+        return THINK_OPEN + "\n" + reasoning + "\n" + THINK_CLOSE + "\n\n" + answer;
+    }
+
+    /** Marks every assistant turn's tokens, checking the prefix property; null when it holds, else what broke. */
+    private String markInPlace(ChatExample ex, List<ChatMessage> ms, String full, int[] tokens, boolean[] trained) {
+        for (int i = 0; i < ms.size(); i++) {
+            if (!ms.get(i).role().equals("assistant")) continue;
+            String before = render(ms.subList(0, i), true), through = render(ms.subList(0, i + 1), false);
+            String turn = "assistant turn at message " + (i + 1);
+            if (!through.startsWith(before)) return turn + ": the generation prompt is not a prefix of the rendered turn (the template changes the text before the answer)";
+            if (!full.startsWith(through)) return turn + ": the template renders it differently once later messages follow (e.g. drops its reasoning from history)";
+            ChatExample.Message m = ex.messages().get(i);
+            String span = through.substring(before.length());
+            if (!span.contains(m.content().strip())) return turn + ": the rendered turn does not contain the answer text";
+            if (m.reasoning() != null && !span.contains(m.reasoning().strip())) return turn + ": the template drops the reasoning";
+            int[] start = tokenize(before), end = tokenize(through);
+            if (!isPrefix(start, tokens) || !isPrefix(end, tokens)) {
+                return turn + ": the tokens of the prefix are not a prefix of the conversation's tokens (a token spans the boundary)";
+            }
+            Arrays.fill(trained, start.length, end.length, true);
+        }
+        return null;
+    }
+
+    /** The inference prompt followed by the last turn as the model should write it; loss on that turn only. */
+    private TokenizedExample lastTurn(ChatExample ex, List<ChatMessage> ms, String full) {
+        String prompt = render(ms.subList(0, ms.size() - 1), true);
+        ChatExample.Message last = ex.messages().getLast();
+        String completion;
+        String templated = full.startsWith(prompt) ? full.substring(prompt.length()) : null;
+        if (templated != null && templated.contains(last.content().strip())
+                && (last.reasoning() == null || templated.contains(last.reasoning().strip()))) {
+            completion = templated;
+        } else if (template.endsInsideThink(prompt)) { // the prompt already opened the reasoning
+            completion = (last.reasoning() == null ? "" : last.reasoning()) + "\n" + THINK_CLOSE + "\n\n" + last.content() + endOfTurn;
+        } else {
+            completion = (last.reasoning() == null ? last.content() : thinkWrapped(last.reasoning(), last.content())) + endOfTurn;
+        }
+        int[] promptTokens = tokenize(prompt), tokens = tokenize(prompt + completion);
+        if (!isPrefix(promptTokens, tokens)) {
+            throw new DataException("the prompt's tokens are not a prefix of the prompt-and-answer tokens: a token spans the end of the generation prompt");
+        }
+        boolean[] trained = new boolean[tokens.length];
+        Arrays.fill(trained, promptTokens.length, tokens.length, true);
+        return new TokenizedExample(tokens, trained);
+    }
+
+    private String render(List<ChatMessage> ms, boolean addGenerationPrompt) {
+        return template.render(ms, addGenerationPrompt, templateArgs);
+    }
+
+    private static boolean isPrefix(int[] prefix, int[] of) {
+        return prefix.length <= of.length && Arrays.equals(prefix, 0, prefix.length, of, 0, prefix.length);
+    }
+}
