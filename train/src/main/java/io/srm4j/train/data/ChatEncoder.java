@@ -74,17 +74,18 @@ public final class ChatEncoder {
     /** The text the model sees at inference for this conversation minus its last turn (the generation prompt included). */
     public String prompt(ChatExample ex) {
         List<ChatMessage> ms = toTemplate(ex);
-        return render(ms.subList(0, ms.size() - 1), true);
+        return render(ms.subList(0, ms.size() - 1), true, argsFor(ex));
     }
 
     public Encoded encode(ChatExample ex) {
         List<ChatMessage> ms = toTemplate(ex);
-        String full = render(ms, false);
+        Map<String, Object> args = argsFor(ex);
+        String full = render(ms, false, args);
         int[] tokens = tokenize(full);
         boolean[] trained = new boolean[tokens.length];
-        String problem = markInPlace(ex, ms, full, tokens, trained);
+        String problem = markInPlace(ex, ms, full, tokens, trained, args);
         if (problem == null) return new Encoded(new TokenizedExample(tokens, trained), null);
-        return new Encoded(lastTurn(ex, ms, full), problem);
+        return new Encoded(lastTurn(ex, ms, full, args), problem);
     }
 
     private List<ChatMessage> toTemplate(ChatExample ex) {
@@ -102,10 +103,10 @@ public final class ChatEncoder {
     }
 
     /** Marks every assistant turn's tokens, checking the prefix property; null when it holds, else what broke. */
-    private String markInPlace(ChatExample ex, List<ChatMessage> ms, String full, int[] tokens, boolean[] trained) {
+    private String markInPlace(ChatExample ex, List<ChatMessage> ms, String full, int[] tokens, boolean[] trained, Map<String, Object> args) {
         for (int i = 0; i < ms.size(); i++) {
             if (!ms.get(i).role().equals("assistant")) continue;
-            String before = render(ms.subList(0, i), true), through = render(ms.subList(0, i + 1), false);
+            String before = render(ms.subList(0, i), true, args), through = render(ms.subList(0, i + 1), false, args);
             String turn = "assistant turn at message " + (i + 1);
             if (!through.startsWith(before)) return turn + ": the generation prompt is not a prefix of the rendered turn (the template changes the text before the answer)";
             if (!full.startsWith(through)) return turn + ": the template renders it differently once later messages follow (e.g. drops its reasoning from history)";
@@ -123,9 +124,12 @@ public final class ChatEncoder {
     }
 
     /** The inference prompt followed by the last turn as the model should write it; loss on that turn only. */
-    private TokenizedExample lastTurn(ChatExample ex, List<ChatMessage> ms, String full) {
-        String prompt = render(ms.subList(0, ms.size() - 1), true);
+    private TokenizedExample lastTurn(ChatExample ex, List<ChatMessage> ms, String full, Map<String, Object> args) {
+        String prompt = render(ms.subList(0, ms.size() - 1), true, args);
         ChatExample.Message last = ex.messages().getLast();
+        if (last.reasoning() != null && prompt.strip().endsWith(THINK_CLOSE)) {
+            throw new DataException("the last turn has reasoning but the template's generation prompt already closes the think block (enable_thinking=false?)");
+        }
         String completion;
         String templated = full.startsWith(prompt) ? full.substring(prompt.length()) : null;
         if (templated != null && templated.contains(last.content().strip())
@@ -146,7 +150,28 @@ public final class ChatEncoder {
     }
 
     private String render(List<ChatMessage> ms, boolean addGenerationPrompt) {
-        return template.render(ms, addGenerationPrompt, templateArgs);
+        return render(ms, addGenerationPrompt, templateArgs);
+    }
+
+    private String render(List<ChatMessage> ms, boolean addGenerationPrompt, Map<String, Object> args) {
+        return template.render(ms, addGenerationPrompt, args);
+    }
+
+    /**
+     * The template arguments for one conversation: a conversation with reasoning turns thinking on
+     * ({@code enable_thinking=true}) unless the caller set it, since templates such as the R1 distills' close the
+     * think block in the generation prompt otherwise.
+     */
+    private Map<String, Object> argsFor(ChatExample ex) {
+        if (templateArgs.containsKey("enable_thinking")) return templateArgs;
+        for (ChatExample.Message m : ex.messages()) {
+            if (m.reasoning() != null) {
+                var args = new java.util.HashMap<>(templateArgs);
+                args.put("enable_thinking", true);
+                return args;
+            }
+        }
+        return templateArgs;
     }
 
     private static boolean isPrefix(int[] prefix, int[] of) {
