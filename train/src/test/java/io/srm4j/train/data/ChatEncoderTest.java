@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * assistant's turn (answer, reasoning where the model writes it, end of turn), nothing of the prompt.
  */
 class ChatEncoderTest {
+    private static final Map<String, Tokenizer> TOKENIZERS = new java.util.concurrent.ConcurrentHashMap<>();
+
     static Path shared() {
         Path p = Path.of(System.getProperty("srm4j.shared", "../shared"));
         Assumptions.assumeTrue(Files.isDirectory(p.resolve("models/templates")), "skipped: ../shared (chat templates, vocabularies) not found");
@@ -28,7 +30,13 @@ class ChatEncoderTest {
     static ChatEncoder encoder(String template, String vocab, String bos, String eos) throws IOException {
         Path s = shared();
         ChatTemplate t = ChatTemplate.of(Files.readString(s.resolve("models/templates/" + template)), bos, eos);
-        return new ChatEncoder(t, Tokenizer.fromGguf(s.resolve("models/vocab/" + vocab)), Map.of());
+        return new ChatEncoder(t, TOKENIZERS.computeIfAbsent(vocab, v -> {
+            try {
+                return Tokenizer.fromGguf(s.resolve("models/vocab/" + v));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }), Map.of());
     }
 
     /** The trained tokens decoded, one string per contiguous span. */
