@@ -190,7 +190,8 @@ final class TrainSftCommand implements Callable<Integer> {
             var writer = GgufExport.writer(model, md, name);
             if (templateFile != null) writer.putString(ChatTemplate.GGUF_TEMPLATE_KEY, template.source());
             writer.write(exported);
-            o.printf("done: %d steps, last loss %.4f%s; model written to %s%n", r.steps(), r.lastLoss(),
+            o.printf("done: %d steps%s%s; model written to %s%n", r.steps(),
+                    Double.isNaN(r.lastLoss()) ? "" : String.format(", last loss %.4f", r.lastLoss()),
                     Double.isNaN(r.evalLoss()) ? "" : String.format(", eval loss %.4f", r.evalLoss()), exported);
             return 0;
         } finally {

@@ -1,6 +1,8 @@
 package io.srm4j.train.autograd;
 
 import io.srm4j.runtime.tensor.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link Attention} for packed sequences: several documents laid end to end in one training row, each attending
@@ -9,10 +11,32 @@ import io.srm4j.runtime.tensor.WorkerPool;
  * With {@code positions[r] = r % seqLen} (one document per row) this is exactly {@link Attention}.
  *
  * <p>Kept apart from {@link Attention} so the plain path stays as it is; the math, the parallel split and the
- * backward are the same with the key range starting at the document's first row instead of 0.
+ * backward are the same with the key range starting at the document's first row instead of 0. One difference:
+ * dot products sum their vector lanes in index order ({@link #dot}), so that results do not depend on whether the
+ * JIT has compiled the code yet, which bit-exact resumption of training in a fresh process needs.
  */
 public final class PackedAttention {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private PackedAttention() {}
+
+    /**
+     * Σ a[ao+i]·b[bo+i] over i < n, lanes summed in index order: {@code reduceLanes(ADD)} sums in one order when
+     * interpreted and another when compiled, so the same inputs could give different last bits early and late in
+     * a run. {@code lanes} is scratch of {@code S.length()} floats.
+     */
+    static float dot(float[] a, int ao, float[] b, int bo, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length()) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        acc.intoArray(lanes, 0);
+        float s = 0;
+        for (int l = 0; l < lanes.length; l++) s += lanes[l];
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
 
     /**
      * Checks that {@code positions} describe whole documents inside rows of {@code seqLen}: each position is 0 (a
@@ -48,6 +72,7 @@ public final class PackedAttention {
         int[] pos = positions.clone();
         float[] probs = new float[(int) probCount];
         WorkerPool.shared().parallelFor(0, batch * H, 1, (from, to) -> {
+            float[] lanes = new float[S.length()];
             for (int bh = from; bh < to; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;
                 int pBase = bh * seqLen * seqLen;
@@ -58,7 +83,7 @@ public final class PackedAttention {
                     float max = Float.NEGATIVE_INFINITY;
                     for (int u = start; u <= t; u++) {
                         int ko = (b * seqLen + u) * kCols + kvh * hd;
-                        float sc = VectorMath.dot(qs, qo, ks, ko, hd) * scale;
+                        float sc = dot(qs, qo, ks, ko, hd, lanes) * scale;
                         probs[pRow + u] = sc;
                         if (sc > max) max = sc;
                     }
@@ -86,7 +111,7 @@ public final class PackedAttention {
                 float[] dk = k.requiresGrad() ? k.grad() : null;
                 float[] dv = v.requiresGrad() ? v.grad() : null;
                 WorkerPool.shared().parallelFor(0, batch * KV, 1, (from, to) -> {
-                    float[] dP = new float[seqLen];
+                    float[] dP = new float[seqLen], lanes = new float[S.length()];
                     for (int bk = from; bk < to; bk++) {
                         int b = bk / KV, kvh = bk % KV;
                         for (int h = kvh * group; h < (kvh + 1) * group; h++) {
@@ -99,7 +124,7 @@ public final class PackedAttention {
                                 double rowDot = 0;
                                 for (int u = start; u <= t; u++) {
                                     int vo = (b * seqLen + u) * vCols + kvh * vd;
-                                    float d = VectorMath.dot(dO, oo, vs, vo, vd);
+                                    float d = dot(dO, oo, vs, vo, vd, lanes);
                                     dP[u] = d;
                                     rowDot += probs[pRow + u] * d;
                                     if (dv != null) VectorMath.axpy(probs[pRow + u], dO, oo, dv, vo, vd);

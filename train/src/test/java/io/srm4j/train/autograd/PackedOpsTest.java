@@ -30,7 +30,7 @@ class PackedOpsTest {
         Tensor q = randomParam(rnd, 1f, rows, 24), k = randomParam(rnd, 1f, rows, 12), v = randomParam(rnd, 1f, rows, 12);
         Tensor a = Attention.apply(Tape.NO_GRAD, q, k, v, shape, seq);
         Tensor b = PackedAttention.apply(Tape.NO_GRAD, q, k, v, shape, seq, plainPositions(rows, seq));
-        assertArrayEquals(a.data(), b.data());
+        assertArrayEquals(a.data(), b.data(), 1e-6f); // lane sums in another order
     }
 
     @Test
@@ -68,6 +68,31 @@ class PackedOpsTest {
         check("packed rope", List.of(x), t -> PackedRope.apply(t, x, table, 2, 8, pos, neox), 96, 6);
         assertArrayEquals(Rope.apply(Tape.NO_GRAD, x, table, 2, 8, 3, neox).data(),
                 PackedRope.apply(Tape.NO_GRAD, x, table, 2, 8, plainPositions(6, 3), neox).data());
+    }
+
+    @Test
+    void dotSumsLanesInIndexOrderWhateverTheJit() {
+        int width = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        float[] lanes = new float[width];
+        for (int n : new int[]{1, 7, 8, 16, 33, 64, 100}) {
+            float[] a = new float[n + 3], b = new float[n + 5];
+            for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
+            for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+            // the exact twin: per-lane fused multiply-adds, lanes summed in index order, then the scalar tail
+            float[] acc = new float[width];
+            int i = 0;
+            for (; i + width <= n; i += width) for (int l = 0; l < width; l++) acc[l] = Math.fma(a[3 + i + l], b[5 + i + l], acc[l]);
+            float expected = 0;
+            for (float x : acc) expected += x;
+            for (; i < n; i++) expected += a[3 + i] * b[5 + i];
+            for (int repeat = 0; repeat < 20_000; repeat++) { // long enough for the JIT to compile it mid-way
+                float got = PackedAttention.dot(a, 3, b, 5, n, lanes);
+                if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits(expected)) {
+                    org.junit.jupiter.api.Assertions.fail("n " + n + ", call " + repeat + ": " + got + " vs " + expected);
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(VectorMath.dotScalar(a, 3, b, 5, n), expected, 1e-4f * n);
+        }
     }
 
     @Test
