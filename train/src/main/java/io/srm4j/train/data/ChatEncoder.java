@@ -14,9 +14,11 @@ import java.util.Objects;
  * Turns conversations into token ids through the model's own chat template, with the loss on assistant tokens only.
  *
  * <p>Assistant spans are found by rendering prefixes of the conversation: turn i starts where the conversation up
- * to it, rendered with the generation prompt, ends, and stops where the conversation through it ends. This holds
- * only when the template has the <em>prefix property</em> (rendering more messages only appends text, and the
- * tokens of a prefix are a prefix of the tokens of the whole); every span is checked for it, in text and in tokens.
+ * to it, rendered with the generation prompt, ends, and stops where the conversation through it ends (or, when the
+ * template ends a final turn differently, such as Phi-3's extra end-of-text, where that rendering and the whole
+ * conversation part). This holds only when the template has the <em>prefix property</em> (rendering more messages
+ * only appends text, and the tokens of a prefix are a prefix of the tokens of the whole); every span is checked for
+ * it, in text and in tokens.
  *
  * <p>Templates that break it (DeepSeek-R1's and QwQ's drop earlier reasoning from history and end the generation
  * prompt in {@code <think>}) fall back to what the model sees at inference: the prompt rendered with the generation
@@ -109,12 +111,23 @@ public final class ChatEncoder {
             String before = render(ms.subList(0, i), true, args), through = render(ms.subList(0, i + 1), false, args);
             String turn = "assistant turn at message " + (i + 1);
             if (!through.startsWith(before)) return turn + ": the generation prompt is not a prefix of the rendered turn (the template changes the text before the answer)";
-            if (!full.startsWith(through)) return turn + ": the template renders it differently once later messages follow (e.g. drops its reasoning from history)";
+            if (!full.startsWith(before)) return turn + ": the template renders the conversation before it differently once later messages follow";
             ChatExample.Message m = ex.messages().get(i);
-            String span = through.substring(before.length());
-            if (!span.contains(m.content().strip())) return turn + ": the rendered turn does not contain the answer text";
-            if (m.reasoning() != null && !span.contains(m.reasoning().strip())) return turn + ": the template drops the reasoning";
-            int[] start = tokenize(before), end = tokenize(through);
+            // A turn may end differently as the last message (Phi-3 adds <|endoftext|>): it then ends where its own
+            // rendering and the whole conversation's part, backed off a few characters to a token boundary.
+            boolean endsAsRendered = full.startsWith(through);
+            String endText = endsAsRendered ? through : full.substring(0, commonPrefix(through, full));
+            int[] start = tokenize(before), end = tokenize(endText);
+            for (int cut = 1; !endsAsRendered && !isPrefix(end, tokens) && cut <= 16 && endText.length() > before.length(); cut++) {
+                endText = endText.substring(0, endText.length() - 1);
+                end = tokenize(endText);
+            }
+            String span = endText.substring(Math.min(before.length(), endText.length()));
+            if (!span.contains(m.content().strip())) {
+                return turn + (endsAsRendered ? ": the rendered turn does not contain the answer text"
+                        : ": the template renders it differently once later messages follow (e.g. drops its reasoning from history)");
+            }
+            if (m.reasoning() != null && !span.contains(m.reasoning().strip())) return turn + ": the template drops the reasoning (from history)";
             if (!isPrefix(start, tokens) || !isPrefix(end, tokens)) {
                 return turn + ": the tokens of the prefix are not a prefix of the conversation's tokens (a token spans the boundary)";
             }
@@ -142,7 +155,11 @@ public final class ChatEncoder {
         }
         int[] promptTokens = tokenize(prompt), tokens = tokenize(prompt + completion);
         if (!isPrefix(promptTokens, tokens)) {
-            throw new DataException("the prompt's tokens are not a prefix of the prompt-and-answer tokens: a token spans the end of the generation prompt");
+            // a token would span the end of the prompt ("<think>\n" + "\n</think>"): at inference the prompt is
+            // tokenized alone and the model writes what follows, so learn exactly that
+            int[] completionTokens = tokenize(completion);
+            tokens = Arrays.copyOf(promptTokens, promptTokens.length + completionTokens.length);
+            System.arraycopy(completionTokens, 0, tokens, promptTokens.length, completionTokens.length);
         }
         boolean[] trained = new boolean[tokens.length];
         Arrays.fill(trained, promptTokens.length, tokens.length, true);
@@ -174,7 +191,13 @@ public final class ChatEncoder {
         return templateArgs;
     }
 
-    private static boolean isPrefix(int[] prefix, int[] of) {
+    private static int commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length()), i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) i++;
+        return i;
+    }
+
+        private static boolean isPrefix(int[] prefix, int[] of) {
         return prefix.length <= of.length && Arrays.equals(prefix, 0, prefix.length, of, 0, prefix.length);
     }
 }

@@ -119,6 +119,50 @@ class ChatEncoderTest {
     }
 
     @Test
+    void deepSeekR1WithoutReasoningLearnsAnEmptyThinkBlock() throws IOException {
+        // "<think>\n" ends the prompt and "\n</think>" starts the answer: a "\n\n" token would span the boundary, so the
+        // prompt is tokenized alone, as at inference, and the answer's tokens follow
+        ChatEncoder enc = encoder("deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja", "ggml-vocab-llama-bpe.gguf",
+                "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>");
+        ChatEncoder.Encoded e = enc.encode(ChatExample.of(null, "Hi", null, "Hello there."));
+        assertNotNull(e.fallbackReason());
+        assertEquals(List.of("\n</think>\n\nHello there.<｜end▁of▁sentence｜>"), spans(enc, e.example()));
+        int[] prompt = enc.tokenize(enc.prompt(ChatExample.of(null, "Hi", null, "Hello there.")));
+        assertArrayEquals(prompt, java.util.Arrays.copyOf(e.example().tokens(), prompt.length));
+    }
+
+    @Test
+    void qwqReasoningAfterItsThinkingPromptTrainsInPlace() throws IOException {
+        ChatEncoder enc = encoder("Qwen-QwQ-32B.jinja", "ggml-vocab-qwen2.gguf", "", "<|im_end|>");
+        ChatEncoder.Encoded e = enc.encode(ChatExample.of(null, "What is 6*7?", "6*7 = 42.", "42"));
+        assertNull(e.fallbackReason());
+        assertEquals(List.of("6*7 = 42.\n</think>\n\n42<|im_end|>\n"), spans(enc, e.example()));
+    }
+
+    @Test
+    void phi35EndsTheFinalTurnWithEndOfTextAndEarlierTurnsWithout() throws IOException {
+        ChatEncoder enc = encoder("microsoft-Phi-3.5-mini-instruct.jinja", "ggml-vocab-phi-3.gguf", "<s>", "<|endoftext|>");
+        ChatExample ex = new ChatExample(List.of(ChatExample.Message.user("2+3?"), ChatExample.Message.assistant("5"),
+                ChatExample.Message.user("times 4?"), ChatExample.Message.assistant("20")));
+        ChatEncoder.Encoded e = enc.encode(ex);
+        assertNull(e.fallbackReason());
+        assertEquals(List.of("5<|end|>", "20<|end|><|endoftext|>"), spans(enc, e.example()));
+    }
+
+    @Test
+    void gemmaMultiTurn() throws IOException {
+        ChatEncoder enc = encoder("google-gemma-2-2b-it.jinja", "ggml-vocab-llama-spm.gguf", "<bos>", "<eos>");
+        ChatExample ex = new ChatExample(List.of(ChatExample.Message.user("2+3?"), ChatExample.Message.assistant("5"),
+                ChatExample.Message.user("times 4?"), ChatExample.Message.assistant("20")));
+        ChatEncoder.Encoded e = enc.encode(ex);
+        assertNull(e.fallbackReason());
+        assertEquals(List.of("5<end_of_turn>\n", "20<end_of_turn>\n"), spans(enc, e.example()));
+        // gemma's template refuses a system role: the error says so
+        var err = assertThrows(RuntimeException.class, () -> enc.encode(ChatExample.of("sys", "q", null, "a")));
+        assertTrue(err.getMessage().toLowerCase().contains("system"), err.getMessage());
+    }
+
+    @Test
     void llama31HeadersStayOutOfTheLoss() throws IOException {
         ChatEncoder enc = encoder("meta-llama-Llama-3.1-8B-Instruct.jinja", "ggml-vocab-llama-bpe.gguf", "<|begin_of_text|>", "<|eot_id|>");
         ChatEncoder.Encoded e = enc.encode(ChatExample.of("Be brief.", "Capital of France?", null, "Paris."));
