@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 InspectCommand.class,
                 TokenizeCommand.class,
+                TrainCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
