@@ -8,7 +8,6 @@ import io.srm4j.runtime.engine.GenerationParams;
 import io.srm4j.runtime.engine.LanguageModel;
 import io.srm4j.runtime.engine.Session;
 import io.srm4j.runtime.model.KvBlockPool;
-import io.srm4j.runtime.model.KvCache;
 import io.srm4j.runtime.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +42,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    KvCacheOption kv = new KvCacheOption();
+
     @Override
     public Integer call() throws Exception {
         if (threads != null) System.setProperty("srm4j.threads", Integer.toString(threads));
@@ -61,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
             int ctx = promptTokens + genTokens + 8;
             double[] prefill = new double[repetitions], decode = new double[repetitions], ttft = new double[repetitions];
             for (int rep = -1; rep < repetitions; rep++) { // rep -1 warms the JIT up
-                Session s = lm.newSession(ctx);
+                Session s = lm.newSession(ctx, kv.precision);
                 long start = System.nanoTime();
                 long[] firstToken = {0};
                 Generation g = s.generate(prompt, params, (t, d) -> {
@@ -77,8 +79,8 @@ final class BenchCommand implements Callable<Integer> {
             double batchDecode = 0;
             if (batch > 1) {
                 double[] agg = new double[repetitions];
-                try (BatchEngine engine = new BatchEngine(lm, batch, KvBlockPool.bytesPerBlock(lm.config(), KvCache.Precision.F16, KvBlockPool.DEFAULT_BLOCK_SIZE)
-                        * (long) (batch + 1) * ((ctx + KvBlockPool.DEFAULT_BLOCK_SIZE - 1) / KvBlockPool.DEFAULT_BLOCK_SIZE + 1), ctx, KvCache.Precision.F16)) {
+                try (BatchEngine engine = new BatchEngine(lm, batch, KvBlockPool.bytesPerBlock(lm.config(), kv.precision, KvBlockPool.DEFAULT_BLOCK_SIZE)
+                        * (long) (batch + 1) * ((ctx + KvBlockPool.DEFAULT_BLOCK_SIZE - 1) / KvBlockPool.DEFAULT_BLOCK_SIZE + 1), ctx, kv.precision)) {
                     GenerationParams sampled = GenerationParams.of(SamplingParams.defaults(1), genTokens).ignoringEndOfGeneration();
                     for (int rep = -1; rep < repetitions; rep++) {
                         List<Generation> gs = engine.generate(prompt, sampled, batch);
@@ -100,6 +102,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put("model", model.toString());
             o.put("model_bytes", Files.size(model));
             o.put("threads", io.srm4j.runtime.tensor.WorkerPool.shared().threads());
+            o.put("kv_type", kv.precision.name());
             o.put("prompt_tokens", promptTokens);
             o.put("gen_tokens", genTokens);
             o.put("load_s", loadS);

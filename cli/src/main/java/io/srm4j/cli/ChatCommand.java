@@ -52,6 +52,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @picocli.CommandLine.Mixin
+    KvCacheOption kv = new KvCacheOption();
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -65,7 +68,7 @@ final class ChatCommand implements Callable<Integer> {
             if (lm.chatTemplate().isFallback()) System.err.println("(the model has no chat template; using ChatML)");
             Map<String, Object> args = new HashMap<>();
             if (enableThinking != null) args.put("enable_thinking", enableThinking);
-            Session session = lm.newSession(context);
+            Session session = lm.newSession(context, kv.precision);
             List<ChatMessage> history = new ArrayList<>();
             if (system != null) history.add(ChatMessage.system(system));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

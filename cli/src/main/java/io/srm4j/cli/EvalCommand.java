@@ -76,6 +76,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
+    @picocli.CommandLine.Mixin
+    KvCacheOption kv = new KvCacheOption();
+
     @Override
     public Integer call() throws Exception {
         VerifyingGrader grader = new VerifyingGrader();
@@ -92,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
             Map<String, Object> args = new HashMap<>();
             if (enableThinking != null) args.put("enable_thinking", enableThinking);
             try (LanguageModel lm = LanguageModel.load(model);
-                 LocalGenerator gen = new LocalGenerator(lm, model, Math.min(batch, Math.max(1, samples)), kvMemoryMb << 20, context, args)) {
+                 LocalGenerator gen = new LocalGenerator(lm, model, Math.min(batch, Math.max(1, samples)), kvMemoryMb << 20, context, kv.precision, args)) {
                 result = new EvalRunner(gen, grader).run(b, new EvalRunner.Options(samples, params, limit, dir, !noProgress));
             }
         }

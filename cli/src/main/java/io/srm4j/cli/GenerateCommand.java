@@ -42,12 +42,15 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @picocli.CommandLine.Mixin
+    KvCacheOption kv = new KvCacheOption();
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LanguageModel lm = LanguageModel.load(model)) {
             int[] promptIds = lm.tokenizePrompt(prompt);
-            Session session = lm.newSession(Math.max(context, 1));
+            Session session = lm.newSession(Math.max(context, 1), kv.precision);
             GenerationParams params = new GenerationParams(sampling.toParams(), maxTokens, sampling.stops, Set.of(), ignoreEos);
             TokenListener listener = json ? TokenListener.NONE : (t, delta) -> {
                 out.print(delta);

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 InspectCommand.class,
                 TokenizeCommand.class,
+                TrainCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
@@ -33,6 +34,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (tests call this). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             // Expected failures (bad files, bad arguments) get one clear line; set SRM4J_DEBUG for the trace.
             commandLine.getErr().println("srm4j " + commandLine.getCommandName() + ": " + describe(ex));

@@ -33,11 +33,18 @@ public final class LocalGenerator implements Generator, AutoCloseable {
      * @param kvBytes      KV cache memory shared by those sequences
      */
     public LocalGenerator(LanguageModel model, Path modelFile, int maxSequences, long kvBytes, int context, Map<String, Object> templateArgs) {
+        this(model, modelFile, maxSequences, kvBytes, context, KvCache.Precision.F16, templateArgs);
+    }
+
+    /** As above with the KV cache stored in {@code kvPrecision} (part of the description: it changes what is generated). */
+    public LocalGenerator(LanguageModel model, Path modelFile, int maxSequences, long kvBytes, int context, KvCache.Precision kvPrecision,
+                          Map<String, Object> templateArgs) {
         this.model = model;
         this.maxSequences = maxSequences;
-        this.engine = new BatchEngine(model, maxSequences, kvBytes, context, KvCache.Precision.F16);
+        this.engine = new BatchEngine(model, maxSequences, kvBytes, context, kvPrecision);
         this.templateArgs = Map.copyOf(templateArgs);
         this.description = "srm4j local " + modelFile.getFileName() + " sha256:" + digest(modelFile)
+                + (kvPrecision == KvCache.Precision.F16 ? "" : " kv:" + kvPrecision)
                 + (templateArgs.isEmpty() ? "" : " template-args:" + new java.util.TreeMap<>(templateArgs));
     }
 

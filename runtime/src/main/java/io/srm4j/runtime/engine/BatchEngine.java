@@ -5,7 +5,10 @@ import io.srm4j.runtime.model.KvCache;
 import io.srm4j.runtime.model.Transformer;
 import io.srm4j.runtime.sampling.SampledToken;
 
+import io.srm4j.runtime.tensor.WorkerPool;
+
 import java.util.ArrayDeque;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
@@ -252,6 +255,8 @@ public final class BatchEngine implements AutoCloseable {
         int vocab = transformer.config().vocabSize();
         int k = 0;
         List<Seq> spawned = new ArrayList<>();
+        List<Seq> drawing = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
         for (int r = 0; r < n; r++) {
             if (!want[r]) continue;
             Seq s = owner[r];
@@ -262,18 +267,29 @@ public final class BatchEngine implements AutoCloseable {
                 for (int i = 1; i < s.req.samples; i++) {
                     Seq f = new Seq(s.req, i, s.cache.fork(), s.history.clone(), s.length);
                     spawned.add(f);
-                    accept(f, logits, off, vocab);
+                    drawing.add(f);
+                    offsets.add(off);
                 }
             }
-            accept(s, logits, off, vocab);
+            drawing.add(s);
+            offsets.add(off);
+        }
+        // Sampling reads a whole vocabulary row per sequence: spread it over the pool. Each sequence has its own
+        // sampler and seed, so the tokens do not depend on the threads; streaming stays in order on this thread.
+        SampledToken[] drawn = new SampledToken[drawing.size()];
+        WorkerPool.shared().parallelFor(0, drawn.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                Seq s = drawing.get(i);
+                drawn[i] = s.decoder.draw(logits, offsets.get(i), vocab, s.history, s.length);
+            }
+        });
+        for (int i = 0; i < drawn.length; i++) {
+            Seq s = drawing.get(i);
+            boolean full = s.cache.length() + 1 > s.cache.maxPositions();
+            if (s.decoder.accept(drawn[i], full)) s.append(s.decoder.lastToken());
         }
         active.addAll(spawned);
         retire();
-    }
-
-    private void accept(Seq s, float[] logits, int off, int vocab) {
-        boolean full = s.cache.length() + 1 > s.cache.maxPositions();
-        if (s.decoder.accept(logits, off, vocab, s.history, s.length, full)) s.append(s.decoder.lastToken());
     }
 
     private void retire() {

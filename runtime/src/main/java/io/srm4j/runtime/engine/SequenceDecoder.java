@@ -52,7 +52,19 @@ final class SequenceDecoder {
      * sequence goes on (its new token must then be evaluated).
      */
     boolean accept(float[] logits, int offset, int vocab, int[] history, int historyLength, boolean contextFull) {
-        SampledToken st = sampler.sample(logits, offset, vocab, history, historyLength);
+        return accept(draw(logits, offset, vocab, history, historyLength), contextFull);
+    }
+
+    /**
+     * Only the sampling half of {@link #accept}: touches nothing but this sequence's sampler, so the sequences of a
+     * batch may draw on different threads; {@link #accept(SampledToken, boolean)} then takes the tokens in order.
+     */
+    SampledToken draw(float[] logits, int offset, int vocab, int[] history, int historyLength) {
+        return sampler.sample(logits, offset, vocab, history, historyLength);
+    }
+
+    /** Takes a token from {@link #draw}: records and streams it, and decides whether the sequence goes on. */
+    boolean accept(SampledToken st, boolean contextFull) {
         if (n == out.length) out = Arrays.copyOf(out, n * 2);
         out[n++] = st.id();
         sampled.add(st);

@@ -15,11 +15,15 @@ public final class KvBlockPool {
     final int layers;
     final int kvDim;
     final int kvValueDim;
+    final int headDim, valueDim;
     final KvCache.Precision precision;
     private final int maxBlocks;
     // per block: keys and values of every layer, [layer][position in block][dim]
     final short[][] keys16, values16;
     final float[][] keys32, values32;
+    // Q8_0: the 8-bit quants as above, and one f16 scale per 32 of them
+    final byte[][] keys8, values8;
+    final short[][] keyScales, valueScales;
     private final int[] refCounts;
     private int[] free;
     private int freeCount;
@@ -31,19 +35,24 @@ public final class KvBlockPool {
         this.layers = c.layers();
         this.kvDim = c.kvDim();
         this.kvValueDim = c.kvValueDim();
+        this.headDim = c.headDim();
+        this.valueDim = c.valueDim();
         this.precision = precision;
         this.maxBlocks = maxBlocks;
         this.refCounts = new int[maxBlocks];
         this.free = new int[16];
-        if (precision == KvCache.Precision.F16) {
-            keys16 = new short[maxBlocks][];
-            values16 = new short[maxBlocks][];
-            keys32 = values32 = null;
-        } else {
-            keys32 = new float[maxBlocks][];
-            values32 = new float[maxBlocks][];
-            keys16 = values16 = null;
+        if (precision == KvCache.Precision.Q8_0 && (c.headDim() % 32 != 0 || c.valueDim() % 32 != 0)) {
+            throw new IllegalArgumentException("a Q8_0 KV cache needs head dimensions divisible by 32 (its block size); this model has "
+                    + c.headDim() + " / " + c.valueDim() + ": use F16");
         }
+        keys16 = precision == KvCache.Precision.F16 ? new short[maxBlocks][] : null;
+        values16 = precision == KvCache.Precision.F16 ? new short[maxBlocks][] : null;
+        keys32 = precision == KvCache.Precision.F32 ? new float[maxBlocks][] : null;
+        values32 = precision == KvCache.Precision.F32 ? new float[maxBlocks][] : null;
+        keys8 = precision == KvCache.Precision.Q8_0 ? new byte[maxBlocks][] : null;
+        values8 = precision == KvCache.Precision.Q8_0 ? new byte[maxBlocks][] : null;
+        keyScales = precision == KvCache.Precision.Q8_0 ? new short[maxBlocks][] : null;
+        valueScales = precision == KvCache.Precision.Q8_0 ? new short[maxBlocks][] : null;
     }
 
     /** A pool that holds at most {@code bytes} of keys and values. */
@@ -55,7 +64,16 @@ public final class KvBlockPool {
     }
 
     public static long bytesPerBlock(ModelConfig c, KvCache.Precision precision, int blockSize) {
-        return (precision == KvCache.Precision.F16 ? 2L : 4L) * c.layers() * blockSize * (c.kvDim() + c.kvValueDim());
+        return bytesPerBlock(precision, c.layers(), blockSize, c.kvDim() + c.kvValueDim());
+    }
+
+    private static long bytesPerBlock(KvCache.Precision precision, int layers, int blockSize, int dims) {
+        long elements = (long) layers * blockSize * dims;
+        return switch (precision) {
+            case F32 -> 4 * elements;
+            case F16 -> 2 * elements;
+            case Q8_0 -> elements + elements / 32 * 2; // a byte per element, an f16 scale per 32
+        };
     }
 
     public int blockSize() {
@@ -72,7 +90,7 @@ public final class KvBlockPool {
     }
 
     public long bytesPerBlock() {
-        return (precision == KvCache.Precision.F16 ? 2L : 4L) * layers * blockSize * (kvDim + kvValueDim);
+        return bytesPerBlock(precision, layers, blockSize, kvDim + kvValueDim);
     }
 
     /** Bytes currently allocated (blocks ever created; freed ones are kept for reuse). */
@@ -88,12 +106,21 @@ public final class KvBlockPool {
         } else if (created < maxBlocks) {
             id = created++;
             int k = layers * blockSize * kvDim, v = layers * blockSize * kvValueDim;
-            if (precision == KvCache.Precision.F16) {
-                keys16[id] = new short[k];
-                values16[id] = new short[v];
-            } else {
-                keys32[id] = new float[k];
-                values32[id] = new float[v];
+            switch (precision) {
+                case F16 -> {
+                    keys16[id] = new short[k];
+                    values16[id] = new short[v];
+                }
+                case F32 -> {
+                    keys32[id] = new float[k];
+                    values32[id] = new float[v];
+                }
+                case Q8_0 -> {
+                    keys8[id] = new byte[k];
+                    values8[id] = new byte[v];
+                    keyScales[id] = new short[k / 32];
+                    valueScales[id] = new short[v / 32];
+                }
             }
         } else {
             return -1;
@@ -121,12 +148,21 @@ public final class KvBlockPool {
 
     /** Copies the contents of block {@code from} into block {@code to}. */
     void copy(int from, int to) {
-        if (precision == KvCache.Precision.F16) {
-            System.arraycopy(keys16[from], 0, keys16[to], 0, keys16[from].length);
-            System.arraycopy(values16[from], 0, values16[to], 0, values16[from].length);
-        } else {
-            System.arraycopy(keys32[from], 0, keys32[to], 0, keys32[from].length);
-            System.arraycopy(values32[from], 0, values32[to], 0, values32[from].length);
+        switch (precision) {
+            case F16 -> {
+                System.arraycopy(keys16[from], 0, keys16[to], 0, keys16[from].length);
+                System.arraycopy(values16[from], 0, values16[to], 0, values16[from].length);
+            }
+            case F32 -> {
+                System.arraycopy(keys32[from], 0, keys32[to], 0, keys32[from].length);
+                System.arraycopy(values32[from], 0, values32[to], 0, values32[from].length);
+            }
+            case Q8_0 -> {
+                System.arraycopy(keys8[from], 0, keys8[to], 0, keys8[from].length);
+                System.arraycopy(values8[from], 0, values8[to], 0, values8[from].length);
+                System.arraycopy(keyScales[from], 0, keyScales[to], 0, keyScales[from].length);
+                System.arraycopy(valueScales[from], 0, valueScales[to], 0, valueScales[from].length);
+            }
         }
     }
 }

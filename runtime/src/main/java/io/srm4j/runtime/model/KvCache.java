@@ -1,11 +1,15 @@
 package io.srm4j.runtime.model;
 
+import io.srm4j.runtime.tensor.VectorKernels;
+
 import java.util.Arrays;
 
 /**
  * The keys and values of one sequence: a table of blocks from a {@link KvBlockPool}. By default stored as IEEE half
  * floats as llama.cpp does (half the memory of F32, and the same rounding, which keeps greedy decoding in step with
- * llama.cpp); F32 storage serves exact comparisons with float references.
+ * llama.cpp); F32 storage serves exact comparisons with float references; Q8_0 (llama.cpp's {@code --cache-type-k
+ * q8_0}) stores 8-bit blocks with an f16 scale per 32 values, 47% less memory than F16, for long reasoning traces
+ * and many parallel samples.
  *
  * <p>{@link #fork()} makes a sequence that shares every block (copy-on-write): N samples of one prompt hold the
  * prompt's cache once, and step-level search forks partial solutions cheaply. A sequence may not grow past
@@ -14,7 +18,7 @@ import java.util.Arrays;
  */
 public final class KvCache implements AutoCloseable {
     /** Storage precision of cached keys and values. */
-    public enum Precision { F16, F32 }
+    public enum Precision { F16, F32, Q8_0 }
 
     private final KvBlockPool pool;
     private final int maxPositions;
@@ -132,41 +136,183 @@ public final class KvCache implements AutoCloseable {
     void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
         int block = table[pos / bs], p = pos % bs;
         int kb = (layer * bs + p) * pool.kvDim, vb = (layer * bs + p) * pool.kvValueDim;
-        if (pool.precision == Precision.F16) {
-            short[] kk = pool.keys16[block], vv = pool.values16[block];
-            for (int i = 0; i < pool.kvDim; i++) kk[kb + i] = Float.floatToFloat16(k[kOff + i]);
-            for (int i = 0; i < pool.kvValueDim; i++) vv[vb + i] = Float.floatToFloat16(v[vOff + i]);
-        } else {
-            System.arraycopy(k, kOff, pool.keys32[block], kb, pool.kvDim);
-            System.arraycopy(v, vOff, pool.values32[block], vb, pool.kvValueDim);
+        switch (pool.precision) {
+            case F16 -> {
+                short[] kk = pool.keys16[block], vv = pool.values16[block];
+                for (int i = 0; i < pool.kvDim; i++) kk[kb + i] = Float.floatToFloat16(k[kOff + i]);
+                for (int i = 0; i < pool.kvValueDim; i++) vv[vb + i] = Float.floatToFloat16(v[vOff + i]);
+            }
+            case F32 -> {
+                System.arraycopy(k, kOff, pool.keys32[block], kb, pool.kvDim);
+                System.arraycopy(v, vOff, pool.values32[block], vb, pool.kvValueDim);
+            }
+            case Q8_0 -> {
+                for (int i = 0; i < pool.kvDim; i += 32) pool.keyScales[block][(kb + i) / 32] = quantizeQ8_0(k, kOff + i, pool.keys8[block], kb + i);
+                for (int i = 0; i < pool.kvValueDim; i += 32) pool.valueScales[block][(vb + i) / 32] = quantizeQ8_0(v, vOff + i, pool.values8[block], vb + i);
+            }
         }
     }
 
-    /** Dot product of {@code q[qOff .. qOff+n)} with the cached key at (layer, pos, element offset). */
-    float keyDot(int layer, int pos, int elemOff, float[] q, int qOff, int n) {
-        int block = table[pos / bs];
-        int base = (layer * bs + pos % bs) * pool.kvDim + elemOff;
-        float dot = 0;
-        if (pool.precision == Precision.F16) {
-            short[] kk = pool.keys16[block];
-            for (int i = 0; i < n; i++) dot += q[qOff + i] * Float.float16ToFloat(kk[base + i]);
-        } else {
-            float[] kk = pool.keys32[block];
-            for (int i = 0; i < n; i++) dot += q[qOff + i] * kk[base + i];
-        }
-        return dot;
+    /**
+     * One 32-element Q8_0 block as ggml's x86 quantize_row_q8_0 writes it: scale amax/127 stored as f16, multiplier
+     * 127/amax, round half to even. Returns the scale's f16 bits.
+     */
+    static short quantizeQ8_0(float[] x, int xo, byte[] q, int qo) {
+        float amax = absMax32(x, xo), id = amax != 0 ? 127.f / amax : 0.f;
+        for (int j = 0; j < 32; j++) q[qo + j] = (byte) Math.rint(x[xo + j] * id);
+        return Float.floatToFloat16(amax / 127.f);
     }
 
-    /** {@code out[outOff ..] += p * value(layer, pos, element offset)}. */
-    void addScaledValue(int layer, int pos, int elemOff, float p, float[] out, int outOff, int n) {
-        int block = table[pos / bs];
-        int base = (layer * bs + pos % bs) * pool.kvValueDim + elemOff;
-        if (pool.precision == Precision.F16) {
-            short[] vv = pool.values16[block];
-            for (int i = 0; i < n; i++) out[outOff + i] += p * Float.float16ToFloat(vv[base + i]);
-        } else {
-            float[] vv = pool.values32[block];
-            for (int i = 0; i < n; i++) out[outOff + i] += p * vv[base + i];
+    /** {@link #quantizeQ8_0} leaving the quants as floats; returns the scale as ggml uses it (f16-rounded). */
+    private static float quantizeQ8_0AsFloats(float[] x, int xo, float[] q, int qo) {
+        float amax = absMax32(x, xo), id = amax != 0 ? 127.f / amax : 0.f;
+        for (int j = 0; j < 32; j++) q[qo + j] = (float) Math.rint(x[xo + j] * id);
+        return Float.float16ToFloat(Float.floatToFloat16(amax / 127.f));
+    }
+
+    private static float absMax32(float[] x, int xo) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xo + j]));
+        return amax;
+    }
+
+    /** Floats of scratch that {@link #keyScores} and {@link #addValues} need for {@code group} query heads. */
+    public static int workLength(ModelConfig c, int group) {
+        int hd = Math.max(c.headDim(), c.valueDim());
+        return group * hd + hd + group * (hd / 32 + 1);
+    }
+
+    /**
+     * Attention scores of the {@code group} query heads that share key head {@code kvHead}, over positions
+     * {@code t < n}: {@code scores[g * stride + t] = scale * (q_g · key(layer, t))}, with q_g at
+     * {@code q[qOff + g * headDim]}. The query is prepared as llama.cpp multiplies it with a cache of this type:
+     * rounded to f16 for F16 keys, quantised to Q8_0 for Q8_0 keys (integer block sums). Each cached key is converted
+     * once for the whole group. {@code work} holds at least {@link #workLength} floats.
+     */
+    void keyScores(int layer, int n, int kvHead, float[] q, int qOff, int group, float scale, float[] scores, int stride, float[] work) {
+        keyScores(layer, n, kvHead, q, qOff, group, scale, scores, stride, work, false);
+    }
+
+    /** The plain scalar twin of {@link #keyScores}: the same prepared query, products summed in element order. */
+    void keyScoresReference(int layer, int n, int kvHead, float[] q, int qOff, int group, float scale, float[] scores, int stride, float[] work) {
+        keyScores(layer, n, kvHead, q, qOff, group, scale, scores, stride, work, true);
+    }
+
+    private void keyScores(int layer, int n, int kvHead, float[] q, int qOff, int group, float scale, float[] scores, int stride,
+                           float[] work, boolean scalar) {
+        int hd = pool.headDim, blocks = hd / 32;
+        int keyRow = group * hd, qScales = keyRow + hd; // work: [prepared queries][one key row][query scales]
+        for (int g = 0; g < group; g++) {
+            int src = qOff + g * hd, dst = g * hd;
+            switch (pool.precision) {
+                case F32 -> System.arraycopy(q, src, work, dst, hd);
+                case F16 -> {
+                    for (int i = 0; i < hd; i++) work[dst + i] = Float.float16ToFloat(Float.floatToFloat16(q[src + i]));
+                }
+                case Q8_0 -> {
+                    for (int b = 0; b < blocks; b++) work[qScales + g * blocks + b] = quantizeQ8_0AsFloats(q, src + 32 * b, work, dst + 32 * b);
+                }
+            }
+        }
+        for (int t = 0; t < n; t++) {
+            int block = table[t / bs];
+            int base = (layer * bs + t % bs) * pool.kvDim + kvHead * hd;
+            float[] key;
+            int ko;
+            switch (pool.precision) {
+                case F32 -> {
+                    key = pool.keys32[block];
+                    ko = base;
+                }
+                case F16 -> {
+                    short[] kk = pool.keys16[block];
+                    for (int i = 0; i < hd; i++) work[keyRow + i] = Float.float16ToFloat(kk[base + i]);
+                    key = work;
+                    ko = keyRow;
+                }
+                default -> { // Q8_0: the quants as exact integer-valued floats; scales applied per block below
+                    byte[] kk = pool.keys8[block];
+                    for (int i = 0; i < hd; i++) work[keyRow + i] = kk[base + i];
+                    key = work;
+                    ko = keyRow;
+                }
+            }
+            for (int g = 0; g < group; g++) {
+                float dot;
+                if (pool.precision == Precision.Q8_0) {
+                    // 8-bit products and their 32-element sums are exact in float, in any order: as ggml's
+                    // integer dot product, scaled and summed block by block.
+                    short[] ks = pool.keyScales[block];
+                    dot = 0;
+                    for (int b = 0; b < blocks; b++) {
+                        float sumi = scalar ? scalarDot(key, ko + 32 * b, work, g * hd + 32 * b, 32)
+                                : VectorKernels.dot(key, ko + 32 * b, work, g * hd + 32 * b, 32);
+                        dot += sumi * (Float.float16ToFloat(ks[base / 32 + b]) * work[qScales + g * blocks + b]);
+                    }
+                } else {
+                    dot = scalar ? scalarDot(key, ko, work, g * hd, hd) : VectorKernels.dot(key, ko, work, g * hd, hd);
+                }
+                scores[g * stride + t] = dot * scale;
+            }
+        }
+    }
+
+    private static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /**
+     * {@code out[outOff + g * valueDim + i] += Σ_t probs[g * stride + t] · value(layer, t)[i]} for the {@code group}
+     * query heads sharing value head {@code kvHead}: positions in order, one fused multiply-add each, every cached
+     * value converted once for the whole group.
+     */
+    void addValues(int layer, int n, int kvHead, float[] probs, int stride, int group, float[] out, int outOff, float[] work) {
+        addValues(layer, n, kvHead, probs, stride, group, out, outOff, work, false);
+    }
+
+    /** The plain scalar twin of {@link #addValues} (bit-identical: the same fused multiply-adds in the same order). */
+    void addValuesReference(int layer, int n, int kvHead, float[] probs, int stride, int group, float[] out, int outOff, float[] work) {
+        addValues(layer, n, kvHead, probs, stride, group, out, outOff, work, true);
+    }
+
+    private void addValues(int layer, int n, int kvHead, float[] probs, int stride, int group, float[] out, int outOff, float[] work,
+                           boolean scalar) {
+        int vd = pool.valueDim;
+        for (int t = 0; t < n; t++) {
+            int block = table[t / bs];
+            int base = (layer * bs + t % bs) * pool.kvValueDim + kvHead * vd;
+            float[] value;
+            int vo;
+            switch (pool.precision) {
+                case F32 -> {
+                    value = pool.values32[block];
+                    vo = base;
+                }
+                case F16 -> {
+                    short[] vv = pool.values16[block];
+                    for (int i = 0; i < vd; i++) work[i] = Float.float16ToFloat(vv[base + i]);
+                    value = work;
+                    vo = 0;
+                }
+                default -> {
+                    byte[] vv = pool.values8[block];
+                    short[] vs = pool.valueScales[block];
+                    for (int i = 0; i < vd; i++) work[i] = vv[base + i] * Float.float16ToFloat(vs[(base + i) / 32]);
+                    value = work;
+                    vo = 0;
+                }
+            }
+            for (int g = 0; g < group; g++) {
+                float p = probs[g * stride + t];
+                int o = outOff + g * vd;
+                if (scalar) {
+                    for (int i = 0; i < vd; i++) out[o + i] = Math.fma(p, value[vo + i], out[o + i]);
+                } else {
+                    VectorKernels.axpy(p, value, vo, out, o, vd);
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.srm4j.runtime.model;
 
 import io.srm4j.runtime.tensor.MatMul;
 import io.srm4j.runtime.tensor.Matrix;
+import io.srm4j.runtime.tensor.WorkerPool;
 
 /**
  * The decoder-only transformer shared by every supported family (Llama, Qwen2, Qwen3, ...): RMSNorm, rotary
@@ -71,8 +72,7 @@ public final class Transformer {
     /** Scratch buffers for one forward block; reuse across calls of one thread. */
     public final class Scratch {
         final int block;
-        final float[] x, xb, q, k, v, att, ffnGate, ffnUp, out, logits, qh;
-        float[] scores; // grows with the context
+        final float[] x, xb, q, k, v, att, ffnGate, ffnUp, out, logits;
         float[] batchLogits = new float[0];
         final KvCache[] rowCache;
         final int[] rowPos;
@@ -89,9 +89,7 @@ public final class Transformer {
             ffnGate = new float[block * c.feedForwardLength()];
             ffnUp = new float[block * c.feedForwardLength()];
             out = new float[block * dim];
-            scores = new float[256];
             logits = new float[c.vocabSize()];
-            qh = new float[c.headDim()];
             rowCache = new KvCache[block];
             rowPos = new int[block];
         }
@@ -205,9 +203,7 @@ public final class Transformer {
                 }
                 s.rowCache[t].store(l, pos, s.k, ko, s.v, vo);
             }
-            for (int t = 0; t < n; t++) {
-                attention(s.rowCache[t], l, s.rowPos[t], s.q, t * c.queryDim(), s.att, t * c.heads() * c.valueDim(), s);
-            }
+            attention(l, n, s);
             matMul(L.wo(), s.att, n, s.out);
             addInPlace(s.x, s.out, n * dim);
 
@@ -226,43 +222,54 @@ public final class Transformer {
         else MatMul.matMul(m, x, n, out);
     }
 
-    private void attention(KvCache cache, int layer, int pos, float[] q, int qOff, float[] out, int outOff, Scratch s) {
+    /** Per-thread attention scratch: scores of one group of query heads, and conversion space for the cache. */
+    private final ThreadLocal<float[][]> attentionWork = ThreadLocal.withInitial(() -> new float[][] {new float[256], new float[0]});
+
+    /** Attention of every row with its own sequence's cache, rows × key heads spread over the worker pool. */
+    private void attention(int layer, int n, Scratch s) {
+        int kvHeads = c.kvHeads(), qDim = c.queryDim(), attDim = c.heads() * c.valueDim();
+        KvCache[] caches = s.rowCache;
+        int[] positions = s.rowPos;
+        WorkerPool.shared().parallelFor(0, n * kvHeads, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int t = i / kvHeads;
+                attention(caches[t], layer, positions[t], i % kvHeads, s.q, t * qDim, s.att, t * attDim);
+            }
+        });
+    }
+
+    /** The query heads sharing key head {@code kvHead}, of the row at {@code pos}, attending to positions 0..pos. */
+    private void attention(KvCache cache, int layer, int pos, int kvHead, float[] q, int qOff, float[] out, int outOff) {
         int hd = c.headDim(), vd = c.valueDim();
         int group = c.heads() / c.kvHeads();
         boolean f16 = cache.precision() == KvCache.Precision.F16;
         float scale = (float) (1.0 / Math.sqrt(hd));
         int n = pos + 1;
-        if (s.scores.length < n) s.scores = new float[Math.max(n, s.scores.length * 2)];
-        float[] scores = s.scores;
-        float[] qh = s.qh;
-        for (int h = 0; h < c.heads(); h++) {
-            int kvh = h / group;
-            // llama.cpp multiplies the query with an F16 key cache in F16, so round the query the same way.
-            for (int i = 0; i < hd; i++) {
-                float v = q[qOff + h * hd + i];
-                qh[i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
-            }
+        float[][] work = attentionWork.get();
+        if (work[0].length < group * n) work[0] = new float[Math.max(group * n, work[0].length * 2)];
+        if (work[1].length < KvCache.workLength(c, group)) work[1] = new float[KvCache.workLength(c, group)];
+        float[] scores = work[0];
+        cache.keyScores(layer, n, kvHead, q, qOff + kvHead * group * hd, group, scale, scores, n, work[1]);
+        for (int g = 0; g < group; g++) {
+            int so = g * n;
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < n; t++) {
-                scores[t] = cache.keyDot(layer, t, kvh * hd, qh, 0, hd) * scale;
-                if (scores[t] > max) max = scores[t];
-            }
+            for (int t = 0; t < n; t++) max = Math.max(max, scores[so + t]);
             double sum = 0;
             for (int t = 0; t < n; t++) {
-                float e = (float) Math.exp(scores[t] - max);
-                scores[t] = e;
+                float e = (float) Math.exp(scores[so + t] - max);
+                scores[so + t] = e;
                 sum += e;
             }
             float inv = (float) (1.0 / sum);
-            int o = outOff + h * vd;
-            for (int i = 0; i < vd; i++) out[o + i] = 0;
             for (int t = 0; t < n; t++) {
-                float prob = scores[t] * inv;
-                // ...and multiplies the probabilities with an F16 value cache in F16 as well.
-                if (f16) prob = Float.float16ToFloat(Float.floatToFloat16(prob));
-                cache.addScaledValue(layer, t, kvh * vd, prob, out, o, vd);
+                float prob = scores[so + t] * inv;
+                // llama.cpp multiplies the probabilities with an F16 value cache in F16.
+                scores[so + t] = f16 ? Float.float16ToFloat(Float.floatToFloat16(prob)) : prob;
             }
         }
+        int o = outOff + kvHead * group * vd;
+        java.util.Arrays.fill(out, o, o + group * vd, 0f);
+        cache.addValues(layer, n, kvHead, scores, n, group, out, o, work[1]);
     }
 
     private void rope(float[] x, int off, int pos) {

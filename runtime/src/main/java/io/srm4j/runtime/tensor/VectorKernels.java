@@ -185,6 +185,16 @@ public final class VectorKernels {
         return sum;
     }
 
+    /** {@code y[yo + i] = fma(a, x[xo + i], y[yo + i])} over {@code n} floats: bit-identical to the scalar loop with {@link Math#fma}. */
+    public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        if (n >= L) {
+            FloatVector av = FloatVector.broadcast(F, a);
+            for (; i + L <= n; i += L) av.fma(FloatVector.fromArray(F, x, xo + i), FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] = Math.fma(a, x[xo + i], y[yo + i]);
+    }
+
     /**
      * Matrix-matrix product of a block of dequantised weight rows with {@code n} activation vectors:
      * {@code out[t * outStride + outRow0 + r] = block[r] · x[t]}. Four tokens share each weight load; tokens are the

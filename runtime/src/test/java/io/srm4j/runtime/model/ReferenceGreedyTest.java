@@ -25,7 +25,7 @@ class ReferenceGreedyTest {
         Path json = SharedAssets.require("models/reference/java-llama-cpp-4.2.0-greedy.json");
         JsonNode cases = new ObjectMapper().readTree(json.toFile()).get("cases");
         List<DynamicTest> tests = new ArrayList<>();
-        for (KvCache.Precision p : KvCache.Precision.values()) {
+        for (KvCache.Precision p : List.of(KvCache.Precision.F16, KvCache.Precision.F32)) { // these models' heads are too small for Q8_0
             cases.properties().forEach(e -> tests.add(DynamicTest.dynamicTest(e.getKey() + " kv=" + p, () -> check(e.getValue(), p))));
         }
         return tests;

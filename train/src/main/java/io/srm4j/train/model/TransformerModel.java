@@ -13,6 +13,8 @@ import io.srm4j.train.autograd.Elementwise;
 import io.srm4j.train.autograd.Embedding;
 import io.srm4j.train.autograd.Linear;
 import io.srm4j.train.autograd.MatMulKernel;
+import io.srm4j.train.autograd.PackedAttention;
+import io.srm4j.train.autograd.PackedRope;
 import io.srm4j.train.autograd.RmsNorm;
 import io.srm4j.train.autograd.Rope;
 import io.srm4j.train.autograd.Tape;
@@ -186,18 +188,36 @@ public final class TransformerModel implements Module {
      * Logits [batch·seqLen, vocab] for {@code tokens} laid out as {@code batch} rows of {@code seqLen}.
      */
     public Tensor forward(Tape tape, int[] tokens, int batch, int seqLen) {
+        return forward(tape, tokens, null, batch, seqLen);
+    }
+
+    /**
+     * Logits for packed rows: {@code positions[i]} is token i's position inside its own document (0 where a
+     * document starts), so each document gets RoPE from position 0 and attends only to itself, exactly as if it
+     * ran alone. Null positions mean one document per row ({@link #forward(Tape, int[], int, int)}).
+     */
+    public Tensor forward(Tape tape, int[] tokens, int[] positions, int batch, int seqLen) {
         if (batch <= 0 || seqLen <= 0 || tokens.length != batch * seqLen) {
             throw new IllegalArgumentException(tokens.length + " tokens do not form " + batch + " sequences of " + seqLen);
         }
         if (seqLen > config.context()) throw new IllegalArgumentException("sequence of " + seqLen + " exceeds the context of " + config.context());
+        if (positions != null) PackedAttention.checkPositions(positions, tokens.length, seqLen);
         TransformerConfig c = config;
         Tensor x = Embedding.apply(tape, tokenEmbedding, tokens);
         for (Block b : blocks) {
             Tensor h = RmsNorm.apply(tape, x, b.attnNorm(), c.eps());
-            Tensor q = Rope.apply(tape, Linear.apply(tape, h, b.wq(), kernel), rope, c.heads(), c.headDim(), seqLen, c.ropeNeox());
-            Tensor k = Rope.apply(tape, Linear.apply(tape, h, b.wk(), kernel), rope, c.kvHeads(), c.headDim(), seqLen, c.ropeNeox());
+            Tensor q = Linear.apply(tape, h, b.wq(), kernel), k = Linear.apply(tape, h, b.wk(), kernel);
             Tensor v = Linear.apply(tape, h, b.wv(), kernel);
-            Tensor att = Attention.apply(tape, q, k, v, attentionShape, seqLen);
+            Tensor att;
+            if (positions == null) {
+                q = Rope.apply(tape, q, rope, c.heads(), c.headDim(), seqLen, c.ropeNeox());
+                k = Rope.apply(tape, k, rope, c.kvHeads(), c.headDim(), seqLen, c.ropeNeox());
+                att = Attention.apply(tape, q, k, v, attentionShape, seqLen);
+            } else {
+                q = PackedRope.apply(tape, q, rope, c.heads(), c.headDim(), positions, c.ropeNeox());
+                k = PackedRope.apply(tape, k, rope, c.kvHeads(), c.headDim(), positions, c.ropeNeox());
+                att = PackedAttention.apply(tape, q, k, v, attentionShape, seqLen, positions);
+            }
             x = Elementwise.add(tape, x, Linear.apply(tape, att, b.wo(), kernel));
 
             h = RmsNorm.apply(tape, x, b.ffnNorm(), c.eps());
@@ -215,6 +235,11 @@ public final class TransformerModel implements Module {
      */
     public Tensor loss(Tape tape, int[] tokens, int[] targets, int batch, int seqLen) {
         return CrossEntropy.apply(tape, forward(tape, tokens, batch, seqLen), targets);
+    }
+
+    /** Mean next-token cross-entropy over packed rows (see {@link #forward(Tape, int[], int[], int, int)}). */
+    public Tensor loss(Tape tape, int[] tokens, int[] positions, int[] targets, int batch, int seqLen) {
+        return CrossEntropy.apply(tape, forward(tape, tokens, positions, batch, seqLen), targets);
     }
 
     public Tensor loss(Tape tape, TokenBatch b) {

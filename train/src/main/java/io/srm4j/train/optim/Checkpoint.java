@@ -26,8 +26,17 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static void save(Module module, AdamW optimizer, Path path) throws IOException {
+        save(module, optimizer, path, java.util.Map.of());
+    }
+
+    /**
+     * Saves with the caller's own state as string metadata (data position, seed, settings), written in the same
+     * file so it can never disagree with the weights; read it back through {@link GgufFile#metadata()}.
+     */
+    public static void save(Module module, AdamW optimizer, Path path, java.util.Map<String, String> metadata) throws IOException {
         GgufWriter w = new GgufWriter().putString("general.type", "srm4j-training-checkpoint")
                 .putUInt32(STEP_KEY, optimizer.stepCount());
+        metadata.forEach(w::putString);
         List<Parameter> ps = module.parameters();
         for (int i = 0; i < ps.size(); i++) {
             Parameter p = ps.get(i);
