@@ -190,13 +190,13 @@ public final class TransformerModel implements Module {
             Tensor q = Rope.apply(tape, Linear.apply(tape, h, b.wq(), kernel), rope, c.heads(), c.headDim(), seqLen, c.ropeNeox());
             Tensor k = Rope.apply(tape, Linear.apply(tape, h, b.wk(), kernel), rope, c.kvHeads(), c.headDim(), seqLen, c.ropeNeox());
             Tensor v = Linear.apply(tape, h, b.wv(), kernel);
-            Tensor att = Attention.apply(tape, q, k, v, attentionShape, seqLen);
+            Tensor att = Attention.apply(tape, q, k, v, attentionShape, seqLen, kernel);
             x = Elementwise.add(tape, x, Linear.apply(tape, att, b.wo(), kernel));
 
             h = RmsNorm.apply(tape, x, b.ffnNorm(), c.eps());
-            Tensor gate = Elementwise.silu(tape, Linear.apply(tape, h, b.wGate(), kernel));
+            Tensor gate = Linear.apply(tape, h, b.wGate(), kernel);
             Tensor up = Linear.apply(tape, h, b.wUp(), kernel);
-            x = Elementwise.add(tape, x, Linear.apply(tape, Elementwise.mul(tape, gate, up), b.wDown(), kernel));
+            x = Elementwise.add(tape, x, Linear.apply(tape, Elementwise.swiglu(tape, gate, up), b.wDown(), kernel));
         }
         Tensor h = RmsNorm.apply(tape, x, outputNorm, c.eps());
         return Linear.apply(tape, h, output != null ? output : tokenEmbedding, kernel);
