@@ -86,14 +86,19 @@ public final class VectorMatMul implements MatMulKernel {
     private static void packA(View a, float[] pa, int t, int p0, int kc, int m) {
         int base = t * MR * kc, i0 = t * MR, rows = Math.min(MR, m - i0);
         float[] d = a.data();
-        int rs = a.rowStride(), cs = a.colStride();
-        for (int r = 0; r < rows; r++) {
-            int src = a.offset() + (i0 + r) * rs + p0 * cs;
-            if (cs == 1) {
-                for (int p = 0; p < kc; p++) pa[base + p * MR + r] = d[src + p];
-            } else {
-                for (int p = 0; p < kc; p++) pa[base + p * MR + r] = d[src + p * cs];
+        int rs = a.rowStride(), cs = a.colStride(), src = a.offset() + i0 * rs + p0 * cs;
+        if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side
+            for (int p = 0, o = base; p < kc; p++, o += MR, src += cs) {
+                pa[o] = d[src];
+                pa[o + 1] = d[src + 1];
+                pa[o + 2] = d[src + 2];
+                pa[o + 3] = d[src + 3];
             }
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int sr = src + r * rs;
+            for (int p = 0; p < kc; p++) pa[base + p * MR + r] = d[sr + p * cs];
         }
         for (int r = rows; r < MR; r++) for (int p = 0; p < kc; p++) pa[base + p * MR + r] = 0f;
     }
@@ -102,18 +107,17 @@ public final class VectorMatMul implements MatMulKernel {
     private static void packB(View b, float[] pb, int t, int p0, int kc, int n) {
         int base = t * NR * kc, j0 = t * NR, cols = Math.min(NR, n - j0);
         float[] d = b.data();
-        int rs = b.rowStride(), cs = b.colStride();
-        if (cs == 1 && cols == NR) {
-            for (int p = 0; p < kc; p++) System.arraycopy(d, b.offset() + (p0 + p) * rs + j0, pb, base + p * NR, NR);
+        int rs = b.rowStride(), cs = b.colStride(), src = b.offset() + p0 * rs + j0 * cs;
+        if (cs == 1) { // rows of B are contiguous: copy a row segment per step
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(d, src + p * rs, pb, base + p * NR, cols);
+                for (int j = cols; j < NR; j++) pb[base + p * NR + j] = 0f;
+            }
             return;
         }
         for (int j = 0; j < cols; j++) {
-            int src = b.offset() + p0 * rs + (j0 + j) * cs;
-            if (rs == 1) {
-                for (int p = 0; p < kc; p++) pb[base + p * NR + j] = d[src + p];
-            } else {
-                for (int p = 0; p < kc; p++) pb[base + p * NR + j] = d[src + p * rs];
-            }
+            int sj = src + j * cs;
+            for (int p = 0; p < kc; p++) pb[base + p * NR + j] = d[sj + p * rs];
         }
         for (int j = cols; j < NR; j++) for (int p = 0; p < kc; p++) pb[base + p * NR + j] = 0f;
     }
