@@ -25,7 +25,7 @@ public final class VectorMatMul implements MatMulKernel {
     static final int MR = 4;
     static final int NR = 2 * L;
     static final int KC = 256;
-    static final int MC = 80;               // rows of C per work unit, a multiple of MR
+    static final int MC = 80;             // rows of C per work unit, a multiple of MR
     private static final int NC = 16 * NR;  // columns of C per work unit
     private static final long PARALLEL_WORK = 1L << 18; // below this many multiply-adds one thread is quicker
 
@@ -50,33 +50,36 @@ public final class VectorMatMul implements MatMulKernel {
         int blocks = (k + KC - 1) / KC;
         int kc0 = (k + blocks - 1) / blocks; // even blocks: 384 = 2×192 rather than 256 + 128
         Scratch s = SCRATCH.get();
-        if (s.packA.length < mPanels * MR * kc0) s.packA = new float[mPanels * MR * kc0];
+        if (a.colStride() != 1 && s.packA.length < mPanels * MR * kc0) s.packA = new float[mPanels * MR * kc0];
         if (s.packB.length < nPanels * NR * kc0) s.packB = new float[nPanels * NR * kc0];
         float[] pa = s.packA, pb = s.packB;
         boolean parallel = (long) m * n * k >= PARALLEL_WORK && pool.threads() > 1;
+        // rows of A already contiguous along k are read in place: packing them costs more than it saves
+        boolean directA = a.colStride() == 1;
+        int aPanels = directA ? 0 : mPanels;
         int rowUnits = (m + MC - 1) / MC, colUnits = (n + NC - 1) / NC;
         for (int pc = 0; pc < k; pc += kc0) {
             int kc = Math.min(kc0, k - pc);
             int p0 = pc;
             boolean add = accumulate || pc > 0;
             if (parallel) {
-                pool.parallelFor(0, mPanels + nPanels, 4, (from, to) -> {
+                pool.parallelFor(0, aPanels + nPanels, 4, (from, to) -> {
                     for (int t = from; t < to; t++) {
-                        if (t < mPanels) packA(a, pa, t, p0, kc, m);
-                        else packB(b, pb, t - mPanels, p0, kc, n);
+                        if (t < aPanels) packA(a, pa, t, p0, kc, m);
+                        else packB(b, pb, t - aPanels, p0, kc, n);
                     }
                 });
                 pool.parallelFor(0, rowUnits * colUnits, 1, (from, to) -> {
                     float[] edge = SCRATCH.get().edge;
                     for (int u = from; u < to; u++) {
-                        compute(pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, edge);
+                        compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, edge);
                     }
                 });
             } else {
-                for (int t = 0; t < mPanels; t++) packA(a, pa, t, p0, kc, m);
+                for (int t = 0; t < aPanels; t++) packA(a, pa, t, p0, kc, m);
                 for (int t = 0; t < nPanels; t++) packB(b, pb, t, p0, kc, n);
                 for (int u = 0; u < rowUnits * colUnits; u++) {
-                    compute(pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, s.edge);
+                    compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, s.edge);
                 }
             }
         }
@@ -122,15 +125,25 @@ public final class VectorMatMul implements MatMulKernel {
         for (int j = cols; j < NR; j++) for (int p = 0; p < kc; p++) pb[base + p * NR + j] = 0f;
     }
 
-    /** One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. */
-    private static void compute(float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int kc,
+    /**
+     * One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. A comes from
+     * its packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
+     */
+    private static void compute(View direct, int p0, float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int kc,
                                 int i0, int j0, boolean add, float[] edge) {
         int iEnd = Math.min(m, i0 + MC), jEnd = Math.min(n, j0 + NC);
         for (int j = j0; j < jEnd; j += NR) {
             int bOff = (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
             for (int i = i0; i < iEnd; i += MR) {
-                int aOff = (i / MR) * MR * kc, rows = Math.min(MR, iEnd - i);
-                microKernel(pa, aOff, pb, bOff, kc, c, cOffset + i * ldc + j, ldc, rows, cols, add, edge);
+                int rows = Math.min(MR, iEnd - i), cOff = cOffset + i * ldc + j;
+                if (direct == null) {
+                    microKernel(pa, (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
+                } else {
+                    int lda = direct.rowStride(), a0 = direct.offset() + i * lda + p0;
+                    // a ragged last panel repeats its first row in the missing ones; those results are not stored
+                    int a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0, a3 = rows > 3 ? a0 + 3 * lda : a0;
+                    microKernelDirect(direct.data(), a0, a1, a2, a3, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
+                }
             }
         }
     }
@@ -157,11 +170,27 @@ public final class VectorMatMul implements MatMulKernel {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
+        // written out here: a helper taking the accumulators, once compiled on its own, may no longer be inlined,
+        // and then every tile would box its vectors
         if (rows == MR && cols == NR) {
-            storeRow(c, cOff, c00, c01, add);
-            storeRow(c, cOff + ldc, c10, c11, add);
-            storeRow(c, cOff + 2 * ldc, c20, c21, add);
-            storeRow(c, cOff + 3 * ldc, c30, c31, add);
+            if (add) {
+                c00 = c00.add(FloatVector.fromArray(S, c, cOff));
+                c01 = c01.add(FloatVector.fromArray(S, c, cOff + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cOff + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, cOff + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L));
+            }
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + L);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + L);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + L);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + L);
             return;
         }
         c00.intoArray(edge, 0);
@@ -172,18 +201,70 @@ public final class VectorMatMul implements MatMulKernel {
         c21.intoArray(edge, 2 * NR + L);
         c30.intoArray(edge, 3 * NR);
         c31.intoArray(edge, 3 * NR + L);
+        storeEdge(edge, c, cOff, ldc, rows, cols, add);
+    }
+
+    /** As {@link #microKernel}, with row r of the tile read from {@code a[ar + p]}. */
+    private static void microKernelDirect(float[] a, int a0, int a1, int a2, int a3, float[] pb, int bOff, int kc, float[] c,
+                                          int cOff, int ldc, int rows, int cols, boolean add, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bo = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        // written out here: a helper taking the accumulators, once compiled on its own, may no longer be inlined,
+        // and then every tile would box its vectors
+        if (rows == MR && cols == NR) {
+            if (add) {
+                c00 = c00.add(FloatVector.fromArray(S, c, cOff));
+                c01 = c01.add(FloatVector.fromArray(S, c, cOff + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cOff + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, cOff + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L));
+            }
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + L);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + L);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + L);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + L);
+            return;
+        }
+        c00.intoArray(edge, 0);
+        c01.intoArray(edge, L);
+        c10.intoArray(edge, NR);
+        c11.intoArray(edge, NR + L);
+        c20.intoArray(edge, 2 * NR);
+        c21.intoArray(edge, 2 * NR + L);
+        c30.intoArray(edge, 3 * NR);
+        c31.intoArray(edge, 3 * NR + L);
+        storeEdge(edge, c, cOff, ldc, rows, cols, add);
+    }
+
+    /** The rows×cols corner of a tile computed in full into {@code edge}. */
+    private static void storeEdge(float[] edge, float[] c, int cOff, int ldc, int rows, int cols, boolean add) {
         for (int r = 0; r < rows; r++) {
             int o = cOff + r * ldc;
             for (int j = 0; j < cols; j++) c[o + j] = add ? c[o + j] + edge[r * NR + j] : edge[r * NR + j];
         }
-    }
-
-    private static void storeRow(float[] c, int o, FloatVector v0, FloatVector v1, boolean add) {
-        if (add) {
-            v0 = v0.add(FloatVector.fromArray(S, c, o));
-            v1 = v1.add(FloatVector.fromArray(S, c, o + L));
-        }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + L);
     }
 }

@@ -24,7 +24,8 @@ import java.util.Random;
 
 /**
  * Training throughput of a ~10M-parameter model: tokens per second over full steps (forward, backward, clipping,
- * AdamW), and the model's matrix-product GFLOP/s. Not a test; run by hand:
+ * AdamW), the model's matrix-product GFLOP/s, and tokens per CPU-second of the process (robust to other load on
+ * the machine). Not a test; run by hand:
  * {@code java --add-modules jdk.incubator.vector -Dsrm4j.threads=2 -cp train/target/test-classes:train/target/classes:runtime/target/classes io.srm4j.train.bench.ThroughputProbe [steps] [batch] [seq] [--profile]}
  *
  * <p>With {@code --profile} the measured steps run under a JFR execution-sample recording (1 ms), and the probe
@@ -48,8 +49,9 @@ public final class ThroughputProbe {
         double flopPerStep = flopPerStep(c, batch, seq);
         System.out.printf("model: %,d parameters (%s), batch %d × %d tokens, %d threads, %.1f GFLOP per step in matrix products%n",
                 m.parameterCount(), c, batch, seq, WorkerPool.shared().threads(), flopPerStep / 1e9);
-        long fwd = 0, bwd = 0, upd = 0;
+        long fwd = 0, bwd = 0, upd = 0, cpu0 = 0;
         long tokens = 0;
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         Recording rec = null;
         for (int s = -2; s < steps; s++) { // two warm-up steps for the JIT
             if (s == 0 && profile) {
@@ -57,6 +59,7 @@ public final class ThroughputProbe {
                 rec.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
                 rec.start();
             }
+            if (s == 0) cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             m.zeroGrad();
             Tape tape = new Tape();
@@ -76,10 +79,16 @@ public final class ThroughputProbe {
                 tokens += tokensPerStep;
             }
         }
+        double cpuSecs = (os.getProcessCpuTime() - cpu0) / 1e9;
         double secs = (fwd + bwd + upd) / 1e9;
         System.out.printf("throughput: %.0f tokens/s, %.1f GFLOP/s of matrix products (forward %.0f%%, backward %.0f%%, clip+adamw %.0f%%)%n",
                 tokens / secs, flopPerStep * (tokens / (double) tokensPerStep) / secs / 1e9,
                 100.0 * fwd / (fwd + bwd + upd), 100.0 * bwd / (fwd + bwd + upd), 100.0 * upd / (fwd + bwd + upd));
+        // on a shared machine wall time counts other processes' turns; CPU time counts only this process's (spinning
+        // workers included, so this under- rather than over-states what dedicated cores would give)
+        int threads = WorkerPool.shared().threads();
+        System.out.printf("process CPU: %.1f s over %.1f s wall (%.2f cores busy); %.0f tokens per CPU-second, %.0f tokens/s on %d dedicated cores%n",
+                cpuSecs, secs, cpuSecs / secs, tokens / cpuSecs, threads * tokens / cpuSecs, threads);
         if (rec != null) {
             rec.stop();
             Path file = Files.createTempFile("throughput", ".jfr");
