@@ -44,7 +44,7 @@ public final class Attention {
         int batch = rows / T, H = s.heads(), KV = s.kvHeads(), hd = s.headDim(), vd = s.valueDim(), group = H / KV;
         int qCols = H * hd, kCols = KV * hd, vCols = KV * vd, oCols = H * vd;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Tensor out = Tensor.result(q.requiresGrad() || k.requiresGrad() || v.requiresGrad(), rows, oCols);
+        Tensor out = Tensor.result(tape, q.requiresGrad() || k.requiresGrad() || v.requiresGrad(), rows, oCols);
         float[] qs = q.data(), ks = k.data(), vs = v.data(), os = out.data();
         // probabilities [batch, heads, seq, seq]; row t holds keys 0..t, the rest of a block's rows stays zero
         long probCount = (long) batch * H * T * T;
@@ -52,7 +52,7 @@ public final class Attention {
             throw new IllegalArgumentException("attention over " + batch + " sequences × " + H + " heads × " + T + "² positions needs "
                     + probCount + " probabilities, more than one array holds: use shorter sequences or smaller micro-batches");
         }
-        float[] probs = new float[(int) probCount];
+        float[] probs = tape.records(out) ? tape.allocate((int) probCount) : new float[(int) probCount];
         WorkerPool.shared().parallelFor(0, batch * H, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;

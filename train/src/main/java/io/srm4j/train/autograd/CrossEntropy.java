@@ -40,7 +40,7 @@ public final class CrossEntropy {
         });
         double total = 0;
         for (double l : rowLoss) total += l;
-        Tensor loss = Tensor.result(logits.requiresGrad(), 1);
+        Tensor loss = Tensor.result(tape, logits.requiresGrad(), 1);
         loss.data()[0] = (float) (total / counted);
         if (tape.records(loss)) {
             int n = counted;

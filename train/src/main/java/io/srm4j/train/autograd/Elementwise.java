@@ -12,7 +12,7 @@ public final class Elementwise {
     /** {@code a + b}; backward passes dy to both. */
     public static Tensor add(Tape tape, Tensor a, Tensor b) {
         sameShape(a, b);
-        Tensor y = Tensor.result(a.requiresGrad() || b.requiresGrad(), a.shape());
+        Tensor y = Tensor.result(tape, a.requiresGrad() || b.requiresGrad(), a.shape());
         float[] as = a.data(), bs = b.data(), ys = y.data();
         VectorMath.forRange(ys.length, (from, to) -> VectorMath.add(as, bs, ys, from, to));
         if (tape.records(y)) {
@@ -31,7 +31,7 @@ public final class Elementwise {
     /** {@code a ⊙ b}; backward {@code da += dy⊙b}, {@code db += dy⊙a}. */
     public static Tensor mul(Tape tape, Tensor a, Tensor b) {
         sameShape(a, b);
-        Tensor y = Tensor.result(a.requiresGrad() || b.requiresGrad(), a.shape());
+        Tensor y = Tensor.result(tape, a.requiresGrad() || b.requiresGrad(), a.shape());
         float[] as = a.data(), bs = b.data(), ys = y.data();
         VectorMath.forRange(ys.length, (from, to) -> VectorMath.mul(as, bs, ys, from, to));
         if (tape.records(y)) {
@@ -52,7 +52,7 @@ public final class Elementwise {
      * Backward: {@code dx += dy · σ(x)·(1 + x·(1 − σ(x)))}.
      */
     public static Tensor silu(Tape tape, Tensor x) {
-        Tensor y = Tensor.result(x.requiresGrad(), x.shape());
+        Tensor y = Tensor.result(tape, x.requiresGrad(), x.shape());
         float[] xs = x.data(), ys = y.data();
         VectorMath.forRange(ys.length, (from, to) -> VectorMath.swiglu(xs, null, ys, from, to));
         if (tape.records(y)) {
@@ -70,7 +70,7 @@ public final class Elementwise {
      */
     public static Tensor swiglu(Tape tape, Tensor gate, Tensor up) {
         sameShape(gate, up);
-        Tensor y = Tensor.result(gate.requiresGrad() || up.requiresGrad(), gate.shape());
+        Tensor y = Tensor.result(tape, gate.requiresGrad() || up.requiresGrad(), gate.shape());
         float[] gs = gate.data(), us = up.data(), ys = y.data();
         VectorMath.forRange(ys.length, (from, to) -> VectorMath.swiglu(gs, us, ys, from, to));
         if (tape.records(y)) {

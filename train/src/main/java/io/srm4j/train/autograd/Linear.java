@@ -11,7 +11,7 @@ public final class Linear {
         if (w.rank() != 2) throw new IllegalArgumentException("weight must be a matrix, got " + w);
         int rows = x.rows(), in = x.cols(), out = w.dim(0);
         if (w.dim(1) != in) throw new IllegalArgumentException("x has rows of " + in + " but weight " + w + " expects " + w.dim(1));
-        Tensor y = Tensor.result(x.requiresGrad() || w.requiresGrad(), rows, out);
+        Tensor y = Tensor.result(tape, x.requiresGrad() || w.requiresGrad(), rows, out);
         kernel.multiplyTransposed(x.data(), w.data(), y.data(), rows, in, out, false);
         if (tape.records(y)) {
             tape.record(() -> {

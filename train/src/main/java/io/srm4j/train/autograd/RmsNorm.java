@@ -15,7 +15,7 @@ public final class RmsNorm {
     public static Tensor apply(Tape tape, Tensor x, Tensor w, float eps) {
         int n = x.cols(), rows = x.rows();
         if (w.size() != n) throw new IllegalArgumentException("norm weight has " + w.size() + " values, rows have " + n);
-        Tensor y = Tensor.result(x.requiresGrad() || w.requiresGrad(), x.shape());
+        Tensor y = Tensor.result(tape, x.requiresGrad() || w.requiresGrad(), x.shape());
         float[] xs = x.data(), ws = w.data(), ys = y.data();
         float[] scale = new float[rows];
         int chunks = (rows + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;

@@ -38,7 +38,7 @@ public final class Rope {
         if (table.ropeDims() > headDim) throw new IllegalArgumentException("rope dimensions " + table.ropeDims() + " exceed the head dimension " + headDim);
         if (seqLen > table.positions()) throw new IllegalArgumentException("sequence of " + seqLen + " exceeds the rope table's " + table.positions() + " positions");
         if (x.rows() % seqLen != 0) throw new IllegalArgumentException(x.rows() + " rows are not a whole number of sequences of " + seqLen);
-        Tensor y = Tensor.result(x.requiresGrad(), x.shape());
+        Tensor y = Tensor.result(tape, x.requiresGrad(), x.shape());
         System.arraycopy(x.data(), 0, y.data(), 0, x.size());
         rotate(y.data(), table, heads, headDim, seqLen, neox, 1f);
         if (tape.records(y)) {

@@ -1,6 +1,7 @@
 package io.srm4j.train.bench;
 
 import io.srm4j.runtime.tensor.WorkerPool;
+import io.srm4j.train.autograd.BufferPool;
 import io.srm4j.train.autograd.Tape;
 import io.srm4j.train.autograd.Tensor;
 import io.srm4j.train.model.TokenBatch;
@@ -53,6 +54,8 @@ public final class ThroughputProbe {
         long tokens = 0;
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         Recording rec = null;
+        // -Dsrm4j.pool=false measures plain allocation, as before the pool
+        BufferPool buffers = Boolean.parseBoolean(System.getProperty("srm4j.pool", "true")) ? new BufferPool() : null;
         for (int s = -2; s < steps; s++) { // two warm-up steps for the JIT
             if (s == 0 && profile) {
                 rec = new Recording();
@@ -62,15 +65,17 @@ public final class ThroughputProbe {
             if (s == 0) cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             m.zeroGrad();
-            Tape tape = new Tape();
+            Tape tape = new Tape(buffers);
             Tensor loss = m.loss(tape, b);
             long t1 = System.nanoTime();
             tape.backward(loss);
             long t2 = System.nanoTime();
             GradientClipping.clip(m.parameters(), 1.0);
             opt.step(1e-3f);
+            float lossValue = loss.item();
+            tape.release();
             long t3 = System.nanoTime();
-            System.out.printf("step %d: loss %.4f, forward %d ms, backward %d ms, clip+adamw %d ms%n", s, loss.item(),
+            System.out.printf("step %d: loss %.4f, forward %d ms, backward %d ms, clip+adamw %d ms%n", s, lossValue,
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
             if (s >= 0) {
                 fwd += t1 - t0;

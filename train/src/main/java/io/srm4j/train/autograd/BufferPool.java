@@ -1,0 +1,38 @@
+package io.srm4j.train.autograd;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Float arrays kept for reuse across training steps, by exact length. A step of a 10M-parameter model allocates a
+ * few hundred MB of activations and gradients, most of them over G1's humongous-object threshold; taking them from
+ * here instead lets the collector sleep. Arrays come back zeroed, exactly as {@code new float[n]} would.
+ * A {@link Tape} built on a pool takes its tensors' arrays from it and gives them back on {@link Tape#release()}.
+ */
+public final class BufferPool {
+    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    private long pooledFloats;
+
+    /** A zeroed array of length n. */
+    public synchronized float[] take(int n) {
+        ArrayDeque<float[]> q = free.get(n);
+        float[] a = q == null ? null : q.poll();
+        if (a == null) return new float[n];
+        pooledFloats -= n;
+        Arrays.fill(a, 0f);
+        return a;
+    }
+
+    /** Returns an array for reuse; the caller must hold no reference it still reads or writes. */
+    public synchronized void give(float[] a) {
+        free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        pooledFloats += a.length;
+    }
+
+    /** Floats held for reuse now. */
+    public synchronized long pooledFloats() {
+        return pooledFloats;
+    }
+}
