@@ -52,7 +52,8 @@ public final class Attention {
             throw new IllegalArgumentException("attention over " + batch + " sequences × " + H + " heads × " + T + "² positions needs "
                     + probCount + " probabilities, more than one array holds: use shorter sequences or smaller micro-batches");
         }
-        float[] probs = tape.records(out) ? tape.allocate((int) probCount) : new float[(int) probCount];
+        // every entry a later product reads (keys up to the end of its query block) is written below
+        float[] probs = tape.records(out) ? tape.allocateOverwritten((int) probCount) : new float[(int) probCount];
         WorkerPool.shared().parallelFor(0, batch * H, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;

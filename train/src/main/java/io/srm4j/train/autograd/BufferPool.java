@@ -25,6 +25,15 @@ public final class BufferPool {
         return a;
     }
 
+    /** An array of length n with whatever a previous user left in it (new ones are zero). */
+    synchronized float[] takeDirty(int n) {
+        ArrayDeque<float[]> q = free.get(n);
+        float[] a = q == null ? null : q.poll();
+        if (a == null) return new float[n];
+        pooledFloats -= n;
+        return a;
+    }
+
     /** Returns an array for reuse; the caller must hold no reference it still reads or writes. */
     public synchronized void give(float[] a) {
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);

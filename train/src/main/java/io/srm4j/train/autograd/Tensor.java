@@ -44,9 +44,12 @@ public final class Tensor {
         return new Tensor(new float[count(shape)], shape, requiresGrad);
     }
 
-    /** As {@link #result(boolean, int...)}, with the data and later the gradient taken through {@code tape}. */
+    /**
+     * As {@link #result(boolean, int...)}, with the data and later the gradient taken through {@code tape}. The data
+     * may hold stale values from the tape's pool: the op must write every element.
+     */
     static Tensor result(Tape tape, boolean requiresGrad, int... shape) {
-        Tensor t = new Tensor(tape.allocate(count(shape)), shape, requiresGrad);
+        Tensor t = new Tensor(tape.allocateOverwritten(count(shape)), shape, requiresGrad);
         t.owner = tape;
         return t;
     }
