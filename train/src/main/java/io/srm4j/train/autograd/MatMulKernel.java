@@ -70,9 +70,21 @@ public interface MatMulKernel {
         multiply(View.rowMajor(a, 0, m).transposed(), View.rowMajor(b, 0, n), c, 0, n, m, k, n, accumulate);
     }
 
-    /** The blocked Vector API kernel, parallel over {@link io.srm4j.runtime.tensor.WorkerPool#shared()}. */
+    /** System property choosing the default kernel: {@code vector} (the default) or {@code openblas}. */
+    String KERNEL_PROPERTY = "srm4j.matmul";
+
+    /**
+     * The blocked Vector API kernel, parallel over {@link io.srm4j.runtime.tensor.WorkerPool#shared()}; or, with
+     * {@code -Dsrm4j.matmul=openblas}, the system OpenBLAS ({@link OpenBlasMatMul}), which must then be installed.
+     */
     static MatMulKernel defaultKernel() {
-        return VectorMatMul.INSTANCE;
+        String choice = System.getProperty(KERNEL_PROPERTY, "vector").trim();
+        return switch (choice) {
+            case "vector" -> VectorMatMul.INSTANCE;
+            case "openblas" -> OpenBlasMatMul.load().orElseThrow(() -> new IllegalStateException(
+                    "-D" + KERNEL_PROPERTY + "=openblas but libopenblas.so.0 was not found (Debian: apt-get install libopenblas0-pthread)"));
+            default -> throw new IllegalArgumentException(KERNEL_PROPERTY + " must be 'vector' or 'openblas', got '" + choice + "'");
+        };
     }
 
     /** Validates a general {@link #multiply} call: positive sizes, every read and write inside its array. */
