@@ -45,6 +45,23 @@ public final class GemmProbe {
                 System.out.printf("m=%d k=%d n=%d, 1 thread per CPU-second: blocked A·Bᵀ %.1f, A·B %.1f, Aᵀ·B %.1f; dot-tile A·Bᵀ %.1f GFLOP/s (blocked/dot-tile %.2fx)%n",
                         m, k, n, abt, ab, atb, old, abt / old);
             }
+            // the optional OpenBLAS kernel against the blocked one, both on 2 threads, per CPU-second of the process
+            var blas = io.srm4j.train.autograd.OpenBlasMatMul.load();
+            if (blas.isEmpty()) System.out.println("OpenBLAS: libopenblas.so.0 not found, skipped");
+            blas.ifPresent(ob -> {
+                System.out.println("OpenBLAS core: " + ob.coreName() + (ob.coreName().equalsIgnoreCase("Prescott")
+                        ? " (misdetected: set OPENBLAS_CORETYPE before starting the JVM)" : ""));
+                for (int[] sh : shapes) {
+                    int m = sh[0], k = sh[1], n = sh[2];
+                    float[] a = random(m * k, 1), b = random(k * n, 2), c = new float[m * n];
+                    double flop = 2.0 * m * n * k;
+                    System.out.printf("m=%d k=%d n=%d, 2 threads, wall / per process CPU-second: blocked A·Bᵀ %.1f / %.1f, OpenBLAS A·Bᵀ %.1f / %.1f GFLOP/s%n", m, k, n,
+                            wall(flop, seconds, () -> blocked.multiplyTransposed(a, b, c, m, k, n, false)),
+                            process(flop, seconds, () -> blocked.multiplyTransposed(a, b, c, m, k, n, false)),
+                            wall(flop, seconds, () -> ob.multiplyTransposed(a, b, c, m, k, n, false)),
+                            process(flop, seconds, () -> ob.multiplyTransposed(a, b, c, m, k, n, false)));
+                }
+            });
             // the scalar twin at a size it finishes quickly
             int m = 256, k = 384, n = 256;
             float[] a = random(m * k, 3), b = random(k * n, 4), c = new float[m * n];
@@ -77,6 +94,19 @@ public final class GemmProbe {
             r.run();
             reps++;
         } while ((now = MX.getCurrentThreadCpuTime()) < end);
+        return flop * reps / (now - t0);
+    }
+
+    private static double process(double flop, double seconds, Runnable r) {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        for (int i = 0; i < 3; i++) r.run();
+        long t0 = os.getProcessCpuTime(), end = t0 + (long) (seconds * 2e9);
+        int reps = 0;
+        long now;
+        do {
+            r.run();
+            reps++;
+        } while ((now = os.getProcessCpuTime()) < end);
         return flop * reps / (now - t0);
     }
 
