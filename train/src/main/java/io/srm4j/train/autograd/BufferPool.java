@@ -13,7 +13,22 @@ import java.util.Map;
  */
 public final class BufferPool {
     private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    private final long maxFloats;
     private long pooledFloats;
+
+    /** A pool holding at most a quarter of the JVM's maximum heap. */
+    public BufferPool() {
+        this(Runtime.getRuntime().maxMemory() / 4 / Float.BYTES);
+    }
+
+    /**
+     * A pool that holds at most {@code maxFloats} floats; arrays given back beyond that are left to the collector
+     * (it bounds what steps of ever-changing shapes, each leaving arrays of new lengths, can keep alive).
+     */
+    public BufferPool(long maxFloats) {
+        if (maxFloats < 0) throw new IllegalArgumentException("negative pool size " + maxFloats);
+        this.maxFloats = maxFloats;
+    }
 
     /** A zeroed array of length n. */
     public synchronized float[] take(int n) {
@@ -36,6 +51,7 @@ public final class BufferPool {
 
     /** Returns an array for reuse; the caller must hold no reference it still reads or writes. */
     public synchronized void give(float[] a) {
+        if (pooledFloats + a.length > maxFloats) return;
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
         pooledFloats += a.length;
     }

@@ -49,4 +49,15 @@ class BufferPoolTest {
         assertEquals(before - reused.length, pool.pooledFloats(), "taken from the pool, not newly allocated");
         for (float v : reused) assertEquals(0f, v);
     }
+
+    @Test
+    void aFullPoolLeavesFurtherArraysToTheCollector() {
+        BufferPool pool = new BufferPool(100);
+        pool.give(new float[60]);
+        pool.give(new float[60]); // would exceed 100: dropped
+        assertEquals(60, pool.pooledFloats());
+        pool.take(60);
+        assertEquals(0, pool.pooledFloats());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new BufferPool(-1));
+    }
 }
