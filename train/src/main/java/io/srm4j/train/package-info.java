@@ -4,8 +4,10 @@
  * <ul>
  *   <li>{@link io.srm4j.train.autograd}: float tensors with gradient buffers, a {@link io.srm4j.train.autograd.Tape}
  *       that records each op's backward step, and one class per layer with its forward and backward side by side
- *       (Linear, Embedding, RmsNorm, Rope, Attention, Elementwise, CrossEntropy). Every matrix product goes through
- *       {@link io.srm4j.train.autograd.MatMulKernel} (Vector API by default, a scalar twin for tests).</li>
+ *       (Linear, Embedding, RmsNorm, Rope, Attention, Elementwise, CrossEntropy). Every matrix product, attention's
+ *       per-head products included, goes through {@link io.srm4j.train.autograd.MatMulKernel}: a packed,
+ *       register-blocked Vector API GEMM by default, a scalar twin for tests. A tape may take its arrays from a
+ *       {@link io.srm4j.train.autograd.BufferPool} and give them back on release, so steps do not churn the heap.</li>
  *   <li>{@link io.srm4j.train.model}: named {@link io.srm4j.train.model.Parameter}s in a
  *       {@link io.srm4j.train.model.Module}; {@link io.srm4j.train.model.TransformerModel} is the runtime's
  *       transformer, created from a config or loaded from GGUF.</li>

@@ -1,8 +1,11 @@
 package io.srm4j.train.autograd;
 
+import io.srm4j.runtime.tensor.WorkerPool;
+
 /**
  * Mean cross-entropy of logits [N, vocab] against target ids, over the positions whose target is not
- * {@link #IGNORE} (the loss mask: prompt tokens, padding). Log-softmax in double for a stable sum.
+ * {@link #IGNORE} (the loss mask: prompt tokens, padding). Log-sum-exp per row with the max subtracted and the sum in
+ * double; rows run in parallel, their losses added up in row order.
  * Backward: {@code dlogits = (softmax − onehot) · dloss / counted}.
  */
 public final class CrossEntropy {
@@ -23,32 +26,35 @@ public final class CrossEntropy {
         if (counted == 0) throw new IllegalArgumentException("every target is masked: the loss is undefined");
         float[] z = logits.data();
         float[] logSumExp = new float[rows];
+        double[] rowLoss = new double[rows];
+        int[] saved = targets.clone();
+        WorkerPool.shared().parallelFor(0, rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (saved[r] == IGNORE) continue;
+                int o = r * vocab;
+                float max = VectorMath.max(z, o, vocab);
+                double lse = max + Math.log(VectorMath.sumExp(z, o, vocab, max));
+                logSumExp[r] = (float) lse;
+                rowLoss[r] = lse - z[o + saved[r]];
+            }
+        });
         double total = 0;
-        for (int r = 0; r < rows; r++) {
-            if (targets[r] == IGNORE) continue;
-            int o = r * vocab;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) max = Math.max(max, z[o + i]);
-            double sum = 0;
-            for (int i = 0; i < vocab; i++) sum += Math.exp(z[o + i] - max);
-            double lse = max + Math.log(sum);
-            logSumExp[r] = (float) lse;
-            total += lse - z[o + targets[r]];
-        }
-        Tensor loss = Tensor.result(logits.requiresGrad(), 1);
+        for (double l : rowLoss) total += l;
+        Tensor loss = Tensor.result(tape, logits.requiresGrad(), 1);
         loss.data()[0] = (float) (total / counted);
         if (tape.records(loss)) {
-            int[] saved = targets.clone();
             int n = counted;
             tape.record(() -> {
                 float g = loss.grad()[0] / n;
                 float[] dz = logits.grad();
-                for (int r = 0; r < rows; r++) {
-                    if (saved[r] == IGNORE) continue;
-                    int o = r * vocab;
-                    for (int i = 0; i < vocab; i++) dz[o + i] += g * (float) Math.exp(z[o + i] - logSumExp[r]);
-                    dz[o + saved[r]] -= g;
-                }
+                WorkerPool.shared().parallelFor(0, rows, 16, (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        if (saved[r] == IGNORE) continue;
+                        int o = r * vocab;
+                        VectorMath.addScaledExp(dz, z, o, vocab, logSumExp[r], g);
+                        dz[o + saved[r]] -= g;
+                    }
+                });
             });
         }
         return loss;

@@ -11,7 +11,7 @@ public final class Embedding {
         for (int id : ids) {
             if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
         }
-        Tensor y = Tensor.result(table.requiresGrad(), ids.length, dim);
+        Tensor y = Tensor.result(tape, table.requiresGrad(), ids.length, dim);
         for (int t = 0; t < ids.length; t++) System.arraycopy(table.data(), ids[t] * dim, y.data(), t * dim, dim);
         if (tape.records(y)) {
             int[] saved = ids.clone();

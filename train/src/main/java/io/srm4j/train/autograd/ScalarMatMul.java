@@ -5,13 +5,14 @@ public final class ScalarMatMul implements MatMulKernel {
     public static final ScalarMatMul INSTANCE = new ScalarMatMul();
 
     @Override
-    public void multiplyTransposed(float[] a, float[] b, float[] c, int m, int k, int n, boolean accumulate) {
-        MatMulKernel.checkSizes(a, b, c, m, k, n);
+    public void multiply(View a, View b, float[] c, int cOffset, int ldc, int m, int k, int n, boolean accumulate) {
+        MatMulKernel.checkViews(a, b, c, cOffset, ldc, m, k, n);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float s = 0;
-                for (int p = 0; p < k; p++) s += a[i * k + p] * b[j * k + p];
-                c[i * n + j] = accumulate ? c[i * n + j] + s : s;
+                for (int p = 0; p < k; p++) s += a.get(i, p) * b.get(p, j);
+                int o = cOffset + i * ldc + j;
+                c[o] = accumulate ? c[o] + s : s;
             }
         }
     }

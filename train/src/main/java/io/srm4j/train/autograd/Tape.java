@@ -10,17 +10,61 @@ import java.util.List;
  */
 public final class Tape {
     /** A tape that records nothing: ops run forward only. */
-    public static final Tape NO_GRAD = new Tape(false);
+    public static final Tape NO_GRAD = new Tape(false, null);
 
     private final boolean recording;
     private final List<Runnable> steps = new ArrayList<>();
+    private final BufferPool pool; // null: arrays are plain allocations left to the collector
+    private final List<float[]> taken = new ArrayList<>();
+    private boolean released;
 
     public Tape() {
-        this(true);
+        this(true, null);
     }
 
-    private Tape(boolean recording) {
+    /**
+     * A recording tape whose ops take their outputs', gradients' and saved arrays from {@code pool}; call
+     * {@link #release()} once nothing computed under this tape is read any more.
+     */
+    public Tape(BufferPool pool) {
+        this(true, pool);
+    }
+
+    private Tape(boolean recording, BufferPool pool) {
         this.recording = recording;
+        this.pool = pool;
+    }
+
+    /** A zeroed array for a gradient or saved state: from the pool while this tape may use it. */
+    float[] allocate(int n) {
+        return allocate(n, true);
+    }
+
+    /**
+     * An array whose contents are unspecified when it comes from the pool: only for an op that writes every element
+     * before anything reads it (its output), which spares a pass over a few hundred MB per step.
+     */
+    float[] allocateOverwritten(int n) {
+        return allocate(n, false);
+    }
+
+    private float[] allocate(int n, boolean zeroed) {
+        if (pool == null || released) return new float[n];
+        float[] a = zeroed ? pool.take(n) : pool.takeDirty(n);
+        taken.add(a);
+        return a;
+    }
+
+    /**
+     * Gives every array taken under this tape back to its pool and drops unreplayed steps. Every tensor created
+     * under this tape (activations, logits, their gradients) is invalid afterwards; parameters and inputs are not
+     * affected. Without a pool it only clears the tape.
+     */
+    public void release() {
+        if (pool != null && !released) for (float[] a : taken) pool.give(a);
+        taken.clear();
+        steps.clear();
+        released = true;
     }
 
     /** Whether an op producing {@code out} must record its backward step. */

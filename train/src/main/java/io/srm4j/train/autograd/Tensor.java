@@ -12,6 +12,7 @@ public final class Tensor {
     private final float[] data;
     private final boolean requiresGrad;
     private float[] grad; // allocated on first use: most activations of a no-grad pass never need one
+    private Tape owner;   // the tape whose pool holds this tensor's arrays, or null
 
     private Tensor(float[] data, int[] shape, boolean requiresGrad) {
         long n = 1;
@@ -40,10 +41,27 @@ public final class Tensor {
 
     /** The output of an op: it needs a gradient exactly when one of the op's inputs does. */
     static Tensor result(boolean requiresGrad, int... shape) {
+        return new Tensor(new float[count(shape)], shape, requiresGrad);
+    }
+
+    /**
+     * As {@link #result(boolean, int...)}, with the data and later the gradient taken through {@code tape}. The data
+     * may hold stale values from the tape's pool: the op must write every element.
+     */
+    static Tensor result(Tape tape, boolean requiresGrad, int... shape) {
+        Tensor t = new Tensor(tape.allocateOverwritten(count(shape)), shape, requiresGrad);
+        t.owner = tape;
+        return t;
+    }
+
+    private static int count(int[] shape) {
         long n = 1;
-        for (int d : shape) n *= d;
+        for (int d : shape) {
+            if (d <= 0) throw new IllegalArgumentException("tensor dimensions must be positive, got " + Arrays.toString(shape));
+            n *= d;
+        }
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor of " + n + " values is too large");
-        return new Tensor(new float[(int) n], shape, requiresGrad);
+        return (int) n;
     }
 
     public int[] shape() {
@@ -82,7 +100,7 @@ public final class Tensor {
 
     /** The gradient buffer, allocated (zeroed) on first call. */
     public float[] grad() {
-        if (grad == null) grad = new float[data.length];
+        if (grad == null) grad = owner != null ? owner.allocate(data.length) : new float[data.length];
         return grad;
     }
 

@@ -2,19 +2,40 @@ package io.srm4j.train.autograd;
 
 import io.srm4j.runtime.tensor.WorkerPool;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link MatMulKernel} with the Vector API: a 4×2 register tile (four rows of A against two rows of B, eight vector
- * accumulators) so each load feeds several fused multiply-adds, B swept in blocks that stay in L2, rows of A spread
- * over the worker pool.
+ * {@link MatMulKernel} as a cache- and register-blocked GEMM on the Vector API, in the manner of BLIS/GotoBLAS:
+ * for each block of {@value #KC} steps of the shared dimension, A is packed into panels of {@value #MR} rows and B
+ * into panels of {@code NR} = two vectors of columns, each laid out in the order the micro-kernel reads it; the
+ * micro-kernel then keeps an MR×NR tile of C in eight vector registers and per step does one broadcast of A per row
+ * and two loads of B, so every load feeds two or four fused multiply-adds. (Five or six rows, as BLIS uses on AVX2,
+ * ran at about half the speed here: with ten or twelve accumulators C2 spills out of the sixteen AVX2 registers.) Packing reads A and B through their
+ * strides, which is how transposed operands and attention heads inside wider rows come for free.
+ *
+ * <p>Sizes: a B micro-panel (KC·NR floats, 16 KB with 8-lane vectors) stays in L1 while the A panels of a block
+ * ({@value #MC} rows, 80 KB) stream from L2. Packing and the tiles of C are spread over the worker pool; a call made
+ * from inside a worker task runs on that thread alone (attention's per-head products).
  */
 public final class VectorMatMul implements MatMulKernel {
     public static final VectorMatMul INSTANCE = new VectorMatMul(WorkerPool.shared());
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int B_BLOCK = 64; // rows of B per sweep: 64 rows × k ≤ 1024 floats fits in L2
+    private static final int L = S.length();
+    static final int MR = 4;
+    static final int NR = 2 * L;
+    static final int KC = 256;
+    static final int MC = 80;             // rows of C per work unit, a multiple of MR
+    private static final int NC = 16 * NR;  // columns of C per work unit
+    private static final long PARALLEL_WORK = 1L << 18; // below this many multiply-adds one thread is quicker
+
+    /** Per calling thread: packed A and B for one KC block, and an MR×NR tile for ragged edges. */
+    private static final class Scratch {
+        float[] packA = new float[0], packB = new float[0];
+        final float[] edge = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final WorkerPool pool;
 
@@ -23,94 +44,227 @@ public final class VectorMatMul implements MatMulKernel {
     }
 
     @Override
-    public void multiplyTransposed(float[] a, float[] b, float[] c, int m, int k, int n, boolean accumulate) {
-        MatMulKernel.checkSizes(a, b, c, m, k, n);
-        long work = (long) m * n * k;
-        if (work < 32_768) { // too small to be worth waking workers
-            block(a, b, c, 0, m, 0, n, k, n, accumulate);
+    public void multiply(View a, View b, float[] c, int cOffset, int ldc, int m, int k, int n, boolean accumulate) {
+        MatMulKernel.checkViews(a, b, c, cOffset, ldc, m, k, n);
+        int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+        int blocks = (k + KC - 1) / KC;
+        int kc0 = (k + blocks - 1) / blocks; // even blocks: 384 = 2×192 rather than 256 + 128
+        Scratch s = SCRATCH.get();
+        if (a.colStride() != 1 && s.packA.length < mPanels * MR * kc0) s.packA = new float[mPanels * MR * kc0];
+        if (s.packB.length < nPanels * NR * kc0) s.packB = new float[nPanels * NR * kc0];
+        float[] pa = s.packA, pb = s.packB;
+        boolean parallel = (long) m * n * k >= PARALLEL_WORK && pool.threads() > 1;
+        // rows of A already contiguous along k are read in place: packing them costs more than it saves
+        boolean directA = a.colStride() == 1;
+        int aPanels = directA ? 0 : mPanels;
+        int rowUnits = (m + MC - 1) / MC, colUnits = (n + NC - 1) / NC;
+        for (int pc = 0; pc < k; pc += kc0) {
+            int kc = Math.min(kc0, k - pc);
+            int p0 = pc;
+            boolean add = accumulate || pc > 0;
+            if (parallel) {
+                pool.parallelFor(0, aPanels + nPanels, 4, (from, to) -> {
+                    for (int t = from; t < to; t++) {
+                        if (t < aPanels) packA(a, pa, t, p0, kc, m);
+                        else packB(b, pb, t - aPanels, p0, kc, n);
+                    }
+                });
+                pool.parallelFor(0, rowUnits * colUnits, 1, (from, to) -> {
+                    float[] edge = SCRATCH.get().edge;
+                    for (int u = from; u < to; u++) {
+                        compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, edge);
+                    }
+                });
+            } else {
+                for (int t = 0; t < aPanels; t++) packA(a, pa, t, p0, kc, m);
+                for (int t = 0; t < nPanels; t++) packB(b, pb, t, p0, kc, n);
+                for (int u = 0; u < rowUnits * colUnits; u++) {
+                    compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, s.edge);
+                }
+            }
+        }
+    }
+
+    /** Panel {@code t} of A: rows t·MR.. of columns p0..p0+kc, stored [p][r], rows past m as zeros. */
+    private static void packA(View a, float[] pa, int t, int p0, int kc, int m) {
+        int base = t * MR * kc, i0 = t * MR, rows = Math.min(MR, m - i0);
+        float[] d = a.data();
+        int rs = a.rowStride(), cs = a.colStride(), src = a.offset() + i0 * rs + p0 * cs;
+        if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side
+            for (int p = 0, o = base; p < kc; p++, o += MR, src += cs) {
+                pa[o] = d[src];
+                pa[o + 1] = d[src + 1];
+                pa[o + 2] = d[src + 2];
+                pa[o + 3] = d[src + 3];
+            }
             return;
         }
-        if (m >= 8 * pool.threads()) {
-            pool.parallelFor(0, (m + 3) / 4, 1, (t0, t1) -> block(a, b, c, t0 * 4, Math.min(m, t1 * 4), 0, n, k, n, accumulate));
-        } else {
-            pool.parallelFor(0, (n + 1) / 2, 8, (t0, t1) -> block(a, b, c, 0, m, t0 * 2, Math.min(n, t1 * 2), k, n, accumulate));
+        for (int r = 0; r < rows; r++) {
+            int sr = src + r * rs;
+            for (int p = 0; p < kc; p++) pa[base + p * MR + r] = d[sr + p * cs];
         }
+        for (int r = rows; r < MR; r++) for (int p = 0; p < kc; p++) pa[base + p * MR + r] = 0f;
     }
 
-    /** C[i0..i1) × [j0..j1). */
-    private static void block(float[] a, float[] b, float[] c, int i0, int i1, int j0, int j1, int k, int ldc, boolean acc) {
-        for (int jb = j0; jb < j1; jb += B_BLOCK) {
-            int jbEnd = Math.min(j1, jb + B_BLOCK);
-            int i = i0;
-            for (; i + 4 <= i1; i += 4) {
-                int j = jb;
-                for (; j + 2 <= jbEnd; j += 2) tile4x2(a, b, c, i, j, k, ldc, acc);
-                for (; j < jbEnd; j++) for (int r = 0; r < 4; r++) dot(a, b, c, i + r, j, k, ldc, acc);
+    /** Panel {@code t} of B: columns t·NR.. of rows p0..p0+kc, stored [p][j], columns past n as zeros. */
+    private static void packB(View b, float[] pb, int t, int p0, int kc, int n) {
+        int base = t * NR * kc, j0 = t * NR, cols = Math.min(NR, n - j0);
+        float[] d = b.data();
+        int rs = b.rowStride(), cs = b.colStride(), src = b.offset() + p0 * rs + j0 * cs;
+        if (cs == 1) { // rows of B are contiguous: copy a row segment per step
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(d, src + p * rs, pb, base + p * NR, cols);
+                for (int j = cols; j < NR; j++) pb[base + p * NR + j] = 0f;
             }
-            for (; i < i1; i++) for (int j = jb; j < jbEnd; j++) dot(a, b, c, i, j, k, ldc, acc);
+            return;
+        }
+        for (int j = 0; j < cols; j++) {
+            int sj = src + j * cs;
+            for (int p = 0; p < kc; p++) pb[base + p * NR + j] = d[sj + p * rs];
+        }
+        for (int j = cols; j < NR; j++) for (int p = 0; p < kc; p++) pb[base + p * NR + j] = 0f;
+    }
+
+    /**
+     * One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. A comes from
+     * its packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
+     */
+    private static void compute(View direct, int p0, float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int kc,
+                                int i0, int j0, boolean add, float[] edge) {
+        int iEnd = Math.min(m, i0 + MC), jEnd = Math.min(n, j0 + NC);
+        for (int j = j0; j < jEnd; j += NR) {
+            int bOff = (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
+            for (int i = i0; i < iEnd; i += MR) {
+                int rows = Math.min(MR, iEnd - i), cOff = cOffset + i * ldc + j;
+                if (direct == null) {
+                    microKernel(pa, (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
+                } else {
+                    int lda = direct.rowStride(), a0 = direct.offset() + i * lda + p0;
+                    // a ragged last panel repeats its first row in the missing ones; those results are not stored
+                    int a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0, a3 = rows > 3 ? a0 + 3 * lda : a0;
+                    microKernelDirect(direct.data(), a0, a1, a2, a3, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
+                }
+            }
         }
     }
 
-    private static void tile4x2(float[] a, float[] b, float[] c, int i, int j, int k, int ldc, boolean acc) {
-        int a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-        int b0 = j * k, b1 = b0 + k;
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-        int L = S.length();
-        int p = 0;
-        for (int end = S.loopBound(k); p < end; p += L) {
-            FloatVector v0 = FloatVector.fromArray(S, b, b0 + p);
-            FloatVector v1 = FloatVector.fromArray(S, b, b1 + p);
-            FloatVector x = FloatVector.fromArray(S, a, a0 + p);
-            s00 = x.fma(v0, s00);
-            s01 = x.fma(v1, s01);
-            x = FloatVector.fromArray(S, a, a1 + p);
-            s10 = x.fma(v0, s10);
-            s11 = x.fma(v1, s11);
-            x = FloatVector.fromArray(S, a, a2 + p);
-            s20 = x.fma(v0, s20);
-            s21 = x.fma(v1, s21);
-            x = FloatVector.fromArray(S, a, a3 + p);
-            s30 = x.fma(v0, s30);
-            s31 = x.fma(v1, s31);
+    /** C[rows×cols] (+)= Apanel·Bpanel with a full MR×NR tile in registers. */
+    private static void microKernel(float[] pa, int aOff, float[] pb, int bOff, int kc, float[] c, int cOff, int ldc,
+                                    int rows, int cols, boolean add, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bo = bOff + p * NR, ao = aOff + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
+            FloatVector x = FloatVector.broadcast(S, pa[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
         }
-        float r00 = s00.reduceLanes(VectorOperators.ADD), r01 = s01.reduceLanes(VectorOperators.ADD);
-        float r10 = s10.reduceLanes(VectorOperators.ADD), r11 = s11.reduceLanes(VectorOperators.ADD);
-        float r20 = s20.reduceLanes(VectorOperators.ADD), r21 = s21.reduceLanes(VectorOperators.ADD);
-        float r30 = s30.reduceLanes(VectorOperators.ADD), r31 = s31.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
-            float v0 = b[b0 + p], v1 = b[b1 + p];
-            r00 += a[a0 + p] * v0;
-            r01 += a[a0 + p] * v1;
-            r10 += a[a1 + p] * v0;
-            r11 += a[a1 + p] * v1;
-            r20 += a[a2 + p] * v0;
-            r21 += a[a2 + p] * v1;
-            r30 += a[a3 + p] * v0;
-            r31 += a[a3 + p] * v1;
+        // written out here: a helper taking the accumulators, once compiled on its own, may no longer be inlined,
+        // and then every tile would box its vectors
+        if (rows == MR && cols == NR) {
+            if (add) {
+                c00 = c00.add(FloatVector.fromArray(S, c, cOff));
+                c01 = c01.add(FloatVector.fromArray(S, c, cOff + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cOff + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, cOff + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L));
+            }
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + L);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + L);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + L);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + L);
+            return;
         }
-        store(c, i * ldc + j, r00, acc);
-        store(c, i * ldc + j + 1, r01, acc);
-        store(c, (i + 1) * ldc + j, r10, acc);
-        store(c, (i + 1) * ldc + j + 1, r11, acc);
-        store(c, (i + 2) * ldc + j, r20, acc);
-        store(c, (i + 2) * ldc + j + 1, r21, acc);
-        store(c, (i + 3) * ldc + j, r30, acc);
-        store(c, (i + 3) * ldc + j + 1, r31, acc);
+        c00.intoArray(edge, 0);
+        c01.intoArray(edge, L);
+        c10.intoArray(edge, NR);
+        c11.intoArray(edge, NR + L);
+        c20.intoArray(edge, 2 * NR);
+        c21.intoArray(edge, 2 * NR + L);
+        c30.intoArray(edge, 3 * NR);
+        c31.intoArray(edge, 3 * NR + L);
+        storeEdge(edge, c, cOff, ldc, rows, cols, add);
     }
 
-    private static void dot(float[] a, float[] b, float[] c, int i, int j, int k, int ldc, boolean acc) {
-        int ao = i * k, bo = j * k;
-        FloatVector s = FloatVector.zero(S);
-        int p = 0;
-        for (int end = S.loopBound(k); p < end; p += S.length()) {
-            s = FloatVector.fromArray(S, a, ao + p).fma(FloatVector.fromArray(S, b, bo + p), s);
+    /** As {@link #microKernel}, with row r of the tile read from {@code a[ar + p]}. */
+    private static void microKernelDirect(float[] a, int a0, int a1, int a2, int a3, float[] pb, int bOff, int kc, float[] c,
+                                          int cOff, int ldc, int rows, int cols, boolean add, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bo = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) r += a[ao + p] * b[bo + p];
-        store(c, i * ldc + j, r, acc);
+        // written out here: a helper taking the accumulators, once compiled on its own, may no longer be inlined,
+        // and then every tile would box its vectors
+        if (rows == MR && cols == NR) {
+            if (add) {
+                c00 = c00.add(FloatVector.fromArray(S, c, cOff));
+                c01 = c01.add(FloatVector.fromArray(S, c, cOff + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cOff + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, cOff + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L));
+            }
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + L);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + L);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + L);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + L);
+            return;
+        }
+        c00.intoArray(edge, 0);
+        c01.intoArray(edge, L);
+        c10.intoArray(edge, NR);
+        c11.intoArray(edge, NR + L);
+        c20.intoArray(edge, 2 * NR);
+        c21.intoArray(edge, 2 * NR + L);
+        c30.intoArray(edge, 3 * NR);
+        c31.intoArray(edge, 3 * NR + L);
+        storeEdge(edge, c, cOff, ldc, rows, cols, add);
     }
 
-    private static void store(float[] c, int idx, float v, boolean acc) {
-        c[idx] = acc ? c[idx] + v : v;
+    /** The rows×cols corner of a tile computed in full into {@code edge}. */
+    private static void storeEdge(float[] edge, float[] c, int cOff, int ldc, int rows, int cols, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            int o = cOff + r * ldc;
+            for (int j = 0; j < cols; j++) c[o + j] = add ? c[o + j] + edge[r * NR + j] : edge[r * NR + j];
+        }
     }
 }

@@ -212,7 +212,7 @@ public final class TransformerModel implements Module {
             if (positions == null) {
                 q = Rope.apply(tape, q, rope, c.heads(), c.headDim(), seqLen, c.ropeNeox());
                 k = Rope.apply(tape, k, rope, c.kvHeads(), c.headDim(), seqLen, c.ropeNeox());
-                att = Attention.apply(tape, q, k, v, attentionShape, seqLen);
+                att = Attention.apply(tape, q, k, v, attentionShape, seqLen, kernel);
             } else {
                 q = PackedRope.apply(tape, q, rope, c.heads(), c.headDim(), positions, c.ropeNeox());
                 k = PackedRope.apply(tape, k, rope, c.kvHeads(), c.headDim(), positions, c.ropeNeox());
@@ -221,9 +221,9 @@ public final class TransformerModel implements Module {
             x = Elementwise.add(tape, x, Linear.apply(tape, att, b.wo(), kernel));
 
             h = RmsNorm.apply(tape, x, b.ffnNorm(), c.eps());
-            Tensor gate = Elementwise.silu(tape, Linear.apply(tape, h, b.wGate(), kernel));
+            Tensor gate = Linear.apply(tape, h, b.wGate(), kernel);
             Tensor up = Linear.apply(tape, h, b.wUp(), kernel);
-            x = Elementwise.add(tape, x, Linear.apply(tape, Elementwise.mul(tape, gate, up), b.wDown(), kernel));
+            x = Elementwise.add(tape, x, Linear.apply(tape, Elementwise.swiglu(tape, gate, up), b.wDown(), kernel));
         }
         Tensor h = RmsNorm.apply(tape, x, outputNorm, c.eps());
         return Linear.apply(tape, h, output != null ? output : tokenEmbedding, kernel);

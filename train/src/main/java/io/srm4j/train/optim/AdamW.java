@@ -1,6 +1,9 @@
 package io.srm4j.train.optim;
 
+import io.srm4j.runtime.tensor.WorkerPool;
 import io.srm4j.train.model.Parameter;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.util.List;
 
@@ -10,6 +13,9 @@ import java.util.List;
  * {@code p −= lr · m̂ / (√v̂ + eps)}. Moments are kept in float per parameter, in the order of the parameter list.
  */
 public final class AdamW {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int CHUNK = 32_768;
+
     public record Settings(float beta1, float beta2, float eps, float weightDecay) {
         public Settings {
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("betas must lie in [0, 1)");
@@ -51,11 +57,39 @@ public final class AdamW {
             float decay = p.decay() ? 1 - lr * s.weightDecay() : 1f;
             float stepSize = (float) (lr / c1);
             float invC2 = (float) (1 / c2);
-            for (int i = 0; i < w.length; i++) {
-                mk[i] = b1 * mk[i] + (1 - b1) * g[i];
-                vk[i] = b2 * vk[i] + (1 - b2) * g[i] * g[i];
-                w[i] = w[i] * decay - stepSize * mk[i] / ((float) Math.sqrt(vk[i] * invC2) + s.eps());
-            }
+            float eps = s.eps();
+            if (w.length < 2 * CHUNK) update(w, g, mk, vk, 0, w.length, b1, b2, decay, stepSize, invC2, eps);
+            else WorkerPool.shared().parallelFor(0, w.length, CHUNK, (from, to) -> update(w, g, mk, vk, from, to, b1, b2, decay, stepSize, invC2, eps));
+        }
+    }
+
+    /**
+     * The update of elements [from, to) on the Vector API, in exactly the scalar loop's operations and order (no
+     * fused multiply-add; a float square root equals the rounded double one), so the result is bit for bit that of
+     * {@link #updateScalar} and does not depend on how the range is split.
+     */
+    static void update(float[] w, float[] g, float[] m, float[] v, int from, int to, float b1, float b2, float decay,
+                       float stepSize, float invC2, float eps) {
+        int i = from;
+        float c1 = 1 - b1, c2 = 1 - b2;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(b1).add(gi.mul(c1));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(gi.mul(c2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector den = vi.mul(invC2).sqrt().add(eps);
+            FloatVector.fromArray(S, w, i).mul(decay).sub(mi.mul(stepSize).div(den)).intoArray(w, i);
+        }
+        updateScalar(w, g, m, v, i, to, b1, b2, decay, stepSize, invC2, eps);
+    }
+
+    static void updateScalar(float[] w, float[] g, float[] m, float[] v, int from, int to, float b1, float b2, float decay,
+                             float stepSize, float invC2, float eps) {
+        for (int i = from; i < to; i++) {
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            w[i] = w[i] * decay - stepSize * m[i] / ((float) Math.sqrt(v[i] * invC2) + eps);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.srm4j.train.optim;
 
+import io.srm4j.train.autograd.BufferPool;
 import io.srm4j.train.autograd.Tape;
 import io.srm4j.train.autograd.Tensor;
 import io.srm4j.train.model.Module;
@@ -11,6 +12,9 @@ import java.util.List;
  * each micro-batch, back-propagates each loss scaled by 1/micro-batches (so gradients accumulate to those of the
  * mean), clips by global norm, and lets AdamW update with the scheduled learning rate. SFT, GRPO and LoRA differ only
  * in the objective and in which parameters the module exposes.
+ *
+ * <p>Each micro-batch runs on a {@link Tape} over the trainer's {@link BufferPool}, released after its backward pass:
+ * tensors the objective creates (activations, logits) must not be kept past its return, only the parameters.
  *
  * @param <B> a micro-batch
  */
@@ -29,6 +33,7 @@ public final class Trainer<B> {
     private final AdamW optimizer;
     private final LearningRateSchedule schedule;
     private final double clipNorm;
+    private final BufferPool buffers = new BufferPool();
 
     /** @param clipNorm maximum global gradient norm, or {@code Double.POSITIVE_INFINITY} for none */
     public Trainer(Module module, Objective<B> objective, AdamW optimizer, LearningRateSchedule schedule, double clipNorm) {
@@ -59,10 +64,11 @@ public final class Trainer<B> {
         double loss = 0;
         float seed = 1f / microBatches.size();
         for (B mb : microBatches) {
-            Tape tape = new Tape();
+            Tape tape = new Tape(buffers);
             Tensor l = objective.loss(tape, mb);
             tape.backward(l, seed);
             loss += l.item() * (double) seed;
+            tape.release(); // the step's activations and gradients go back to the pool for the next micro-batch
         }
         return loss;
     }

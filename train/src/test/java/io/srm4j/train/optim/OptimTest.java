@@ -32,6 +32,27 @@ class OptimTest {
     }
 
     @Test
+    void vectorUpdateIsBitForBitTheScalarTwin() {
+        java.util.Random rnd = new java.util.Random(5);
+        int n = 1003;
+        float[] w = new float[n], g = new float[n], m = new float[n], v = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) rnd.nextGaussian();
+            g[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(8) - 6));
+            m[i] = (float) (rnd.nextGaussian() * 1e-3);
+            v[i] = (float) Math.abs(rnd.nextGaussian() * 1e-6);
+        }
+        float[] w2 = w.clone(), m2 = m.clone(), v2 = v.clone();
+        AdamW.updateScalar(w, g, m, v, 0, n, 0.9f, 0.95f, 0.9999f, 1e-3f, 1.7f, 1e-8f);
+        AdamW.update(w2, g, m2, v2, 0, n, 0.9f, 0.95f, 0.9999f, 1e-3f, 1.7f, 1e-8f);
+        for (int i = 0; i < n; i++) {
+            assertEquals(m[i], m2[i], 0f, "first moment at " + i);
+            assertEquals(v[i], v2[i], 0f, "second moment at " + i);
+            assertEquals(w[i], w2[i], 0f, "weight at " + i);
+        }
+    }
+
+    @Test
     void frozenParametersDoNotMove() {
         Tensor frozen = Tensor.constant(new float[]{3f}, 1, 1);
         new AdamW(List.of(new Parameter("f", frozen, true)), AdamW.Settings.defaults()).step(1f);
