@@ -9,10 +9,12 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchCommand.class,
                 ChatCommand.class,
+                DemoCommand.class,
                 EvalCommand.class,
                 GenerateCommand.class,
                 GradeCommand.class,
                 InspectCommand.class,
+                LabCommand.class,
                 TokenizeCommand.class,
                 CommandLine.HelpCommand.class,
         })
