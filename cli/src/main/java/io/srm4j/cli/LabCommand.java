@@ -46,7 +46,10 @@ final class LabCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LabConfig config = new LabConfig(task, seed, dim, layers, heads, ffn, seqLen, batch, steps, lr, Math.min(warmup, steps - 1),
                 heldOut, samples, temperature, maxTokens, checkpointEvery);
-        String command = "./srm4j lab " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // The parse result holds the whole command line; keep what follows the subcommand's name.
+        var args = spec.commandLine().getParseResult().originalArgs();
+        int at = args.indexOf(spec.name());
+        String command = "./srm4j lab " + String.join(" ", args.subList(at + 1, args.size()));
         PrintStream log = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Lab.run(config, out, command.strip(), log);
         return 0;

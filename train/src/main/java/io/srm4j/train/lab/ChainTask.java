@@ -10,20 +10,32 @@ import java.util.random.RandomGenerator;
  * character for character, which is what lets a small model learn to read the next operation at a fixed distance.
  */
 public final class ChainTask implements LabTask {
-    public static final String NAME = "chain";
+    public static final String NAME = "chain", TWO_PATH_NAME = "chain-paths";
     private static final String OPERATORS = "+-*";
 
     private final int steps;
+    private final boolean twoPaths;
 
     /** @param steps operations per problem */
     public ChainTask(int steps) {
+        this(steps, false);
+    }
+
+    /**
+     * @param twoPaths whether the teacher writes each + and − step, at random, either as asked or as the equivalent
+     *                 step with the other operator and the complementary operand ({@code 8-4} as {@code 8+6}): two
+     *                 reasoning paths to every answer that rest on different table facts, which is the diversity
+     *                 self-consistency votes over
+     */
+    public ChainTask(int steps, boolean twoPaths) {
         if (steps < 1 || steps > 30) throw new IllegalArgumentException("steps must be between 1 and 30, got " + steps);
         this.steps = steps;
+        this.twoPaths = twoPaths;
     }
 
     @Override
     public String name() {
-        return NAME;
+        return twoPaths ? TWO_PATH_NAME : NAME;
     }
 
     @Override
@@ -35,7 +47,11 @@ public final class ChainTask implements LabTask {
             int operand = random.nextInt(10);
             value = apply(value, op, operand);
             question.append(op).append(operand).append("=?");
-            trace.append(op).append(operand).append('=').append(value);
+            if (twoPaths && op != '*' && random.nextBoolean()) {
+                trace.append(op == '+' ? '-' : '+').append((10 - operand) % 10).append('=').append(value);
+            } else {
+                trace.append(op).append(operand).append('=').append(value);
+            }
         }
         return new LabProblem(question.toString(), trace.toString(), Integer.toString(value));
     }
@@ -66,8 +82,13 @@ public final class ChainTask implements LabTask {
             int at = 1 + 4 * i;
             char op = q.charAt(at), operand = q.charAt(at + 1);
             if (OPERATORS.indexOf(op) < 0 || !Character.isDigit(operand) || !q.startsWith("=?", at + 2)) return "malformed step " + (i + 1) + " in " + q;
-            if (t.charAt(at) != op || t.charAt(at + 1) != operand || t.charAt(at + 2) != '=') return "trace step " + (i + 1) + " does not restate " + op + operand;
+            char tracedOp = t.charAt(at), tracedOperand = t.charAt(at + 1);
+            boolean asAsked = tracedOp == op && tracedOperand == operand;
+            boolean complement = twoPaths && op != '*' && tracedOp == (op == '+' ? '-' : '+')
+                    && tracedOperand == (char) ('0' + (10 - (operand - '0')) % 10);
+            if (!(asAsked || complement) || t.charAt(at + 2) != '=') return "trace step " + (i + 1) + " does not restate " + op + operand;
             int expected = apply(value, op, operand - '0');
+            if (apply(value, tracedOp, tracedOperand - '0') != expected) return "trace step " + (i + 1) + " is not equivalent to " + op + operand;
             if (t.charAt(at + 3) != (char) ('0' + expected)) {
                 return "step " + (i + 1) + ": " + value + op + operand + " is " + expected + ", the trace says " + t.charAt(at + 3);
             }

@@ -70,6 +70,7 @@ public final class Lab {
         Result r = summarize(config, outcomes, models, (System.nanoTime() - t0) / 1e9);
         Files.copy(r.bestModel(), out.resolve("best-model.gguf"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(resultsJson(r, command)));
+        Files.writeString(out.resolve("table.txt"), table(r));
         log.println();
         log.print(table(r));
         log.printf("results: %s, best model (%s): %s%n", out.resolve("results.json"), r.bestModelLabel(), out.resolve("best-model.gguf"));

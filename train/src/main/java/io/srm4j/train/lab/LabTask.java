@@ -21,7 +21,8 @@ public interface LabTask {
     static LabTask byName(String name) {
         return switch (name) {
             case ChainTask.NAME -> new ChainTask(5);
-            default -> throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + ChainTask.NAME + ")");
+            case ChainTask.TWO_PATH_NAME -> new ChainTask(5, true);
+            default -> throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
         };
     }
 }

@@ -23,6 +23,24 @@ class ChainTaskTest {
     }
 
     @Test
+    void twoPathTeacherWritesEquivalentStepsThatCheck() {
+        ChainTask twoPaths = new ChainTask(5, true);
+        SplittableRandom r = new SplittableRandom(2);
+        int rewritten = 0;
+        for (int i = 0; i < 5000; i++) {
+            LabProblem p = twoPaths.generate(r);
+            assertNull(twoPaths.checkTrace(p), () -> "teacher trace fails: " + p);
+            for (int s = 0; s < 5; s++) if (p.trace().charAt(1 + 4 * s) != p.question().charAt(1 + 4 * s)) rewritten++;
+        }
+        assertTrue(rewritten > 5000, "about a third of all steps take the other path, saw " + rewritten);
+        // 8-4 written as 8+6, and 9+2 as 9-8: both check on the two-path task, neither on the plain one.
+        LabProblem p = new LabProblem("7+5=?*3=?-7=?+2=?*6=?", "7-5=2*3=6+3=9-8=1*6=6", "6");
+        assertNull(twoPaths.checkTrace(p));
+        assertNotNull(task.checkTrace(p));
+        assertNotNull(twoPaths.checkTrace(new LabProblem("7+5=?*3=?-7=?+2=?*6=?", "7-5=2*3=6+4=0-8=2*6=2", "2")), "wrong complement");
+    }
+
+    @Test
     void knownProblemIsSolvedStepByStep() {
         // 7+5 = 12 -> 2; 2*3 = 6; 6-7 = -1 -> 9; 9+2 = 11 -> 1; 1*6 = 6 (mod 10, left to right)
         LabProblem p = new LabProblem("7+5=?*3=?-7=?+2=?*6=?", "7+5=2*3=6-7=9+2=1*6=6", "6");
