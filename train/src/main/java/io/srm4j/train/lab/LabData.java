@@ -55,10 +55,12 @@ public final class LabData {
 
     /** Problems of training step {@code step}, drawn from a stream of their own; none is a held-out question. */
     public LabProblem trainingProblem(SplittableRandom stepRandom) {
-        while (true) {
+        for (int tries = 0; tries < 100_000; tries++) {
             LabProblem p = task.generate(stepRandom);
             if (!heldOutQuestions.contains(p.question())) return p;
         }
+        throw new IllegalStateException("the " + heldOut.size() + " held-out problems leave (almost) no " + task.name()
+                + " problems to train on; hold out fewer");
     }
 
     /**

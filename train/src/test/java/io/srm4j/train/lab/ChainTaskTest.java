@@ -99,6 +99,13 @@ class ChainTaskTest {
     }
 
     @Test
+    void holdingOutEveryProblemIsAnErrorNotAHang() {
+        LabData d = new LabData(new ChainTask(1), new LabTokenizer(), 3, 300); // all 300 one-step questions
+        var e = assertThrows(IllegalStateException.class, () -> d.batch(0, true, 1, 104));
+        assertTrue(e.getMessage().contains("hold out fewer"), e.getMessage());
+    }
+
+    @Test
     void lossCoversOnlyTheAssistantTurn() {
         var t = new LabTokenizer();
         LabData d = new LabData(task, t, 5, 10);
