@@ -9,11 +9,13 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchCommand.class,
                 ChatCommand.class,
+                DemoCommand.class,
                 EvalCommand.class,
                 ExportCommand.class,
                 GenerateCommand.class,
                 GradeCommand.class,
                 InspectCommand.class,
+                LabCommand.class,
                 TokenizeCommand.class,
                 TrainCommand.class,
                 CommandLine.HelpCommand.class,
