@@ -22,6 +22,26 @@ public final class Transformer {
     private final float ropeMscale;
     private final float ropeCorrLow, ropeCorrHigh;
 
+    /**
+     * Receives intermediate results for diagnostics (comparing with llama.cpp op by op): {@code name} as llama.cpp
+     * names the tensor (e.g. "ffn_inp"), the layer (-1 after the last), and {@code rows} rows of {@code width} values.
+     */
+    public interface Trace {
+        void tensor(String name, int layer, float[] data, int rows, int width);
+    }
+
+    private volatile Trace trace;
+
+    /** Installs (or with null removes) a {@link Trace}; costs nothing when none is installed. */
+    public void setTrace(Trace t) {
+        trace = t;
+    }
+
+    private void trace(String name, int layer, float[] data, int rows, int width) {
+        Trace t = trace;
+        if (t != null) t.tensor(name, layer, data, rows, width);
+    }
+
     public Transformer(ModelConfig config, TransformerWeights weights) {
         this.c = config;
         this.w = weights;
@@ -129,6 +149,7 @@ public final class Transformer {
         int dim = c.embeddingLength();
         int lastRow = (count - 1) % s.block;
         rmsNorm(s.xb, 0, s.x, lastRow * dim, w.outputNorm(), dim);
+        trace("result_norm", -1, s.xb, 1, dim);
         MatMul.matVec(w.output(), s.xb, 0, s.logits, 0);
         java.util.Arrays.fill(s.rowCache, null);
         return s.logits;
@@ -184,6 +205,7 @@ public final class Transformer {
         for (int l = 0; l < c.layers(); l++) {
             TransformerWeights.Layer L = w.layers()[l];
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.attnNorm(), dim);
+            trace("attn_norm", l, s.xb, n, dim);
             matMul(L.wq(), s.xb, n, s.q);
             matMul(L.wk(), s.xb, n, s.k);
             matMul(L.wv(), s.xb, n, s.v);
@@ -205,19 +227,31 @@ public final class Transformer {
                 }
                 s.rowCache[t].store(l, pos, s.k, ko, s.v, vo);
             }
+            trace("Qcur", l, s.q, n, c.queryDim());
+            trace("Kcur", l, s.k, n, c.kvDim());
+            trace("Vcur", l, s.v, n, c.kvValueDim());
             for (int t = 0; t < n; t++) {
                 attention(s.rowCache[t], l, s.rowPos[t], s.q, t * c.queryDim(), s.att, t * c.heads() * c.valueDim(), s);
             }
+            trace("kqv_out", l, s.att, n, c.heads() * c.valueDim());
             matMul(L.wo(), s.att, n, s.out);
+            trace("attn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
+            trace("ffn_inp", l, s.x, n, dim);
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
+            trace("ffn_norm", l, s.xb, n, dim);
             matMul(L.wGate(), s.xb, n, s.ffnGate);
             matMul(L.wUp(), s.xb, n, s.ffnUp);
+            trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
+            trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
             int ffn = n * c.feedForwardLength();
             for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+            trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
             matMul(L.wDown(), s.ffnGate, n, s.out);
+            trace("ffn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
+            trace("l_out", l, s.x, n, dim);
         }
     }
 
@@ -254,6 +288,11 @@ public final class Transformer {
                 sum += e;
             }
             float inv = (float) (1.0 / sum);
+            if (trace != null) {
+                float[] p = new float[n];
+                for (int t = 0; t < n; t++) p[t] = scores[t] * inv;
+                trace("kq_soft_max.h" + h, layer, p, 1, n);
+            }
             int o = outOff + h * vd;
             for (int i = 0; i < vd; i++) out[o + i] = 0;
             for (int t = 0; t < n; t++) {

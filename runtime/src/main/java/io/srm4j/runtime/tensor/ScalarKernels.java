@@ -38,6 +38,7 @@ public final class ScalarKernels {
      */
     public static float dotQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
         checkQ(type, w, offset, a, aOffset, n);
+        if (type == GgmlType.Q4_1 || type == GgmlType.Q5_1) return q4_1or5_1(type, w, offset, a, aOffset, n);
         float sum = 0;
         int blocks = n / type.blockSize;
         for (int b = 0; b < blocks; b++) {
@@ -47,8 +48,6 @@ public final class ScalarKernels {
                 case Q8_0 -> q8_0(w, p, a, y);
                 case Q4_0 -> q4_0(w, p, a, y);
                 case Q5_0 -> q5_0(w, p, a, y);
-                case Q4_1 -> q4_1(w, p, a, y);
-                case Q5_1 -> q5_1(w, p, a, y);
                 case Q2_K -> q2_K(w, p, a, y);
                 case Q3_K -> q3_K(w, p, a, y);
                 case Q4_K -> q4_K(w, p, a, y);
@@ -102,25 +101,42 @@ public final class ScalarKernels {
         return sumi * (f16(w, p) * a.d[y / 32]);
     }
 
-    private static float q4_1(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int sumi = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = u8(w, p + 4 + j);
-            sumi += (q & 0xF) * a.qs[y + j] + (q >>> 4) * a.qs[y + j + 16];
+    /**
+     * Q4_1 / Q5_1 rows in the order of ggml's AVX2 {@code ggml_vec_dot_q4_1_q8_1} / {@code ggml_vec_dot_q5_1_q8_1},
+     * which llama.cpp runs for these types in prompt processing and decoding alike: per block, eight integer sums of
+     * four consecutive elements, each added to its own float lane as {@code fma(d_w * d_a, lane, acc)}; the lanes are
+     * summed at the end as {@link #hsum8} does, plus {@code Σ m_w * s_a} accumulated with fma (the C compiler contracts
+     * it). Bit for bit the same sums make the attention's F16 roundings and the next activations' 8-bit quantisation
+     * come out as in llama.cpp; any other order flips some of them and moves logits by up to ~0.1 (docs/RUNTIME.md).
+     */
+    static float q4_1or5_1(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
+        boolean five = type == GgmlType.Q5_1;
+        int blockBytes = five ? 24 : 20, qsAt = five ? 8 : 4;
+        float[] acc = new float[8];
+        float summs = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long p = offset + (long) b * blockBytes;
+            int y = aOffset + b * 32;
+            int qh = five ? w.get(Dequantize.I32, p + 4) : 0;
+            float scale = f16(w, p) * a.d[y / 32];
+            summs = Math.fma(f16(w, p + 2), a.s[y / 32], summs);
+            for (int lane = 0; lane < 8; lane++) {
+                int sumi = 0;
+                for (int e = 4 * lane; e < 4 * lane + 4; e++) {
+                    int q = u8(w, p + qsAt + (e & 15));
+                    int v = (e < 16 ? q & 0xF : q >>> 4) | (((qh >>> e) & 1) << 4);
+                    sumi += v * a.qs[y + e];
+                }
+                acc[lane] = Math.fma(scale, (float) sumi, acc[lane]);
+            }
         }
-        return (f16(w, p) * a.d[y / 32]) * sumi + f16(w, p + 2) * a.s[y / 32];
+        return hsum8(acc) + summs;
     }
 
-    private static float q5_1(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int qh = w.get(Dequantize.I32, p + 4);
-        int sumi = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = u8(w, p + 8 + j);
-            int lo = (q & 0xF) | (((qh >>> j) & 1) << 4);
-            int hi = (q >>> 4) | (((qh >>> (j + 16)) & 1) << 4);
-            sumi += lo * a.qs[y + j] + hi * a.qs[y + j + 16];
-        }
-        return (f16(w, p) * a.d[y / 32]) * sumi + f16(w, p + 2) * a.s[y / 32];
+    /** ggml's {@code hsum_float_8}: the upper four lanes onto the lower four, then lanes 0+2 and 1+3, then those two. */
+    static float hsum8(float[] a) {
+        float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
+        return (r0 + r2) + (r1 + r3);
     }
 
     // ---- super-blocks of 256: d * Σ_sub scale_sub * Σ q a  -  dmin * Σ_sub min_sub * Σ a

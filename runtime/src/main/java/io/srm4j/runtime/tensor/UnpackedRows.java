@@ -164,6 +164,7 @@ final class UnpackedRows {
     }
 
     private float dot32(int r, QuantizedActivations a, int y) {
+        if (a.s != null) return dotAffine32(r, a, y);
         FloatVector acc = FloatVector.zero(F8);
         float mins = 0;
         int e = r * cols, blk = e / 32;
@@ -176,6 +177,23 @@ final class UnpackedRows {
             if (a.s != null) mins += m[blk] * a.s[y / 32];
         }
         return VectorKernels.sum(acc) + mins;
+    }
+
+    /** Q4_1 / Q5_1 in ggml's order, bit for bit {@link ScalarKernels#q4_1or5_1}. */
+    private float dotAffine32(int r, QuantizedActivations a, int y) {
+        float[] acc = new float[8];
+        float summs = 0;
+        int e = r * cols, blk = e / 32;
+        for (int b = 0; b < cols / 32; b++, e += 32, y += 32, blk++) {
+            float scale = d[blk] * a.d[y / 32];
+            summs = Math.fma(m[blk], a.s[y / 32], summs);
+            for (int lane = 0; lane < 8; lane++) {
+                int sumi = 0;
+                for (int i = 4 * lane; i < 4 * lane + 4; i++) sumi += q[e + i] * a.qs16[y + i];
+                acc[lane] = Math.fma(scale, (float) sumi, acc[lane]);
+            }
+        }
+        return ScalarKernels.hsum8(acc) + summs;
     }
 
     private float dotK(int r, QuantizedActivations a, int y) {

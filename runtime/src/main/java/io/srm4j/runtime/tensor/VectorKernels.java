@@ -240,8 +240,8 @@ public final class VectorKernels {
             case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
             case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
             case Q5_0 -> q5_0q(w, offset, a, aOffset, n);
-            case Q4_1 -> q4_1q(w, offset, a, aOffset, n);
-            case Q5_1 -> q5_1q(w, offset, a, aOffset, n);
+            // ggml's exact summation order (see ScalarKernels#q4_1or5_1): not yet vectorised bit for bit
+            case Q4_1, Q5_1 -> ScalarKernels.q4_1or5_1(type, w, offset, a, aOffset, n);
             case Q2_K -> q2_Kq(w, offset, a, aOffset, n);
             case Q3_K -> q3_Kq(w, offset, a, aOffset, n);
             case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
@@ -417,31 +417,6 @@ public final class VectorKernels {
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
         return sum(acc);
-    }
-
-    private static float q5_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        float mins = 0;
-        for (int b = 0; b < n / 32; b++, p += 24, y += 32) {
-            IntVector sumi = q5Block(w, p + 8, w.get(Dequantize.I32, p + 4), (short) 0, a.qs16, y);
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
-        }
-        return sum(acc) + mins;
-    }
-
-    private static float q4_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        float mins = 0;
-        for (int b = 0; b < n / 32; b++, p += 20, y += 32) {
-            ShortVector q = widenUnsigned(w, p + 4);
-            ShortVector prod = q.and((short) 0xF).mul(acts(a, y)).add(q.lanewise(VectorOperators.LSHR, 4).mul(acts(a, y + 16)));
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) pairSums(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
-        }
-        return sum(acc) + mins;
     }
 
     private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
