@@ -157,6 +157,30 @@ public final class KvCache implements AutoCloseable {
         return dot;
     }
 
+    /** The cached key at (layer, pos) from element {@code elemOff}, as floats, into {@code dst[dstOff ..+n)}. */
+    void key(int layer, int pos, int elemOff, float[] dst, int dstOff, int n) {
+        int block = table[pos / bs];
+        int base = (layer * bs + pos % bs) * pool.kvDim + elemOff;
+        if (pool.precision == Precision.F16) {
+            short[] kk = pool.keys16[block];
+            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(kk[base + i]);
+        } else {
+            System.arraycopy(pool.keys32[block], base, dst, dstOff, n);
+        }
+    }
+
+    /** The cached value at (layer, pos) from element {@code elemOff}, as floats, into {@code dst[dstOff ..+n)}. */
+    void value(int layer, int pos, int elemOff, float[] dst, int dstOff, int n) {
+        int block = table[pos / bs];
+        int base = (layer * bs + pos % bs) * pool.kvValueDim + elemOff;
+        if (pool.precision == Precision.F16) {
+            short[] vv = pool.values16[block];
+            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(vv[base + i]);
+        } else {
+            System.arraycopy(pool.values32[block], base, dst, dstOff, n);
+        }
+    }
+
     /** {@code out[outOff ..] += p * value(layer, pos, element offset)}. */
     void addScaledValue(int layer, int pos, int elemOff, float p, float[] out, int outOff, int n) {
         int block = table[pos / bs];

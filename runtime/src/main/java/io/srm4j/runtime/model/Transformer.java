@@ -18,7 +18,7 @@ public final class Transformer {
 
     private final ModelConfig c;
     private final TransformerWeights w;
-    private final float[] ropeThetaScales; // per rotated pair: base^(-2i/n) as ggml computes it, divided by freq factors
+    private final float ropeThetaScale; // base^(-2/n): the ratio of consecutive pairs' angles
     private final float ropeMscale;
     private final float ropeCorrLow, ropeCorrHigh;
 
@@ -45,15 +45,8 @@ public final class Transformer {
     public Transformer(ModelConfig config, TransformerWeights weights) {
         this.c = config;
         this.w = weights;
-        int pairs = c.ropeDims() / 2;
-        ropeThetaScales = new float[pairs];
-        float thetaScale = (float) Math.pow(c.ropeTheta(), -2.0 / c.ropeDims());
-        float t = 1f;
-        for (int i = 0; i < pairs; i++) {
-            float ff = weights.ropeFreqFactors() != null ? weights.ropeFreqFactors()[i] : 1f;
-            ropeThetaScales[i] = t / ff;
-            t *= thetaScale;
-        }
+        // ggml: theta_scale = powf(freq_base, -2.0f/n_dims)
+        ropeThetaScale = (float) Math.pow(c.ropeTheta(), -2.0f / c.ropeDims());
         RopeScaling rs = c.ropeScaling();
         ropeMscale = rs.attnFactor();
         if (rs.type() == RopeScaling.Type.YARN) {
@@ -96,6 +89,9 @@ public final class Transformer {
         float[] batchLogits = new float[0];
         final KvCache[] rowCache;
         final int[] rowPos;
+        final int[] rowsOfCache;
+        final float[] lane8 = new float[8];
+        float[] kvRows = new float[0];
 
         public Scratch(int block) {
             this.block = block;
@@ -114,6 +110,7 @@ public final class Transformer {
             qh = new float[c.headDim()];
             rowCache = new KvCache[block];
             rowPos = new int[block];
+            rowsOfCache = new int[block];
         }
 
         /** Most rows one forward pass takes. */
@@ -201,6 +198,12 @@ public final class Transformer {
     private void forwardRows(int[] tokens, int from, int n, Scratch s) {
         int dim = c.embeddingLength();
         for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[from + t], s.x, t * dim);
+        // llama.cpp sums attention products in another order when a sequence evaluates several tokens at once
+        for (int t = 0; t < n; t++) {
+            int k = 0;
+            for (int u = 0; u < n; u++) if (s.rowCache[u] == s.rowCache[t]) k++;
+            s.rowsOfCache[t] = k;
+        }
 
         for (int l = 0; l < c.layers(); l++) {
             TransformerWeights.Layer L = w.layers()[l];
@@ -231,7 +234,7 @@ public final class Transformer {
             trace("Kcur", l, s.k, n, c.kvDim());
             trace("Vcur", l, s.v, n, c.kvValueDim());
             for (int t = 0; t < n; t++) {
-                attention(s.rowCache[t], l, s.rowPos[t], s.q, t * c.queryDim(), s.att, t * c.heads() * c.valueDim(), s);
+                attention(s.rowCache[t], l, s.rowPos[t], s.rowsOfCache[t] > 1, s.q, t * c.queryDim(), s.att, t * c.heads() * c.valueDim(), s);
             }
             trace("kqv_out", l, s.att, n, c.heads() * c.valueDim());
             matMul(L.wo(), s.att, n, s.out);
@@ -260,14 +263,26 @@ public final class Transformer {
         else MatMul.matMul(m, x, n, out);
     }
 
-    private void attention(KvCache cache, int layer, int pos, float[] q, int qOff, float[] out, int outOff, Scratch s) {
+    /**
+     * One query row's attention, in the arithmetic of llama.cpp's CPU backend without flash attention, bit for bit:
+     * query, probabilities and cache in F16 (F32 with an F32 cache); the key and value products summed in the
+     * order of the ggml kernel llama.cpp picks ({@link #dotTinyBlas} when the sequence evaluates several tokens in
+     * this pass, as llamafile's sgemm does for a prompt; {@link #dotVecF16} for a single token, as ggml_vec_dot_f16);
+     * the softmax with ggml's vectorised exp and its sum of eight-lane partial sums in double. Any last-bit
+     * difference here can flip an F16 rounding of a probability, which changes the attention output by ~1e-4 and,
+     * through the next 8-bit activation quantisation, logits by up to ~0.1.
+     */
+    private void attention(KvCache cache, int layer, int pos, boolean promptOrder, float[] q, int qOff, float[] out, int outOff, Scratch s) {
         int hd = c.headDim(), vd = c.valueDim();
         int group = c.heads() / c.kvHeads();
         boolean f16 = cache.precision() == KvCache.Precision.F16;
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        float scale = 1.0f / (float) Math.sqrt(hd); // as llama.cpp: 1.0f/sqrtf(float(n_embd_head))
         int n = pos + 1;
-        if (s.scores.length < n) s.scores = new float[Math.max(n, s.scores.length * 2)];
-        float[] scores = s.scores;
+        // ggml sums the cache in lanes from position 0; positions past the sequence are masked to probability 0
+        int padded = (n + 31) & ~31;
+        if (s.scores.length < padded) s.scores = new float[Math.max(padded, s.scores.length * 2)];
+        if (s.kvRows.length < (long) padded * Math.max(hd, vd)) s.kvRows = new float[padded * Math.max(hd, vd) * 2];
+        float[] scores = s.scores, rows = s.kvRows;
         float[] qh = s.qh;
         for (int h = 0; h < c.heads(); h++) {
             int kvh = h / group;
@@ -278,14 +293,21 @@ public final class Transformer {
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < n; t++) {
-                scores[t] = cache.keyDot(layer, t, kvh * hd, qh, 0, hd) * scale;
+                cache.key(layer, t, kvh * hd, rows, 0, hd);
+                float dot = promptOrder ? dotTinyBlas(rows, 0, 1, qh, hd) : dotVecF16(rows, 0, 1, qh, hd);
+                scores[t] = dot * scale;
                 if (scores[t] > max) max = scores[t];
             }
+            // ggml_vec_soft_max_f32 (AVX2): exp of eight lanes at a time, each eight summed in float, then in double
             double sum = 0;
-            for (int t = 0; t < n; t++) {
-                float e = (float) Math.exp(scores[t] - max);
-                scores[t] = e;
-                sum += e;
+            float[] lane = s.lane8;
+            for (int t0 = 0; t0 < n; t0 += 8) {
+                for (int l = 0; l < 8; l++) {
+                    int t = t0 + l;
+                    lane[l] = t < n ? expf(scores[t] - max) : 0;
+                    if (t < n) scores[t] = lane[l];
+                }
+                sum += hsum8(lane);
             }
             float inv = (float) (1.0 / sum);
             if (trace != null) {
@@ -293,15 +315,88 @@ public final class Transformer {
                 for (int t = 0; t < n; t++) p[t] = scores[t] * inv;
                 trace("kq_soft_max.h" + h, layer, p, 1, n);
             }
-            int o = outOff + h * vd;
-            for (int i = 0; i < vd; i++) out[o + i] = 0;
-            for (int t = 0; t < n; t++) {
-                float prob = scores[t] * inv;
+            for (int t = 0; t < padded; t++) {
+                float prob = t < n ? scores[t] * inv : 0;
                 // ...and multiplies the probabilities with an F16 value cache in F16 as well.
-                if (f16) prob = Float.float16ToFloat(Float.floatToFloat16(prob));
-                cache.addScaledValue(layer, t, kvh * vd, prob, out, o, vd);
+                scores[t] = f16 ? Float.float16ToFloat(Float.floatToFloat16(prob)) : prob;
+            }
+            // the value cache transposed: element i of the output is a dot over positions
+            for (int t = 0; t < n; t++) cache.value(layer, t, kvh * vd, rows, t * vd, vd);
+            java.util.Arrays.fill(rows, n * vd, padded * vd, 0f);
+            int o = outOff + h * vd;
+            for (int i = 0; i < vd; i++) {
+                out[o + i] = promptOrder ? dotTinyBlas(rows, i, vd, scores, padded) : dotVecF16(rows, i, vd, scores, padded);
             }
         }
+    }
+
+    /**
+     * llamafile's tinyBLAS dot (llama.cpp's F16/F32 products of several columns): eight lanes, lane l summing
+     * elements l, l+8, ... with fused multiply-adds, then {@link #hsum8}. {@code a} is read with a stride.
+     */
+    static float dotTinyBlas(float[] a, int aOff, int aStride, float[] b, int n) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            int p = aOff + i * aStride;
+            a0 = Math.fma(a[p], b[i], a0);
+            a1 = Math.fma(a[p + aStride], b[i + 1], a1);
+            a2 = Math.fma(a[p + 2 * aStride], b[i + 2], a2);
+            a3 = Math.fma(a[p + 3 * aStride], b[i + 3], a3);
+            a4 = Math.fma(a[p + 4 * aStride], b[i + 4], a4);
+            a5 = Math.fma(a[p + 5 * aStride], b[i + 5], a5);
+            a6 = Math.fma(a[p + 6 * aStride], b[i + 6], a6);
+            a7 = Math.fma(a[p + 7 * aStride], b[i + 7], a7);
+        }
+        if (i != n) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
+        return ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3));
+    }
+
+    /**
+     * ggml_vec_dot_f16 / ggml_vec_dot_f32 on AVX2 (llama.cpp's product for a single token): four accumulators of
+     * eight lanes over steps of 32 elements, reduced as GGML_F32x8_REDUCE (0+2, 1+3, then those, then the two
+     * halves, then two horizontal adds); elements past the last multiple of 32 added in double.
+     */
+    static float dotVecF16(float[] a, int aOff, int aStride, float[] b, int n) {
+        float[] acc = new float[32];
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32) {
+            for (int j = 0; j < 32; j++) acc[j] = Math.fma(a[aOff + (i + j) * aStride], b[i + j], acc[j]);
+        }
+        float[] x = new float[8];
+        for (int l = 0; l < 8; l++) x[l] = (acc[l] + acc[16 + l]) + (acc[8 + l] + acc[24 + l]);
+        float t0 = x[0] + x[4], t1 = x[1] + x[5], t2 = x[2] + x[6], t3 = x[3] + x[7];
+        double sum = (t0 + t1) + (t2 + t3);
+        for (int i = np; i < n; i++) sum += a[aOff + i * aStride] * b[i];
+        return (float) sum;
+    }
+
+    /** ggml's hsum_float_8: upper lanes onto lower, then 0+2 and 1+3, then those two. */
+    static float hsum8(float[] v) {
+        return ((v[4] + v[0]) + (v[6] + v[2])) + ((v[5] + v[1]) + (v[7] + v[3]));
+    }
+
+    /**
+     * ggml_v_expf (AVX2), one lane: exp by a degree-5 polynomial on the reduced argument with fused multiply-adds,
+     * scaled by 2^n through the exponent bits; llama.cpp's softmax and SiLU use it, so {@code Math.exp} would differ
+     * in the last bit now and then.
+     */
+    static float expf(float x) {
+        final float r = 0x1.8p23f;
+        float z = Math.fma(x, 0x1.715476p+0f, r);
+        float n = z - r;
+        float b = Math.fma(-n, 0x1.7f7d1cp-20f, Math.fma(-n, 0x1.62e4p-1f, x));
+        int e = Float.floatToRawIntBits(z) << 23;
+        float k = Float.intBitsToFloat(e + Float.floatToRawIntBits(1f));
+        float u = b * b;
+        float j = Math.fma(Math.fma(Math.fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, Math.fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                u, 0x1.ffffecp-1f * b);
+        if (!(Math.abs(n) > 126)) return Math.fma(k, j, k);
+        int g = n <= 0 ? 0x82000000 : 0;
+        float s1 = Float.intBitsToFloat(g + 0x7f000000);
+        float s2 = Float.intBitsToFloat(e - g);
+        if (Math.abs(n) > 192) return s1 * s1;
+        return Math.fma(s2, j, s2) * s1;
     }
 
     private void rope(float[] x, int off, int pos) {
@@ -309,8 +404,12 @@ public final class Transformer {
         RopeScaling rs = c.ropeScaling();
         float freqScale = rs.freqScale();
         boolean yarn = rs.type() == RopeScaling.Type.YARN;
+        float[] ff = w.ropeFreqFactors();
+        // ggml_rope_cache_init: theta starts at the position and is multiplied by theta_scale pair after pair
+        float thetaBase = pos;
         for (int i = 0; i < nd / 2; i++) {
-            float thetaExtrap = pos * ropeThetaScales[i];
+            float thetaExtrap = ff != null ? thetaBase / ff[i] : thetaBase;
+            thetaBase *= ropeThetaScale;
             float theta = freqScale * thetaExtrap;
             float mscale = ropeMscale;
             if (yarn) {
@@ -329,8 +428,9 @@ public final class Transformer {
                 i1 = i0 + 1;
             }
             float x0 = x[i0], x1 = x[i1];
-            x[i0] = x0 * cos - x1 * sin;
-            x[i1] = x0 * sin + x1 * cos;
+            // as compiled for x86 with FMA: the second product rounded, the first fused
+            x[i0] = Math.fma(x0, cos, -(x1 * sin));
+            x[i1] = Math.fma(x0, sin, x1 * cos);
         }
     }
 
@@ -342,8 +442,9 @@ public final class Transformer {
         for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * weight[i];
     }
 
+    /** ggml_v_silu: x / (1 + e^-x) with ggml's vectorised exp (every lane of llama.cpp's SwiGLU when ffn % 8 == 0). */
     private static float silu(float x) {
-        return x / (1.0f + (float) Math.exp(-x));
+        return x / (1.0f + expf(0.0f - x));
     }
 
     private static void addInPlace(float[] x, int off, float[] b) {
