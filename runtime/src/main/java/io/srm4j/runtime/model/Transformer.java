@@ -294,7 +294,8 @@ public final class Transformer {
             float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < n; t++) {
                 cache.key(layer, t, kvh * hd, rows, 0, hd);
-                float dot = promptOrder ? dotTinyBlas(rows, 0, 1, qh, hd) : dotVecF16(rows, 0, 1, qh, hd);
+                // tinyBLAS takes only multiples of 8; ggml falls back to its vec_dot otherwise
+                float dot = promptOrder && hd % 8 == 0 ? dotTinyBlas(rows, 0, 1, qh, hd) : dotVecF16(rows, 0, 1, qh, hd);
                 scores[t] = dot * scale;
                 if (scores[t] > max) max = scores[t];
             }
