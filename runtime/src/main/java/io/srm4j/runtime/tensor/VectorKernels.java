@@ -238,10 +238,10 @@ public final class VectorKernels {
         if (!hasFastQuantizedDot(type)) return ScalarKernels.dotQ(type, w, offset, a, aOffset, n);
         return switch (type) {
             case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
+            // ggml's exact summation order (see ScalarKernels#blocks32InGgmlOrder): not yet vectorised bit for bit
+            case Q5_0 -> ScalarKernels.blocks32InGgmlOrder(type, w, offset, a, aOffset, n);
             case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
-            case Q5_0 -> q5_0q(w, offset, a, aOffset, n);
-            // ggml's exact summation order (see ScalarKernels#q4_1or5_1): not yet vectorised bit for bit
-            case Q4_1, Q5_1 -> ScalarKernels.q4_1or5_1(type, w, offset, a, aOffset, n);
+            case Q4_1, Q5_1 -> ScalarKernels.blocks32InGgmlOrder(type, w, offset, a, aOffset, n);
             case Q2_K -> q2_Kq(w, offset, a, aOffset, n);
             case Q3_K -> q3_Kq(w, offset, a, aOffset, n);
             case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
@@ -277,19 +277,25 @@ public final class VectorKernels {
         return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
 
+    /**
+     * Bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: each int lane holds four consecutive signed bytes of
+     * weights and of activations, so lane l's integer sum is elements 4l..4l+3, as ggml's maddubs/madd pair gives.
+     */
     private static float q8_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         FloatVector acc = FloatVector.zero(F8);
         for (int b = 0; b < n / 32; b++, p += 34, y += 32) {
-            ShortVector w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
-            ShortVector w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
-            ShortVector a0 = acts(a, y);
-            ShortVector a1 = acts(a, y + 16);
-            // |w| <= 128, |a| <= 127: two products fit in a short
-            IntVector sumi = pairSums(w0.mul(a0).add(w1.mul(a1)));
+            IntVector wq = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, p + 2, LE).reinterpretAsInts();
+            IntVector aq = ByteVector.fromArray(ByteVector.SPECIES_256, a.qs, y).reinterpretAsInts();
+            IntVector sumi = wq.lanewise(VectorOperators.ASHR, 24).mul(aq.lanewise(VectorOperators.ASHR, 24));
+            for (int k = 0; k < 3; k++) {
+                int up = 24 - 8 * k;
+                sumi = sumi.add(wq.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)
+                        .mul(aq.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)));
+            }
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
-        return sum(acc);
+        return ScalarKernels.hsum8(acc.toArray());
     }
 
     private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -407,16 +413,6 @@ public final class VectorKernels {
         ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
         // |q| <= 31, |a| <= 127: two products fit in a short
         return pairSums(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
-    }
-
-    private static float q5_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        for (int b = 0; b < n / 32; b++, p += 22, y += 32) {
-            IntVector sumi = q5Block(w, p + 6, w.get(Dequantize.I32, p + 2), (short) -16, a.qs16, y);
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-        }
-        return sum(acc);
     }
 
     private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
