@@ -71,15 +71,6 @@ public final class MatMul {
         MemorySegment data = w.data();
         if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
-            if (ScalarKernels.sumsInGgmlOrder(type)) {
-                // the unpacked-rows kernel does not sum in ggml's order yet: each token takes the row kernel
-                pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
-                    for (int t = 0; t < n; t++) {
-                        for (int r = from; r < to; r++) out[t * rows + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, t * cols, cols);
-                    }
-                });
-                return;
-            }
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
                 UnpackedRows block = new UnpackedRows(type, cols, ROW_BLOCK);
                 for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
