@@ -16,7 +16,12 @@ import java.util.List;
  * prompt-processing products). Differences are measured on llama.cpp's top-{@code k} candidates as logit gaps to its
  * best one (all llama.cpp reports are probabilities).
  *
- * <p>Run with the test class path, e.g. {@code java ... io.srm4j.runtime.testing.QuantParityProbe qwen2 Q8_0 [tensor=type ...]}.
+ * <p>Run with the test class path: {@code java --add-modules jdk.incubator.vector -Dsrm4j.shared=../shared -cp ...
+ * io.srm4j.runtime.testing.QuantParityProbe ARCH TYPE [layers=N] [seed=S] [embd=TYPE] [output=TYPE] [tied=BOOL]
+ * [attn_q=TYPE ...]} writes the parity suite's model for (ARCH, TYPE) with those changes and prints, per prompt
+ * prefix, the largest gap difference. System properties: {@code probe.keep=FILE} keeps the model,
+ * {@code probe.model=FILE} uses an existing one, {@code probe.dump=LEN} prints the gaps after prefix LEN,
+ * {@code probe.trace=DIR} (with {@code probe.len=LEN}) compares with a scripts/llamacpp-dump.c dump instead.
  */
 public final class QuantParityProbe {
     private QuantParityProbe() {}
