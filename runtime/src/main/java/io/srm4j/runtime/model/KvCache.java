@@ -316,6 +316,32 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    /** The cached key at (layer, pos) from element {@code elemOff}, as floats, into {@code dst[dstOff ..+n)}. */
+    void key(int layer, int pos, int elemOff, float[] dst, int dstOff, int n) {
+        int block = table[pos / bs];
+        int base = (layer * bs + pos % bs) * pool.kvDim + elemOff;
+        if (pool.precision == Precision.Q8_0) throw new IllegalStateException("Q8_0 keys are read by keyScores");
+        if (pool.precision == Precision.F16) {
+            short[] kk = pool.keys16[block];
+            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(kk[base + i]);
+        } else {
+            System.arraycopy(pool.keys32[block], base, dst, dstOff, n);
+        }
+    }
+
+    /** The cached value at (layer, pos) from element {@code elemOff}, as floats, into {@code dst[dstOff ..+n)}. */
+    void value(int layer, int pos, int elemOff, float[] dst, int dstOff, int n) {
+        int block = table[pos / bs];
+        int base = (layer * bs + pos % bs) * pool.kvValueDim + elemOff;
+        if (pool.precision == Precision.Q8_0) throw new IllegalStateException("Q8_0 values are read by addValues");
+        if (pool.precision == Precision.F16) {
+            short[] vv = pool.values16[block];
+            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(vv[base + i]);
+        } else {
+            System.arraycopy(pool.values32[block], base, dst, dstOff, n);
+        }
+    }
+
     /** Bytes of the blocks this sequence references (shared blocks counted in full). */
     public long bytes() {
         return blocks * pool.bytesPerBlock();

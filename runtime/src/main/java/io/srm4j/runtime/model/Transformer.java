@@ -19,22 +19,35 @@ public final class Transformer {
 
     private final ModelConfig c;
     private final TransformerWeights w;
-    private final float[] ropeThetaScales; // per rotated pair: base^(-2i/n) as ggml computes it, divided by freq factors
+    private final float ropeThetaScale; // base^(-2/n): the ratio of consecutive pairs' angles
     private final float ropeMscale;
     private final float ropeCorrLow, ropeCorrHigh;
+
+    /**
+     * Receives intermediate results for diagnostics (comparing with llama.cpp op by op): {@code name} as llama.cpp
+     * names the tensor (e.g. "ffn_inp"), the layer (-1 after the last), and {@code rows} rows of {@code width} values.
+     */
+    public interface Trace {
+        void tensor(String name, int layer, float[] data, int rows, int width);
+    }
+
+    private volatile Trace trace;
+
+    /** Installs (or with null removes) a {@link Trace}; costs nothing when none is installed. */
+    public void setTrace(Trace t) {
+        trace = t;
+    }
+
+    private void trace(String name, int layer, float[] data, int rows, int width) {
+        Trace t = trace;
+        if (t != null) t.tensor(name, layer, data, rows, width);
+    }
 
     public Transformer(ModelConfig config, TransformerWeights weights) {
         this.c = config;
         this.w = weights;
-        int pairs = c.ropeDims() / 2;
-        ropeThetaScales = new float[pairs];
-        float thetaScale = (float) Math.pow(c.ropeTheta(), -2.0 / c.ropeDims());
-        float t = 1f;
-        for (int i = 0; i < pairs; i++) {
-            float ff = weights.ropeFreqFactors() != null ? weights.ropeFreqFactors()[i] : 1f;
-            ropeThetaScales[i] = t / ff;
-            t *= thetaScale;
-        }
+        // ggml: theta_scale = powf(freq_base, -2.0f/n_dims)
+        ropeThetaScale = (float) Math.pow(c.ropeTheta(), -2.0f / c.ropeDims());
         RopeScaling rs = c.ropeScaling();
         ropeMscale = rs.attnFactor();
         if (rs.type() == RopeScaling.Type.YARN) {
@@ -76,6 +89,7 @@ public final class Transformer {
         float[] batchLogits = new float[0];
         final KvCache[] rowCache;
         final int[] rowPos;
+        final int[] rowsOfCache;
 
         public Scratch(int block) {
             this.block = block;
@@ -92,6 +106,7 @@ public final class Transformer {
             logits = new float[c.vocabSize()];
             rowCache = new KvCache[block];
             rowPos = new int[block];
+            rowsOfCache = new int[block];
         }
 
         /** Most rows one forward pass takes. */
@@ -127,6 +142,7 @@ public final class Transformer {
         int dim = c.embeddingLength();
         int lastRow = (count - 1) % s.block;
         rmsNorm(s.xb, 0, s.x, lastRow * dim, w.outputNorm(), dim);
+        trace("result_norm", -1, s.xb, 1, dim);
         MatMul.matVec(w.output(), s.xb, 0, s.logits, 0);
         java.util.Arrays.fill(s.rowCache, null);
         return s.logits;
@@ -178,10 +194,17 @@ public final class Transformer {
     private void forwardRows(int[] tokens, int from, int n, Scratch s) {
         int dim = c.embeddingLength();
         for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[from + t], s.x, t * dim);
+        // llama.cpp sums attention products in another order when a sequence evaluates several tokens at once
+        for (int t = 0; t < n; t++) {
+            int k = 0;
+            for (int u = 0; u < n; u++) if (s.rowCache[u] == s.rowCache[t]) k++;
+            s.rowsOfCache[t] = k;
+        }
 
         for (int l = 0; l < c.layers(); l++) {
             TransformerWeights.Layer L = w.layers()[l];
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.attnNorm(), dim);
+            trace("attn_norm", l, s.xb, n, dim);
             matMul(L.wq(), s.xb, n, s.q);
             matMul(L.wk(), s.xb, n, s.k);
             matMul(L.wv(), s.xb, n, s.v);
@@ -203,17 +226,29 @@ public final class Transformer {
                 }
                 s.rowCache[t].store(l, pos, s.k, ko, s.v, vo);
             }
+            trace("Qcur", l, s.q, n, c.queryDim());
+            trace("Kcur", l, s.k, n, c.kvDim());
+            trace("Vcur", l, s.v, n, c.kvValueDim());
             attention(l, n, s);
+            trace("kqv_out", l, s.att, n, c.heads() * c.valueDim());
             matMul(L.wo(), s.att, n, s.out);
+            trace("attn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
+            trace("ffn_inp", l, s.x, n, dim);
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
+            trace("ffn_norm", l, s.xb, n, dim);
             matMul(L.wGate(), s.xb, n, s.ffnGate);
             matMul(L.wUp(), s.xb, n, s.ffnUp);
+            trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
+            trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
             int ffn = n * c.feedForwardLength();
             for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+            trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
             matMul(L.wDown(), s.ffnGate, n, s.out);
+            trace("ffn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
+            trace("l_out", l, s.x, n, dim);
         }
     }
 
@@ -222,54 +257,192 @@ public final class Transformer {
         else MatMul.matMul(m, x, n, out);
     }
 
-    /** Per-thread attention scratch: scores of one group of query heads, and conversion space for the cache. */
-    private final ThreadLocal<float[][]> attentionWork = ThreadLocal.withInitial(() -> new float[][] {new float[256], new float[0]});
+    /** One thread's attention scratch, reused across calls. */
+    private static final class AttentionScratch {
+        float[] scores = new float[256], rows = new float[0], work = new float[0], qh = new float[0];
+        final float[] lane8 = new float[8], acc32 = new float[32];
+    }
 
-    /** Attention of every row with its own sequence's cache, rows × key heads spread over the worker pool. */
+    private final ThreadLocal<AttentionScratch> attentionScratch = ThreadLocal.withInitial(AttentionScratch::new);
+
+    /**
+     * Attention of every row with its own sequence's cache, one task per (row, key head) on the worker pool (on this
+     * thread alone while a {@link Trace} is installed, which need not be thread-safe).
+     */
     private void attention(int layer, int n, Scratch s) {
         int kvHeads = c.kvHeads(), qDim = c.queryDim(), attDim = c.heads() * c.valueDim();
         KvCache[] caches = s.rowCache;
-        int[] positions = s.rowPos;
-        WorkerPool.shared().parallelFor(0, n * kvHeads, 1, (from, to) -> {
+        int[] positions = s.rowPos, rowsOfCache = s.rowsOfCache;
+        WorkerPool.RangeTask task = (from, to) -> {
             for (int i = from; i < to; i++) {
                 int t = i / kvHeads;
-                attention(caches[t], layer, positions[t], i % kvHeads, s.q, t * qDim, s.att, t * attDim);
+                attention(caches[t], layer, positions[t], rowsOfCache[t] > 1, i % kvHeads, s.q, t * qDim, s.att, t * attDim);
             }
-        });
+        };
+        if (trace != null) task.run(0, n * kvHeads);
+        else WorkerPool.shared().parallelFor(0, n * kvHeads, 1, task);
     }
 
-    /** The query heads sharing key head {@code kvHead}, of the row at {@code pos}, attending to positions 0..pos. */
-    private void attention(KvCache cache, int layer, int pos, int kvHead, float[] q, int qOff, float[] out, int outOff) {
+    /**
+     * The query heads sharing key head {@code kvHead} (GQA), of one row at {@code pos}, attending to positions
+     * 0..pos; each cached key and value is converted once for the whole group. With an F16 or F32 cache this is the
+     * arithmetic of llama.cpp's CPU backend without flash attention, bit for bit: query, probabilities and cache in
+     * F16 (F32 with an F32 cache); key and value products summed in the order of the ggml kernel llama.cpp picks
+     * ({@link #dotTinyBlas} when the sequence evaluates several tokens in this pass, as llamafile's sgemm does for a
+     * prompt; {@link #dotVecF16} for a single token, as ggml_vec_dot_f16); the softmax with ggml's vectorised exp
+     * and its sum of eight-lane partial sums in double. Any last-bit difference here can flip an F16 rounding of a
+     * probability, which changes the attention output by ~1e-4 and, through the next 8-bit activation
+     * quantisation, logits by up to ~0.1. A Q8_0 cache (no llama.cpp counterpart without flash attention) takes the
+     * integer block products of {@link KvCache#keyScores}.
+     */
+    private void attention(KvCache cache, int layer, int pos, boolean promptOrder, int kvHead, float[] q, int qOff, float[] out, int outOff) {
         int hd = c.headDim(), vd = c.valueDim();
         int group = c.heads() / c.kvHeads();
         boolean f16 = cache.precision() == KvCache.Precision.F16;
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        float scale = 1.0f / (float) Math.sqrt(hd); // as llama.cpp: 1.0f/sqrtf(float(n_embd_head))
         int n = pos + 1;
-        float[][] work = attentionWork.get();
-        if (work[0].length < group * n) work[0] = new float[Math.max(group * n, work[0].length * 2)];
-        if (work[1].length < KvCache.workLength(c, group)) work[1] = new float[KvCache.workLength(c, group)];
-        float[] scores = work[0];
-        cache.keyScores(layer, n, kvHead, q, qOff + kvHead * group * hd, group, scale, scores, n, work[1]);
+        // ggml sums the cache in lanes from position 0; positions past the sequence are masked to probability 0
+        int padded = (n + 31) & ~31;
+        AttentionScratch a = attentionScratch.get();
+        if (a.scores.length < group * padded) a.scores = new float[Math.max(group * padded, a.scores.length * 2)];
+        float[] scores = a.scores;
+        int o = outOff + kvHead * group * vd;
+        if (cache.precision() == KvCache.Precision.Q8_0) {
+            if (a.work.length < KvCache.workLength(c, group)) a.work = new float[KvCache.workLength(c, group)];
+            cache.keyScores(layer, n, kvHead, q, qOff + kvHead * group * hd, group, scale, scores, padded, a.work);
+            for (int g = 0; g < group; g++) softmax(scores, g * padded, n, padded, false, a.lane8, layer, kvHead * group + g);
+            java.util.Arrays.fill(out, o, o + group * vd, 0f);
+            cache.addValues(layer, n, kvHead, scores, padded, group, out, o, a.work);
+            return;
+        }
+        if (a.rows.length < padded * Math.max(hd, vd)) a.rows = new float[padded * Math.max(hd, vd) * 2];
+        if (a.qh.length < hd) a.qh = new float[hd];
+        float[] rows = a.rows, qh = a.qh;
+        for (int t = 0; t < n; t++) cache.key(layer, t, kvHead * hd, rows, t * hd, hd);
         for (int g = 0; g < group; g++) {
-            int so = g * n;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < n; t++) max = Math.max(max, scores[so + t]);
-            double sum = 0;
-            for (int t = 0; t < n; t++) {
-                float e = (float) Math.exp(scores[so + t] - max);
-                scores[so + t] = e;
-                sum += e;
+            int h = kvHead * group + g, so = g * padded;
+            // llama.cpp multiplies the query with an F16 key cache in F16, so round the query the same way.
+            for (int i = 0; i < hd; i++) {
+                float v = q[qOff + h * hd + i];
+                qh[i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
             }
-            float inv = (float) (1.0 / sum);
             for (int t = 0; t < n; t++) {
-                float prob = scores[so + t] * inv;
-                // llama.cpp multiplies the probabilities with an F16 value cache in F16.
-                scores[so + t] = f16 ? Float.float16ToFloat(Float.floatToFloat16(prob)) : prob;
+                // tinyBLAS takes only multiples of 8; ggml falls back to its vec_dot otherwise
+                float dot = promptOrder && hd % 8 == 0 ? dotTinyBlas(rows, t * hd, 1, qh, 0, hd) : dotVecF16(rows, t * hd, 1, qh, 0, hd, a.acc32);
+                scores[so + t] = dot * scale;
+            }
+            softmax(scores, so, n, padded, f16, a.lane8, layer, h);
+        }
+        // the value cache transposed: element i of the output is a dot over positions
+        for (int t = 0; t < n; t++) cache.value(layer, t, kvHead * vd, rows, t * vd, vd);
+        java.util.Arrays.fill(rows, n * vd, padded * vd, 0f);
+        for (int g = 0; g < group; g++) {
+            int so = g * padded, og = o + g * vd;
+            for (int i = 0; i < vd; i++) {
+                out[og + i] = promptOrder ? dotTinyBlas(rows, i, vd, scores, so, padded) : dotVecF16(rows, i, vd, scores, so, padded, a.acc32);
             }
         }
-        int o = outOff + kvHead * group * vd;
-        java.util.Arrays.fill(out, o, o + group * vd, 0f);
-        cache.addValues(layer, n, kvHead, scores, n, group, out, o, work[1]);
+    }
+
+    /**
+     * Scores {@code p[so .. so+n)} to probabilities in place, zeros up to {@code padded}: ggml_vec_soft_max_f32
+     * (AVX2) — exp of eight lanes at a time, each eight summed in float, then in double — and, for an F16 value
+     * cache, rounded to F16 as llama.cpp multiplies them with it.
+     */
+    private void softmax(float[] p, int so, int n, int padded, boolean f16, float[] lane, int layer, int head) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < n; t++) if (p[so + t] > max) max = p[so + t];
+        double sum = 0;
+        for (int t0 = 0; t0 < n; t0 += 8) {
+            for (int l = 0; l < 8; l++) {
+                int t = t0 + l;
+                lane[l] = t < n ? expf(p[so + t] - max) : 0;
+                if (t < n) p[so + t] = lane[l];
+            }
+            sum += hsum8(lane);
+        }
+        float inv = (float) (1.0 / sum);
+        if (trace != null) {
+            float[] probs = new float[n];
+            for (int t = 0; t < n; t++) probs[t] = p[so + t] * inv;
+            trace("kq_soft_max.h" + head, layer, probs, 1, n);
+        }
+        for (int t = 0; t < padded; t++) {
+            float prob = t < n ? p[so + t] * inv : 0;
+            p[so + t] = f16 ? Float.float16ToFloat(Float.floatToFloat16(prob)) : prob;
+        }
+    }
+
+    /**
+     * llamafile's tinyBLAS dot (llama.cpp's F16/F32 products of several columns): eight lanes, lane l summing
+     * elements l, l+8, ... with fused multiply-adds, then {@link #hsum8}. {@code a} is read with a stride.
+     */
+    static float dotTinyBlas(float[] a, int aOff, int aStride, float[] b, int bOff, int n) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            int p = aOff + i * aStride, q = bOff + i;
+            a0 = Math.fma(a[p], b[q], a0);
+            a1 = Math.fma(a[p + aStride], b[q + 1], a1);
+            a2 = Math.fma(a[p + 2 * aStride], b[q + 2], a2);
+            a3 = Math.fma(a[p + 3 * aStride], b[q + 3], a3);
+            a4 = Math.fma(a[p + 4 * aStride], b[q + 4], a4);
+            a5 = Math.fma(a[p + 5 * aStride], b[q + 5], a5);
+            a6 = Math.fma(a[p + 6 * aStride], b[q + 6], a6);
+            a7 = Math.fma(a[p + 7 * aStride], b[q + 7], a7);
+        }
+        if (i != n) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
+        return ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3));
+    }
+
+    /**
+     * ggml_vec_dot_f16 / ggml_vec_dot_f32 on AVX2 (llama.cpp's product for a single token), {@code acc} 32 floats of
+     * scratch: four accumulators of
+     * eight lanes over steps of 32 elements, reduced as GGML_F32x8_REDUCE (0+2, 1+3, then those, then the two
+     * halves, then two horizontal adds); elements past the last multiple of 32 added in double.
+     */
+    static float dotVecF16(float[] a, int aOff, int aStride, float[] b, int bOff, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0, 32, 0f);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32) {
+            for (int j = 0; j < 32; j++) acc[j] = Math.fma(a[aOff + (i + j) * aStride], b[bOff + i + j], acc[j]);
+        }
+        float x0 = (acc[0] + acc[16]) + (acc[8] + acc[24]), x1 = (acc[1] + acc[17]) + (acc[9] + acc[25]);
+        float x2 = (acc[2] + acc[18]) + (acc[10] + acc[26]), x3 = (acc[3] + acc[19]) + (acc[11] + acc[27]);
+        float x4 = (acc[4] + acc[20]) + (acc[12] + acc[28]), x5 = (acc[5] + acc[21]) + (acc[13] + acc[29]);
+        float x6 = (acc[6] + acc[22]) + (acc[14] + acc[30]), x7 = (acc[7] + acc[23]) + (acc[15] + acc[31]);
+        float t0 = x0 + x4, t1 = x1 + x5, t2 = x2 + x6, t3 = x3 + x7;
+        double sum = (t0 + t1) + (t2 + t3);
+        for (int i = np; i < n; i++) sum += a[aOff + i * aStride] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /** ggml's hsum_float_8: upper lanes onto lower, then 0+2 and 1+3, then those two. */
+    static float hsum8(float[] v) {
+        return ((v[4] + v[0]) + (v[6] + v[2])) + ((v[5] + v[1]) + (v[7] + v[3]));
+    }
+
+    /**
+     * ggml_v_expf (AVX2), one lane: exp by a degree-5 polynomial on the reduced argument with fused multiply-adds,
+     * scaled by 2^n through the exponent bits; llama.cpp's softmax and SiLU use it, so {@code Math.exp} would differ
+     * in the last bit now and then.
+     */
+    static float expf(float x) {
+        final float r = 0x1.8p23f;
+        float z = Math.fma(x, 0x1.715476p+0f, r);
+        float n = z - r;
+        float b = Math.fma(-n, 0x1.7f7d1cp-20f, Math.fma(-n, 0x1.62e4p-1f, x));
+        int e = Float.floatToRawIntBits(z) << 23;
+        float k = Float.intBitsToFloat(e + Float.floatToRawIntBits(1f));
+        float u = b * b;
+        float j = Math.fma(Math.fma(Math.fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, Math.fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                u, 0x1.ffffecp-1f * b);
+        if (!(Math.abs(n) > 126)) return Math.fma(k, j, k);
+        int g = n <= 0 ? 0x82000000 : 0;
+        float s1 = Float.intBitsToFloat(g + 0x7f000000);
+        float s2 = Float.intBitsToFloat(e - g);
+        if (Math.abs(n) > 192) return s1 * s1;
+        return Math.fma(s2, j, s2) * s1;
     }
 
     private void rope(float[] x, int off, int pos) {
@@ -277,8 +450,12 @@ public final class Transformer {
         RopeScaling rs = c.ropeScaling();
         float freqScale = rs.freqScale();
         boolean yarn = rs.type() == RopeScaling.Type.YARN;
+        float[] ff = w.ropeFreqFactors();
+        // ggml_rope_cache_init: theta starts at the position and is multiplied by theta_scale pair after pair
+        float thetaBase = pos;
         for (int i = 0; i < nd / 2; i++) {
-            float thetaExtrap = pos * ropeThetaScales[i];
+            float thetaExtrap = ff != null ? thetaBase / ff[i] : thetaBase;
+            thetaBase *= ropeThetaScale;
             float theta = freqScale * thetaExtrap;
             float mscale = ropeMscale;
             if (yarn) {
@@ -297,8 +474,9 @@ public final class Transformer {
                 i1 = i0 + 1;
             }
             float x0 = x[i0], x1 = x[i1];
-            x[i0] = x0 * cos - x1 * sin;
-            x[i1] = x0 * sin + x1 * cos;
+            // as compiled for x86 with FMA: the second product rounded, the first fused
+            x[i0] = Math.fma(x0, cos, -(x1 * sin));
+            x[i1] = Math.fma(x0, sin, x1 * cos);
         }
     }
 
@@ -310,8 +488,9 @@ public final class Transformer {
         for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * weight[i];
     }
 
+    /** ggml_v_silu: x / (1 + e^-x) with ggml's vectorised exp (every lane of llama.cpp's SwiGLU when ffn % 8 == 0). */
     private static float silu(float x) {
-        return x / (1.0f + (float) Math.exp(-x));
+        return x / (1.0f + expf(0.0f - x));
     }
 
     private static void addInPlace(float[] x, int off, float[] b) {

@@ -27,6 +27,11 @@ public final class ScalarKernels {
         return sum;
     }
 
+    /** Types whose {@link #dotQ} already sums exactly as llama.cpp's x86 kernels do ({@link #blocks32InGgmlOrder}). */
+    public static boolean sumsInGgmlOrder(GgmlType type) {
+        return type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q4_1 || type == GgmlType.Q5_1;
+    }
+
     /** True when {@link #dotQ} handles {@code type}. */
     public static boolean hasQuantizedDot(GgmlType type) {
         return QuantizedActivations.formatFor(type) != null;
@@ -38,17 +43,14 @@ public final class ScalarKernels {
      */
     public static float dotQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
         checkQ(type, w, offset, a, aOffset, n);
+        if (sumsInGgmlOrder(type)) return blocks32InGgmlOrder(type, w, offset, a, aOffset, n);
         float sum = 0;
         int blocks = n / type.blockSize;
         for (int b = 0; b < blocks; b++) {
             long p = offset + (long) b * type.typeSize;
             int y = aOffset + b * type.blockSize;
             sum += switch (type) {
-                case Q8_0 -> q8_0(w, p, a, y);
                 case Q4_0 -> q4_0(w, p, a, y);
-                case Q5_0 -> q5_0(w, p, a, y);
-                case Q4_1 -> q4_1(w, p, a, y);
-                case Q5_1 -> q5_1(w, p, a, y);
                 case Q2_K -> q2_K(w, p, a, y);
                 case Q3_K -> q3_K(w, p, a, y);
                 case Q4_K -> q4_K(w, p, a, y);
@@ -75,12 +77,6 @@ public final class ScalarKernels {
 
     // ---- 32-element blocks: d_w * d_a * Σ q_w q_a (+ m_w * s_a for the affine types)
 
-    private static float q8_0(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int sumi = 0;
-        for (int j = 0; j < 32; j++) sumi += i8(w, p + 2 + j) * a.qs[y + j];
-        return sumi * (f16(w, p) * a.d[y / 32]);
-    }
-
     private static float q4_0(MemorySegment w, long p, QuantizedActivations a, int y) {
         int sumi = 0;
         for (int j = 0; j < 16; j++) {
@@ -90,37 +86,55 @@ public final class ScalarKernels {
         return sumi * (f16(w, p) * a.d[y / 32]);
     }
 
-    private static float q5_0(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int qh = w.get(Dequantize.I32, p + 2);
-        int sumi = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = u8(w, p + 6 + j);
-            int lo = ((q & 0xF) | (((qh >>> j) & 1) << 4)) - 16;
-            int hi = ((q >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16;
-            sumi += lo * a.qs[y + j] + hi * a.qs[y + j + 16];
+    /**
+     * Q8_0, Q5_0, Q4_1 and Q5_1 rows in the order of ggml's AVX2 {@code ggml_vec_dot_*} (and of llamafile's
+     * tinyBLAS for Q8_0 / Q5_0 prompts, which sums the same way), what llama.cpp runs for these types on x86: per
+     * block, eight integer sums of four consecutive elements, each added to its own float lane as
+     * {@code fma(d_w * d_a, lane, acc)}; the lanes summed at the end as {@link #hsum8} does; for Q4_1 / Q5_1 plus
+     * {@code Σ m_w * s_a} accumulated with fma (the C compiler contracts it). Bit for bit the same sums make the
+     * attention's F16 roundings and the next activations' 8-bit quantisation come out as in llama.cpp; any other
+     * order flips some of them and moves logits by up to ~0.1 (docs/RUNTIME.md).
+     */
+    static float blocks32InGgmlOrder(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
+        float[] acc = new float[8];
+        float summs = 0;
+        int[] v = new int[32];
+        for (int b = 0; b < n / 32; b++) {
+            long p = offset + (long) b * type.typeSize;
+            int y = aOffset + b * 32;
+            float scale = f16(w, p) * a.d[y / 32];
+            switch (type) {
+                case Q8_0 -> {
+                    for (int e = 0; e < 32; e++) v[e] = i8(w, p + 2 + e);
+                }
+                case Q5_0 -> nibbles(w, p + 6, w.get(Dequantize.I32, p + 2), -16, v);
+                case Q4_1 -> nibbles(w, p + 4, 0, 0, v);
+                case Q5_1 -> nibbles(w, p + 8, w.get(Dequantize.I32, p + 4), 0, v);
+                default -> throw new AssertionError(type);
+            }
+            if (a.s != null) summs = Math.fma(f16(w, p + 2), a.s[y / 32], summs);
+            for (int lane = 0; lane < 8; lane++) {
+                int e = 4 * lane;
+                int sumi = v[e] * a.qs[y + e] + v[e + 1] * a.qs[y + e + 1] + v[e + 2] * a.qs[y + e + 2] + v[e + 3] * a.qs[y + e + 3];
+                acc[lane] = Math.fma(scale, (float) sumi, acc[lane]);
+            }
         }
-        return sumi * (f16(w, p) * a.d[y / 32]);
+        return hsum8(acc) + summs;
     }
 
-    private static float q4_1(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int sumi = 0;
+    /** Elements of a 4-bit block (low nibbles first), the fifth bits from {@code qh}, plus {@code offset}. */
+    private static void nibbles(MemorySegment w, long qs, int qh, int offset, int[] v) {
         for (int j = 0; j < 16; j++) {
-            int q = u8(w, p + 4 + j);
-            sumi += (q & 0xF) * a.qs[y + j] + (q >>> 4) * a.qs[y + j + 16];
+            int q = u8(w, qs + j);
+            v[j] = ((q & 0xF) | (((qh >>> j) & 1) << 4)) + offset;
+            v[j + 16] = ((q >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) + offset;
         }
-        return (f16(w, p) * a.d[y / 32]) * sumi + f16(w, p + 2) * a.s[y / 32];
     }
 
-    private static float q5_1(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int qh = w.get(Dequantize.I32, p + 4);
-        int sumi = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = u8(w, p + 8 + j);
-            int lo = (q & 0xF) | (((qh >>> j) & 1) << 4);
-            int hi = (q >>> 4) | (((qh >>> (j + 16)) & 1) << 4);
-            sumi += lo * a.qs[y + j] + hi * a.qs[y + j + 16];
-        }
-        return (f16(w, p) * a.d[y / 32]) * sumi + f16(w, p + 2) * a.s[y / 32];
+    /** ggml's {@code hsum_float_8}: the upper four lanes onto the lower four, then lanes 0+2 and 1+3, then those two. */
+    static float hsum8(float[] a) {
+        float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
+        return (r0 + r2) + (r1 + r3);
     }
 
     // ---- super-blocks of 256: d * Σ_sub scale_sub * Σ q a  -  dmin * Σ_sub min_sub * Σ a

@@ -25,6 +25,8 @@ final class UnpackedRows {
     private final int capacity;
     private final boolean superBlocks;
     final short[] q;
+    /** The same quants as bytes, for the 32-element types whose products sum in ggml's order (null otherwise). */
+    final byte[] qb;
     /** Per 16 quants: K-quant sub-block scale and min (unused for 32-element blocks). */
     final short[] scale, min;
     /** Per ggml block: the weight scale, and the min / dmin (zero where the type has none). */
@@ -36,6 +38,7 @@ final class UnpackedRows {
         this.capacity = capacity;
         this.superBlocks = type.blockSize == 256;
         this.q = new short[capacity * cols];
+        this.qb = ScalarKernels.sumsInGgmlOrder(type) ? new byte[capacity * cols] : null;
         this.scale = new short[capacity * cols / 16];
         this.min = new short[capacity * cols / 16];
         this.d = new float[capacity * cols / type.blockSize];
@@ -60,6 +63,7 @@ final class UnpackedRows {
                     case Q6_K -> unpackQ6_K(w, p, blk, e, g);
                     default -> throw new UnsupportedOperationException("no unpacking for " + type);
                 }
+                if (qb != null) for (int i = 0; i < type.blockSize; i++) qb[e + i] = (byte) q[e + i];
             }
         }
     }
@@ -164,6 +168,7 @@ final class UnpackedRows {
     }
 
     private float dot32(int r, QuantizedActivations a, int y) {
+        if (qb != null) return dotGgmlOrder(r, a, y);
         FloatVector acc = FloatVector.zero(F8);
         float mins = 0;
         int e = r * cols, blk = e / 32;
@@ -176,6 +181,20 @@ final class UnpackedRows {
             if (a.s != null) mins += m[blk] * a.s[y / 32];
         }
         return VectorKernels.sum(acc) + mins;
+    }
+
+    /** Q8_0, Q5_0, Q4_1, Q5_1 in ggml's order, bit for bit {@link ScalarKernels#blocks32InGgmlOrder}. */
+    private float dotGgmlOrder(int r, QuantizedActivations a, int y) {
+        FloatVector acc = FloatVector.zero(F8);
+        float summs = 0;
+        int e = r * cols, blk = e / 32;
+        for (int b = 0; b < cols / 32; b++, e += 32, y += 32, blk++) {
+            IntVector wq = jdk.incubator.vector.ByteVector.fromArray(jdk.incubator.vector.ByteVector.SPECIES_256, qb, e).reinterpretAsInts();
+            float scale = d[blk] * a.d[y / 32];
+            acc = ((FloatVector) VectorKernels.lanesOf4(wq, a, y).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            if (a.s != null) summs = Math.fma(m[blk], a.s[y / 32], summs);
+        }
+        return ScalarKernels.hsum8(acc.toArray()) + summs;
     }
 
     private float dotK(int r, QuantizedActivations a, int y) {

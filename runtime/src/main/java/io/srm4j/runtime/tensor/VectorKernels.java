@@ -248,10 +248,8 @@ public final class VectorKernels {
         if (!hasFastQuantizedDot(type)) return ScalarKernels.dotQ(type, w, offset, a, aOffset, n);
         return switch (type) {
             case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
+            case Q5_0, Q4_1, Q5_1 -> blocks32q(type, w, offset, a, aOffset, n);
             case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
-            case Q5_0 -> q5_0q(w, offset, a, aOffset, n);
-            case Q4_1 -> q4_1q(w, offset, a, aOffset, n);
-            case Q5_1 -> q5_1q(w, offset, a, aOffset, n);
             case Q2_K -> q2_Kq(w, offset, a, aOffset, n);
             case Q3_K -> q3_Kq(w, offset, a, aOffset, n);
             case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
@@ -287,19 +285,56 @@ public final class VectorKernels {
         return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
 
+    /**
+     * Bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: each int lane holds four consecutive signed bytes of
+     * weights and of activations, so lane l's integer sum is elements 4l..4l+3, as ggml's maddubs/madd pair gives.
+     */
     private static float q8_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
         FloatVector acc = FloatVector.zero(F8);
         for (int b = 0; b < n / 32; b++, p += 34, y += 32) {
-            ShortVector w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
-            ShortVector w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
-            ShortVector a0 = acts(a, y);
-            ShortVector a1 = acts(a, y + 16);
-            // |w| <= 128, |a| <= 127: two products fit in a short
-            IntVector sumi = pairSums(w0.mul(a0).add(w1.mul(a1)));
+            IntVector wq = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, w, p + 2, LE).reinterpretAsInts();
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            acc = ((FloatVector) lanesOf4(wq, a, y).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
-        return sum(acc);
+        return ScalarKernels.hsum8(acc.toArray());
+    }
+
+    /** Σ over the four bytes of each int lane of weight byte times activation byte (both signed). */
+    static IntVector lanesOf4(IntVector wq, QuantizedActivations a, int y) {
+        IntVector aq = ByteVector.fromArray(ByteVector.SPECIES_256, a.qs, y).reinterpretAsInts();
+        IntVector sumi = wq.lanewise(VectorOperators.ASHR, 24).mul(aq.lanewise(VectorOperators.ASHR, 24));
+        for (int k = 0; k < 3; k++) {
+            int up = 24 - 8 * k;
+            sumi = sumi.add(wq.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)
+                    .mul(aq.lanewise(VectorOperators.LSHL, up).lanewise(VectorOperators.ASHR, 24)));
+        }
+        return sumi;
+    }
+
+    /**
+     * Q5_0, Q4_1, Q5_1, bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: the block's 32 values are unpacked to
+     * bytes in element order (all fit a signed byte), then summed as {@link #q8_0q}.
+     */
+    private static float blocks32q(GgmlType type, MemorySegment w, long p, QuantizedActivations a, int y, int n) {
+        boolean affine = type != GgmlType.Q5_0, five = type != GgmlType.Q4_1;
+        int qhAt = affine ? 4 : 2, qsAt = five ? qhAt + 4 : 4, offset = type == GgmlType.Q5_0 ? -16 : 0;
+        byte[] v = new byte[32];
+        FloatVector acc = FloatVector.zero(F8);
+        float summs = 0;
+        for (int b = 0; b < n / 32; b++, p += type.typeSize, y += 32) {
+            int qh = five ? w.get(Dequantize.I32, p + qhAt) : 0;
+            long lo = w.get(ValueLayout.JAVA_LONG_UNALIGNED, p + qsAt), hi = w.get(ValueLayout.JAVA_LONG_UNALIGNED, p + qsAt + 8);
+            for (int j = 0; j < 16; j++) {
+                int q = (int) ((j < 8 ? lo >>> (8 * j) : hi >>> (8 * (j - 8))) & 0xFF);
+                v[j] = (byte) (((q & 0xF) | (((qh >>> j) & 1) << 4)) + offset);
+                v[j + 16] = (byte) (((q >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) + offset);
+            }
+            IntVector wq = ByteVector.fromArray(ByteVector.SPECIES_256, v, 0).reinterpretAsInts();
+            float scale = Dequantize.f16(w, p) * a.d[y / 32];
+            acc = ((FloatVector) lanesOf4(wq, a, y).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
+            if (affine) summs = Math.fma(Dequantize.f16(w, p + 2), a.s[y / 32], summs);
+        }
+        return ScalarKernels.hsum8(acc.toArray()) + summs;
     }
 
     private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
@@ -417,41 +452,6 @@ public final class VectorKernels {
         ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
         // |q| <= 31, |a| <= 127: two products fit in a short
         return pairSums(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
-    }
-
-    private static float q5_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        for (int b = 0; b < n / 32; b++, p += 22, y += 32) {
-            IntVector sumi = q5Block(w, p + 6, w.get(Dequantize.I32, p + 2), (short) -16, a.qs16, y);
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-        }
-        return sum(acc);
-    }
-
-    private static float q5_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        float mins = 0;
-        for (int b = 0; b < n / 32; b++, p += 24, y += 32) {
-            IntVector sumi = q5Block(w, p + 8, w.get(Dequantize.I32, p + 4), (short) 0, a.qs16, y);
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
-        }
-        return sum(acc) + mins;
-    }
-
-    private static float q4_1q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        float mins = 0;
-        for (int b = 0; b < n / 32; b++, p += 20, y += 32) {
-            ShortVector q = widenUnsigned(w, p + 4);
-            ShortVector prod = q.and((short) 0xF).mul(acts(a, y)).add(q.lanewise(VectorOperators.LSHR, 4).mul(acts(a, y + 16)));
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) pairSums(prod).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-            mins += Dequantize.f16(w, p + 2) * a.s[y / 32];
-        }
-        return sum(acc) + mins;
     }
 
     private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {

@@ -34,10 +34,13 @@ class LlamaCppGreedyParityTest {
     static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
             GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
     /**
-     * Quantised types are not yet token for token with llama.cpp: logit gaps differ by up to ~0.2 on some models and
-     * steps (often they agree to 1e-5), more than summation order alone explains; the open question is written up in
-     * docs/RUNTIME.md. Until it is solved these types are held to teacher-forced agreement with llama.cpp's greedy
-     * choice on at least {@link #MIN_AGREEING} of 64 steps, and the after-prompt gaps are reported.
+     * Quantised types whose products srm4j sums exactly as llama.cpp's x86 kernels do
+     * ({@link io.srm4j.runtime.tensor.ScalarKernels#sumsInGgmlOrder}: Q8_0, Q5_0, Q4_1, Q5_1) are held to what the
+     * float types are held to ({@link #assertSameGreedy}). The others (Q4_0 and Q4_K, which llama.cpp repacks for its
+     * gemv/gemm kernels on AVX2, and Q2_K, Q3_K, Q5_K, Q6_K, whose AVX2 vec_dot orders are not mirrored yet) still
+     * differ in the last bits of some products, which an F16 or 8-bit rounding downstream can turn into logit
+     * differences of ~0.1 (docs/RUNTIME.md); they are held to teacher-forced agreement with llama.cpp's greedy choice
+     * on at least {@link #MIN_AGREEING} of 64 steps, and the after-prompt gaps are reported.
      */
     static final int MIN_AGREEING = 52;
 
@@ -144,8 +147,11 @@ class LlamaCppGreedyParityTest {
                             .withSeed(7 + type.id);
                     Path model = SyntheticModels.write(spec, dir.resolve(arch + "-" + type + ".gguf"));
                     int[] prompt = prompt(model, "The quick brown fox jumps over the lazy dog. 12 + 30 = 42");
-                    if (type.isQuantized()) assertCloseToLlamaCpp(model, prompt, arch + " " + type);
-                    else assertSameGreedy(model, prompt, arch + " " + type);
+                    if (type.isQuantized() && !io.srm4j.runtime.tensor.ScalarKernels.sumsInGgmlOrder(type)) {
+                        assertCloseToLlamaCpp(model, prompt, arch + " " + type);
+                    } else {
+                        assertSameGreedy(model, prompt, arch + " " + type);
+                    }
                 }));
             }
         }

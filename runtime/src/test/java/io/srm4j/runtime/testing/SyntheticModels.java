@@ -59,8 +59,18 @@ public final class SyntheticModels {
     public record Spec(Arch arch, Path vocab, int dim, int layers, int heads, int kvHeads, int headDim, int ffn,
                        int contextLength, float ropeTheta, float rmsEps, boolean tiedEmbeddings,
                        GgmlType weightType, GgmlType embeddingType, GgmlType outputType,
-                       float outputScale, long seed, RopeScaling ropeScaling) {
+                       float outputScale, long seed, RopeScaling ropeScaling, Map<String, GgmlType> tensorTypes) {
+        /** Every 2-D weight in {@code weightType} except as {@link #withTensorType} says. */
+        public Spec(Arch arch, Path vocab, int dim, int layers, int heads, int kvHeads, int headDim, int ffn,
+                    int contextLength, float ropeTheta, float rmsEps, boolean tiedEmbeddings,
+                    GgmlType weightType, GgmlType embeddingType, GgmlType outputType,
+                    float outputScale, long seed, RopeScaling ropeScaling) {
+            this(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps, tiedEmbeddings,
+                    weightType, embeddingType, outputType, outputScale, seed, ropeScaling, Map.of());
+        }
+
         public Spec {
+            tensorTypes = Map.copyOf(tensorTypes);
             if (dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0 || ffn <= 0 || contextLength <= 0) {
                 throw new IllegalArgumentException("sizes must be positive: " + this);
             }
@@ -96,37 +106,54 @@ public final class SyntheticModels {
 
         public Spec withType(GgmlType type) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
-                    tiedEmbeddings, type, embeddingType, outputType, outputScale, seed, ropeScaling);
+                    tiedEmbeddings, type, embeddingType, outputType, outputScale, seed, ropeScaling, tensorTypes);
         }
 
         public Spec withEmbeddingTypes(GgmlType embedding, GgmlType output) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
-                    tiedEmbeddings, weightType, embedding, output, outputScale, seed, ropeScaling);
+                    tiedEmbeddings, weightType, embedding, output, outputScale, seed, ropeScaling, tensorTypes);
         }
 
         public Spec withSeed(long newSeed) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
-                    tiedEmbeddings, weightType, embeddingType, outputType, outputScale, newSeed, ropeScaling);
+                    tiedEmbeddings, weightType, embeddingType, outputType, outputScale, newSeed, ropeScaling, tensorTypes);
         }
 
         public Spec withShape(int newDim, int newLayers, int newHeads, int newKvHeads, int newHeadDim, int newFfn) {
             return new Spec(arch, vocab, newDim, newLayers, newHeads, newKvHeads, newHeadDim, newFfn, contextLength, ropeTheta,
-                    rmsEps, tiedEmbeddings, weightType, embeddingType, outputType, outputScale, seed, ropeScaling);
+                    rmsEps, tiedEmbeddings, weightType, embeddingType, outputType, outputScale, seed, ropeScaling, tensorTypes);
         }
 
         public Spec withTied(boolean tied) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
-                    tied, weightType, embeddingType, outputType, outputScale, seed, ropeScaling);
+                    tied, weightType, embeddingType, outputType, outputScale, seed, ropeScaling, tensorTypes);
         }
 
         public Spec withRope(float theta, RopeScaling scaling) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, theta, rmsEps,
-                    tiedEmbeddings, weightType, embeddingType, outputType, outputScale, seed, scaling);
+                    tiedEmbeddings, weightType, embeddingType, outputType, outputScale, seed, scaling, tensorTypes);
         }
 
         public Spec withOutputScale(float scale) {
             return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
-                    tiedEmbeddings, weightType, embeddingType, outputType, scale, seed, ropeScaling);
+                    tiedEmbeddings, weightType, embeddingType, outputType, scale, seed, ropeScaling, tensorTypes);
+        }
+
+        /**
+         * Stores the layer weight {@code name} ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up",
+         * "ffn_down"; in every layer) as {@code type} instead of {@code weightType}: narrows a numerical difference
+         * down to one product.
+         */
+        public Spec withTensorType(String name, GgmlType type) {
+            Map<String, GgmlType> types = new LinkedHashMap<>(tensorTypes);
+            types.put(name, type);
+            return new Spec(arch, vocab, dim, layers, heads, kvHeads, headDim, ffn, contextLength, ropeTheta, rmsEps,
+                    tiedEmbeddings, weightType, embeddingType, outputType, outputScale, seed, ropeScaling, types);
+        }
+
+        /** The type layer weight {@code name} (e.g. "ffn_down") is stored in. */
+        public GgmlType layerType(String name) {
+            return tensorTypes.getOrDefault(name, weightType);
         }
 
         public GgmlType effectiveEmbeddingType() {
@@ -204,15 +231,14 @@ public final class SyntheticModels {
         if (!spec.tiedEmbeddings) {
             matrix(w, "output.weight", spec.effectiveOutputType(), dim, vocabSize, weights.gaussian("output.weight", dim * (long) vocabSize, classifierStd));
         }
-        GgmlType t = spec.weightType;
         for (int i = 0; i < spec.layers; i++) {
             String p = "blk." + i + ".";
             vector(w, p + "attn_norm.weight", weights.norm(p + "attn_norm.weight", dim));
             // Query/key scale 1/sqrt(dim) gives unit-variance q and k entries, so scores q.k/sqrt(hd) are O(1):
             // attention neither uniform nor one-hot.
-            matrix(w, p + "attn_q.weight", t, dim, qDim, weights.gaussian(p + "attn_q.weight", (long) dim * qDim, 1.5 / Math.sqrt(dim)));
-            matrix(w, p + "attn_k.weight", t, dim, kvDim, weights.gaussian(p + "attn_k.weight", (long) dim * kvDim, 1.5 / Math.sqrt(dim)));
-            matrix(w, p + "attn_v.weight", t, dim, kvDim, weights.gaussian(p + "attn_v.weight", (long) dim * kvDim, 1 / Math.sqrt(dim)));
+            matrix(w, p + "attn_q.weight", spec.layerType("attn_q"), dim, qDim, weights.gaussian(p + "attn_q.weight", (long) dim * qDim, 1.5 / Math.sqrt(dim)));
+            matrix(w, p + "attn_k.weight", spec.layerType("attn_k"), dim, kvDim, weights.gaussian(p + "attn_k.weight", (long) dim * kvDim, 1.5 / Math.sqrt(dim)));
+            matrix(w, p + "attn_v.weight", spec.layerType("attn_v"), dim, kvDim, weights.gaussian(p + "attn_v.weight", (long) dim * kvDim, 1 / Math.sqrt(dim)));
             if (spec.arch == Arch.QWEN2) {
                 vector(w, p + "attn_q.bias", weights.gaussian(p + "attn_q.bias", qDim, 0.5));
                 vector(w, p + "attn_k.bias", weights.gaussian(p + "attn_k.bias", kvDim, 0.5));
@@ -222,11 +248,11 @@ public final class SyntheticModels {
                 vector(w, p + "attn_q_norm.weight", weights.norm(p + "attn_q_norm.weight", spec.headDim));
                 vector(w, p + "attn_k_norm.weight", weights.norm(p + "attn_k_norm.weight", spec.headDim));
             }
-            matrix(w, p + "attn_output.weight", t, qDim, dim, weights.gaussian(p + "attn_output.weight", (long) qDim * dim, 1 / Math.sqrt(qDim)));
+            matrix(w, p + "attn_output.weight", spec.layerType("attn_output"), qDim, dim, weights.gaussian(p + "attn_output.weight", (long) qDim * dim, 1 / Math.sqrt(qDim)));
             vector(w, p + "ffn_norm.weight", weights.norm(p + "ffn_norm.weight", dim));
-            matrix(w, p + "ffn_gate.weight", t, dim, spec.ffn, weights.gaussian(p + "ffn_gate.weight", (long) dim * spec.ffn, 1.5 / Math.sqrt(dim)));
-            matrix(w, p + "ffn_up.weight", t, dim, spec.ffn, weights.gaussian(p + "ffn_up.weight", (long) dim * spec.ffn, 1 / Math.sqrt(dim)));
-            matrix(w, p + "ffn_down.weight", t, spec.ffn, dim, weights.gaussian(p + "ffn_down.weight", (long) spec.ffn * dim, 1 / Math.sqrt(spec.ffn)));
+            matrix(w, p + "ffn_gate.weight", spec.layerType("ffn_gate"), dim, spec.ffn, weights.gaussian(p + "ffn_gate.weight", (long) dim * spec.ffn, 1.5 / Math.sqrt(dim)));
+            matrix(w, p + "ffn_up.weight", spec.layerType("ffn_up"), dim, spec.ffn, weights.gaussian(p + "ffn_up.weight", (long) dim * spec.ffn, 1 / Math.sqrt(dim)));
+            matrix(w, p + "ffn_down.weight", spec.layerType("ffn_down"), spec.ffn, dim, weights.gaussian(p + "ffn_down.weight", (long) spec.ffn * dim, 1 / Math.sqrt(spec.ffn)));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         w.write(file);
