@@ -37,6 +37,8 @@ final class ExactBlockKernels {
     private static final int LANES = BlockActivations.LANES;
     /** Rows per register tile in {@link #matMulRows}. */
     static final int TILE_ROWS = 4;
+    /** Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB. */
+    static final int CHUNK_ROWS = 16;
 
 
     /** Per-thread scratch for {@link #matMulRows}: a tile's rows as floats and their block scales. */
@@ -139,20 +141,25 @@ final class ExactBlockKernels {
     static void matMulRows(GgmlType type, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
         int cols = a.length, blocks = a.blocks;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < TILE_ROWS * cols) {
-            scratch[0] = new float[TILE_ROWS * cols];
-            scratch[1] = new float[TILE_ROWS * blocks];
+        if (scratch[0].length < CHUNK_ROWS * cols) {
+            scratch[0] = new float[CHUNK_ROWS * cols];
+            scratch[1] = new float[CHUNK_ROWS * blocks];
         }
         float[] wf = scratch[0], wd = scratch[1];
         float[] lanes = new float[LANES];
-        for (int r0 = from; r0 < to; r0 += TILE_ROWS) {
-            int nRows = Math.min(TILE_ROWS, to - r0);
-            for (int k = 0; k < TILE_ROWS; k++) {
-                if (k < nRows) unpackRow(type, w, (r0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
+        int groups = BlockActivations.groups(a.count);
+        // a chunk of rows is converted once, then every token group passes over it: the chunk's floats and one
+        // group's activations stay in L2 together
+        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
+            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
+            for (int k = 0; k < CHUNK_ROWS; k++) {
+                if (k < chunkRows) unpackRow(type, w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
                 else java.util.Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
             }
-            for (int g = 0; g < BlockActivations.groups(a.count); g++) {
-                tile(wf, wd, cols, blocks, a, g, r0, nRows, out, outStride, lanes);
+            for (int g = 0; g < groups; g++) {
+                for (int t = 0; t < chunkRows; t += TILE_ROWS) {
+                    tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, c0 + t, Math.min(TILE_ROWS, chunkRows - t), out, outStride, lanes);
+                }
             }
         }
     }
@@ -180,28 +187,36 @@ final class ExactBlockKernels {
     }
 
     /** TILE_ROWS rows times token group g: one accumulator per row, token lanes, exact per block, scaled per block. */
-    private static void tile(float[] wf, float[] wd, int cols, int blocks, BlockActivations a, int g, int r0, int nRows,
+    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int r0, int nRows,
                              float[] out, int outStride, float[] lanes) {
         float[] q = a.q, d = a.d;
         int qBase = g * cols * LANES, dBase = g * blocks * LANES;
         FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
         for (int b = 0; b < blocks; b++) {
-            FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0;
-            int e0 = 32 * b;
-            for (int j = 0; j < 32; j++) {
-                int e = e0 + j;
+            // two accumulators per row (even and odd elements) hide the FMA latency; their sum is exact too
+            FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
+            for (int e = 32 * b, end = e + 32; e < end; e += 2) {
                 FloatVector x = FloatVector.fromArray(F8, q, qBase + e * LANES);
-                c0 = FloatVector.broadcast(F8, wf[e]).fma(x, c0);
-                c1 = FloatVector.broadcast(F8, wf[cols + e]).fma(x, c1);
-                c2 = FloatVector.broadcast(F8, wf[2 * cols + e]).fma(x, c2);
-                c3 = FloatVector.broadcast(F8, wf[3 * cols + e]).fma(x, c3);
+                FloatVector y = FloatVector.fromArray(F8, q, qBase + (e + 1) * LANES);
+                c0 = FloatVector.broadcast(F8, wf[wo + e]).fma(x, c0);
+                c1 = FloatVector.broadcast(F8, wf[wo + cols + e]).fma(x, c1);
+                c2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e]).fma(x, c2);
+                c3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e]).fma(x, c3);
+                e0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(y, e0);
+                e1 = FloatVector.broadcast(F8, wf[wo + cols + e + 1]).fma(y, e1);
+                e2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e + 1]).fma(y, e2);
+                e3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e + 1]).fma(y, e3);
             }
+            c0 = c0.add(e0);
+            c1 = c1.add(e1);
+            c2 = c2.add(e2);
+            c3 = c3.add(e3);
             FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES);
             // as the scalar twin: sum += sumi * (d_w * d_a)
-            s0 = s0.add(c0.mul(da.mul(wd[b])));
-            s1 = s1.add(c1.mul(da.mul(wd[blocks + b])));
-            s2 = s2.add(c2.mul(da.mul(wd[2 * blocks + b])));
-            s3 = s3.add(c3.mul(da.mul(wd[3 * blocks + b])));
+            s0 = s0.add(c0.mul(da.mul(wd[dOff + b])));
+            s1 = s1.add(c1.mul(da.mul(wd[dOff + blocks + b])));
+            s2 = s2.add(c2.mul(da.mul(wd[dOff + 2 * blocks + b])));
+            s3 = s3.add(c3.mul(da.mul(wd[dOff + 3 * blocks + b])));
         }
         int tokens = Math.min(LANES, a.count - g * LANES);
         for (int k = 0; k < nRows; k++) {
