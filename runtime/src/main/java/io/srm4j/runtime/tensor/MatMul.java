@@ -15,6 +15,10 @@ import java.lang.foreign.MemorySegment;
  * {@link #matMul} (prefill) works on blocks of weight rows: each block is unpacked once (to 16-bit integer quants
  * for the integer kernels, see {@link UnpackedRows}; to floats otherwise) and multiplied with all the activation
  * vectors.
+ *
+ * <p>Q8_0 and Q4_0 (with 256-bit vectors) take {@link ExactBlockKernels} instead: exact block sums in float lanes,
+ * bit-identical to {@link ScalarKernels#dotQ}, with the tokens of {@link #matMul} in the lanes so that the weights are
+ * converted once per call and a batch of sequences costs little more than one.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
