@@ -13,17 +13,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why floats: a weight quant (|q| <= 128) times an 8-bit activation quant (|a| <= 127) is an integer, and a
  * 32-element block's sum of them stays below 2^24, so float FMA computes every block sum exactly, in any order.
- * Converting bytes to float lanes (vpmovsxbd + vcvtdq2ps) and FMA is much cheaper in the Vector API than 16-bit
- * integer products, which have no byte multiply-add. Each exact block sum is then scaled and added to the row's
+ * The Vector API has no byte multiply-add, so 16-bit integer products were the alternative; float lanes let
+ * {@link #matMulRows} put tokens in the lanes and drop reductions altogether. Each exact block sum is then scaled and added to the row's
  * sum block by block, as the scalar twin does ({@code sum += sumi * (d_w * d_a)}), so the results match bit for bit
  * and a row's product is the same alone ({@link #matVecRows}) or in a batch ({@link #matMulRows}).
  *
  * <ul>
  *   <li>{@link #matVecRows} (one token): lanes run along a block; each block's lanes are reduced to its exact sum,
  *       which is scaled and added to the row's sum.</li>
- *   <li>{@link #matMulRows} (several tokens): lanes run across 8 tokens ({@link BlockActivations#forTokens}); four
- *       rows are converted to floats once and each weight is broadcast against the token lanes, so no reduction is
- *       needed, the weights are read once for all tokens and a block of 16 tokens costs little more than 8.</li>
+ *   <li>{@link #matMulRows} (several tokens): lanes run across 8 tokens ({@link BlockActivations#forTokens}); rows
+ *       are converted to floats once per call, 16 at a time, and in 4-row tiles each weight is broadcast against the
+ *       token lanes, so no reduction is needed and the weights are read once for all tokens.</li>
  * </ul>
  * Needs 256-bit vectors ({@link #supports}); elsewhere MatMul keeps the other kernels.
  */
@@ -40,8 +40,7 @@ final class ExactBlockKernels {
     /** Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB. */
     static final int CHUNK_ROWS = 16;
 
-
-    /** Per-thread scratch for {@link #matMulRows}: a tile's rows as floats and their block scales. */
+    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats and their block scales. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     static boolean supports(GgmlType type) {
