@@ -1,0 +1,79 @@
+package io.srm4j.runtime.tensor;
+
+/**
+ * Q8_0-quantised activations laid out for {@link ExactBlockKernels}: the 8-bit quants as floats (exact), so the
+ * kernels multiply them with FMA in float lanes instead of 16-bit integer lanes.
+ *
+ * <ul>
+ *   <li>{@link #forRows}: one vector, element order, plus each 32-block's quant sum (Q4_0's -8 offset is folded
+ *       out of the lanes as {@code -8 · Σa}, still an exact integer).</li>
+ *   <li>{@link #forTokens}: {@code count} vectors transposed into groups of 8 tokens, {@code [group][element][lane]},
+ *       with the block scales likewise {@code [group][block][lane]}; token lanes past {@code count} are zero.</li>
+ * </ul>
+ */
+final class BlockActivations {
+    /** Tokens per lane group: one 256-bit float vector. */
+    static final int LANES = 8;
+
+    final int length, count, blocks;
+    /** forRows: quants of vector 0. forTokens: {@code [group][element][lane]}. */
+    final float[] q;
+    /** forRows: one scale per block. forTokens: {@code [group][block][lane]}. */
+    final float[] d;
+    /** forRows only: Σ quants per block. */
+    final float[] blockSums;
+
+    private BlockActivations(int length, int count, float[] q, float[] d, float[] blockSums) {
+        this.length = length;
+        this.count = count;
+        this.blocks = length / 32;
+        this.q = q;
+        this.d = d;
+        this.blockSums = blockSums;
+    }
+
+    private static void checkFormat(QuantizedActivations a) {
+        if (a.format != GgmlType.Q8_0) throw new IllegalArgumentException("block kernels take Q8_0 activations, got " + a.format);
+    }
+
+    /**
+     * Vector {@code t} of {@code a}. Q8_0 blocks are permuted: position {@code 8k + i} of a block holds element
+     * {@code 4i + k}, the order in which the Q8_0 kernel takes bytes out of 32-bit words. Q4_0's stay in order.
+     */
+    static BlockActivations forRows(QuantizedActivations a, int t, GgmlType weights) {
+        checkFormat(a);
+        boolean byWord = weights == GgmlType.Q8_0;
+        int n = a.length, blocks = n / 32, o = t * n;
+        float[] q = new float[n], d = new float[blocks], sums = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int s = 0;
+            for (int j = 0; j < 32; j++) {
+                int v = a.qs[o + 32 * b + (byWord ? 4 * (j % 8) + j / 8 : j)];
+                q[32 * b + j] = v;
+                s += v;
+            }
+            sums[b] = s;
+            d[b] = a.d[o / 32 + b];
+        }
+        return new BlockActivations(n, 1, q, d, sums);
+    }
+
+    /** All {@code a.count} vectors, transposed into groups of {@link #LANES} tokens. */
+    static BlockActivations forTokens(QuantizedActivations a) {
+        checkFormat(a);
+        int n = a.length, blocks = n / 32, groups = groups(a.count);
+        float[] q = new float[Math.multiplyExact(groups * LANES, n)], d = new float[groups * LANES * blocks];
+        for (int t = 0; t < a.count; t++) {
+            int g = t / LANES, lane = t % LANES, o = t * n;
+            int qo = g * n * LANES + lane;
+            for (int e = 0; e < n; e++) q[qo + e * LANES] = a.qs[o + e];
+            int dOff = g * blocks * LANES + lane;
+            for (int b = 0; b < blocks; b++) d[dOff + b * LANES] = a.d[o / 32 + b];
+        }
+        return new BlockActivations(n, a.count, q, d, null);
+    }
+
+    static int groups(int count) {
+        return (count + LANES - 1) / LANES;
+    }
+}

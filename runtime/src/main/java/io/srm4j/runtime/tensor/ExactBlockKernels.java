@@ -1,0 +1,226 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0 and Q4_0 products in float lanes that are bit-identical to {@link ScalarKernels#dotQ}.
+ *
+ * <p>Why floats: a weight quant (|q| <= 128) times an 8-bit activation quant (|a| <= 127) is an integer, and a
+ * 32-element block's sum of them stays below 2^24, so float FMA computes every block sum exactly, in any order.
+ * The Vector API has no byte multiply-add, so 16-bit integer products were the alternative; float lanes let
+ * {@link #matMulRows} put tokens in the lanes and drop reductions altogether. Each exact block sum is then scaled and added to the row's
+ * sum block by block, as the scalar twin does ({@code sum += sumi * (d_w * d_a)}), so the results match bit for bit
+ * and a row's product is the same alone ({@link #matVecRows}) or in a batch ({@link #matMulRows}).
+ *
+ * <ul>
+ *   <li>{@link #matVecRows} (one token): lanes run along a block; each block's lanes are reduced to its exact sum,
+ *       which is scaled and added to the row's sum.</li>
+ *   <li>{@link #matMulRows} (several tokens): lanes run across 8 tokens ({@link BlockActivations#forTokens}); rows
+ *       are converted to floats once per call, 16 at a time, and in 4-row tiles each weight is broadcast against the
+ *       token lanes, so no reduction is needed and the weights are read once for all tokens.</li>
+ * </ul>
+ * Needs 256-bit vectors ({@link #supports}); elsewhere MatMul keeps the other kernels.
+ */
+final class ExactBlockKernels {
+    private ExactBlockKernels() {}
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final int LANES = BlockActivations.LANES;
+    /** Rows per register tile in {@link #matMulRows}. */
+    static final int TILE_ROWS = 4;
+    /** Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB. */
+    static final int CHUNK_ROWS = 16;
+
+    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats and their block scales. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    static boolean supports(GgmlType type) {
+        return VectorKernels.INT_PATH && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0);
+    }
+
+    // ------------------------------------------------------------------ one token
+
+    /**
+     * {@code out[outOffset + r] = W[r] · a} for rows {@code [from, to)} of the Q8_0 / Q4_0 matrix at {@code w}
+     * ({@code rowBytes} apart); {@code a} from {@link BlockActivations#forRows}.
+     */
+    static void matVecRows(GgmlType type, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
+        // one method per type, so that C2 compiles each kernel into its own caller and stays inside its node budget
+        if (type == GgmlType.Q4_0) q4_0Rows(w, rowBytes, a, from, to, out, outOffset);
+        else q8_0Rows(w, rowBytes, a, from, to, out, outOffset);
+    }
+
+    private static void q8_0Rows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
+        for (int r = from; r < to; r++) out[outOffset + r] = q8_0Row(w, r * rowBytes, a);
+    }
+
+    private static void q4_0Rows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
+        for (int r = from; r < to; r++) out[outOffset + r] = q4_0Row(w, r * rowBytes, a);
+    }
+
+    private static FloatVector bytesToFloats(MemorySegment w, long p) {
+        return (FloatVector) ByteVector.fromMemorySegment(B8, w, p, LE).convertShape(VectorOperators.B2F, F8, 0);
+    }
+
+    private static IntVector bytesToInts(MemorySegment w, long p) {
+        return (IntVector) ByteVector.fromMemorySegment(B8, w, p, LE).convertShape(VectorOperators.B2I, I8, 0);
+    }
+
+    private static FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /*
+     * One row at a time: each block's lanes are reduced to its exact sum (reduceLanes may add in any order, as every
+     * partial sum is an integer below 2^24) and the row's sum is a chain of scalar adds, as in the scalar twin. Tried
+     * and slower here: two or four rows per kernel (C2 stops inlining past a node budget, NodeCountInliningCutoff,
+     * and a vector crossing a call that is not inlined is boxed, tenfold slower), and a shuffle tree instead of
+     * reduceLanes. Q8_0 reads a row's 32 quants as one vector of 8 ints and sign-extends byte k of every int by
+     * shifts, so part k holds elements 4i + k, matching BlockActivations.forRows' order.
+     */
+
+    /** Lanes whose sum is a Q8_0 block's Σ q·a (exact), activations in {@link BlockActivations#forRows}' order. */
+    private static FloatVector q8_0Block(MemorySegment w, long p, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3) {
+        IntVector v = IntVector.fromMemorySegment(I8, w, p + 2, LE);
+        FloatVector s = toFloats(v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).fma(x0, FloatVector.zero(F8));
+        s = toFloats(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).fma(x1, s);
+        s = toFloats(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).fma(x2, s);
+        return toFloats(v.lanewise(VectorOperators.ASHR, 24)).fma(x3, s);
+    }
+
+    /** Lanes whose sum is a Q4_0 block's Σ q·a with the nibbles unshifted (0..15): subtract 8·Σa for the quants. */
+    private static FloatVector q4_0Block(MemorySegment w, long p, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3) {
+        IntVector b0 = bytesToInts(w, p + 2), b1 = bytesToInts(w, p + 10);
+        FloatVector s = toFloats(b0.and(0xF)).fma(x0, FloatVector.zero(F8));
+        s = toFloats(b1.and(0xF)).fma(x1, s);
+        s = toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(x2, s);
+        return toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(x3, s);
+    }
+
+    private static float q8_0Row(MemorySegment w, long p, BlockActivations a) {
+        float sum = 0;
+        float[] q = a.q;
+        for (int b = 0; b < a.blocks; b++, p += 34) {
+            int e = 32 * b;
+            float s = q8_0Block(w, p, FloatVector.fromArray(F8, q, e), FloatVector.fromArray(F8, q, e + 8),
+                    FloatVector.fromArray(F8, q, e + 16), FloatVector.fromArray(F8, q, e + 24)).reduceLanes(VectorOperators.ADD);
+            sum += s * (Dequantize.f16(w, p) * a.d[b]);
+        }
+        return sum;
+    }
+
+    private static float q4_0Row(MemorySegment w, long p, BlockActivations a) {
+        float sum = 0;
+        float[] q = a.q;
+        for (int b = 0; b < a.blocks; b++, p += 18) {
+            int e = 32 * b;
+            float s = q4_0Block(w, p, FloatVector.fromArray(F8, q, e), FloatVector.fromArray(F8, q, e + 8),
+                    FloatVector.fromArray(F8, q, e + 16), FloatVector.fromArray(F8, q, e + 24)).reduceLanes(VectorOperators.ADD)
+                    - 8 * a.blockSums[b];
+            sum += s * (Dequantize.f16(w, p) * a.d[b]);
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------ several tokens
+
+    /**
+     * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} and every token of {@code a}
+     * ({@link BlockActivations#forTokens}).
+     */
+    static void matMulRows(GgmlType type, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
+        int cols = a.length, blocks = a.blocks;
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < CHUNK_ROWS * cols) {
+            scratch[0] = new float[CHUNK_ROWS * cols];
+            scratch[1] = new float[CHUNK_ROWS * blocks];
+        }
+        float[] wf = scratch[0], wd = scratch[1];
+        float[] lanes = new float[LANES];
+        int groups = BlockActivations.groups(a.count);
+        // a chunk of rows is converted once, then every token group passes over it: the chunk's floats and one
+        // group's activations stay in L2 together
+        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
+            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
+            for (int k = 0; k < CHUNK_ROWS; k++) {
+                if (k < chunkRows) unpackRow(type, w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
+                else java.util.Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
+            }
+            for (int g = 0; g < groups; g++) {
+                for (int t = 0; t < chunkRows; t += TILE_ROWS) {
+                    tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, c0 + t, Math.min(TILE_ROWS, chunkRows - t), out, outStride, lanes);
+                }
+            }
+        }
+    }
+
+    /** A row's quants as floats (Q4_0 with its -8 applied) and its block scales. */
+    private static void unpackRow(GgmlType type, MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
+        if (type == GgmlType.Q8_0) {
+            for (int b = 0; b < blocks; b++, p += 34, o += 32) {
+                wd[dO + b] = Dequantize.f16(w, p);
+                bytesToFloats(w, p + 2).intoArray(wf, o);
+                bytesToFloats(w, p + 10).intoArray(wf, o + 8);
+                bytesToFloats(w, p + 18).intoArray(wf, o + 16);
+                bytesToFloats(w, p + 26).intoArray(wf, o + 24);
+            }
+        } else {
+            for (int b = 0; b < blocks; b++, p += 18, o += 32) {
+                wd[dO + b] = Dequantize.f16(w, p);
+                IntVector b0 = bytesToInts(w, p + 2), b1 = bytesToInts(w, p + 10);
+                toFloats(b0.and(0xF).sub(8)).intoArray(wf, o);
+                toFloats(b1.and(0xF).sub(8)).intoArray(wf, o + 8);
+                toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 16);
+                toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 24);
+            }
+        }
+    }
+
+    /** TILE_ROWS rows times token group g: one accumulator per row, token lanes, exact per block, scaled per block. */
+    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int r0, int nRows,
+                             float[] out, int outStride, float[] lanes) {
+        float[] q = a.q, d = a.d;
+        int qBase = g * cols * LANES, dBase = g * blocks * LANES;
+        FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
+        for (int b = 0; b < blocks; b++) {
+            // two accumulators per row (even and odd elements) hide the FMA latency; their sum is exact too
+            FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
+            for (int e = 32 * b, end = e + 32; e < end; e += 2) {
+                FloatVector x = FloatVector.fromArray(F8, q, qBase + e * LANES);
+                FloatVector y = FloatVector.fromArray(F8, q, qBase + (e + 1) * LANES);
+                c0 = FloatVector.broadcast(F8, wf[wo + e]).fma(x, c0);
+                c1 = FloatVector.broadcast(F8, wf[wo + cols + e]).fma(x, c1);
+                c2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e]).fma(x, c2);
+                c3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e]).fma(x, c3);
+                e0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(y, e0);
+                e1 = FloatVector.broadcast(F8, wf[wo + cols + e + 1]).fma(y, e1);
+                e2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e + 1]).fma(y, e2);
+                e3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e + 1]).fma(y, e3);
+            }
+            c0 = c0.add(e0);
+            c1 = c1.add(e1);
+            c2 = c2.add(e2);
+            c3 = c3.add(e3);
+            FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES);
+            // as the scalar twin: sum += sumi * (d_w * d_a)
+            s0 = s0.add(c0.mul(da.mul(wd[dOff + b])));
+            s1 = s1.add(c1.mul(da.mul(wd[dOff + blocks + b])));
+            s2 = s2.add(c2.mul(da.mul(wd[dOff + 2 * blocks + b])));
+            s3 = s3.add(c3.mul(da.mul(wd[dOff + 3 * blocks + b])));
+        }
+        int tokens = Math.min(LANES, a.count - g * LANES);
+        for (int k = 0; k < nRows; k++) {
+            (k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : s3).intoArray(lanes, 0);
+            for (int l = 0; l < tokens; l++) out[(g * LANES + l) * outStride + r0 + k] = lanes[l];
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.srm4j.runtime.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The float-lane Q8_0 / Q4_0 kernels against {@link ScalarKernels#dotQ}: bit for bit (not within a tolerance), for
+ * every row count 1..17 (the 8-row groups and their tails, the 4-row tiles), token counts 1..17 (the 8-token lane
+ * groups and their padding), short and long rows, random bytes (every quant bit pattern, Q8_0's -128 included).
+ */
+class ExactBlockKernelsTest {
+    static WorkerPool single, three;
+
+    @BeforeAll
+    static void pools() {
+        single = new WorkerPool(1);
+        three = new WorkerPool(3);
+    }
+
+    @AfterAll
+    static void closePools() {
+        single.close();
+        three.close();
+    }
+
+    /** The scalar twin's product of row r with token t of x (quantised alone, as matVec does). */
+    static float scalar(Matrix w, float[] x, int t, int r) {
+        QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_0, x, t * w.cols(), w.cols(), 1);
+        return ScalarKernels.dotQ(w.type(), w.data(), r * w.rowBytes(), a, 0, w.cols());
+    }
+
+    static Matrix randomMatrix(GgmlType type, Random rnd, int rows, int cols, boolean raw) {
+        byte[] bytes = raw ? KernelsTest.rawRandomRows(type, rnd, rows, cols) : Fixtures.randomMatrix(type, rnd, rows, cols);
+        return new Matrix("w", type, rows, cols, MemorySegment.ofArray(bytes));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void matVecIsBitIdenticalToTheScalarTwin(GgmlType type) {
+        assumeTrue(ExactBlockKernels.supports(type), "no 256-bit vectors here");
+        Random rnd = new Random(11 + type.id);
+        for (int cols : new int[] {32, 96, 1024}) {
+            for (int rows = 1; rows <= 17; rows++) {
+                Matrix w = randomMatrix(type, rnd, rows, cols, rows % 2 == 0);
+                float[] x = Fixtures.gaussian(rnd, cols, rows % 3 == 0 ? 1f : 1e-3f);
+                for (WorkerPool pool : new WorkerPool[] {single, three}) {
+                    float[] out = new float[rows + 2];
+                    MatMul.matVec(pool, w, x, 0, out, 2);
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(scalar(w, x, 0, r)), Float.floatToRawIntBits(out[2 + r]),
+                                type + " cols " + cols + " rows " + rows + " row " + r);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void matMulIsBitIdenticalToTheScalarTwinForEveryTokenCount(GgmlType type) {
+        assumeTrue(ExactBlockKernels.supports(type), "no 256-bit vectors here");
+        Random rnd = new Random(21 + type.id);
+        for (int cols : new int[] {64, 288}) {
+            for (int rows : new int[] {1, 3, 4, 5, 9, 17}) {
+                Matrix w = randomMatrix(type, rnd, rows, cols, rows % 2 == 1);
+                for (int n = 1; n <= 17; n++) {
+                    float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
+                    float[] out = new float[n * rows];
+                    MatMul.matMul(n % 2 == 0 ? three : single, w, x, n, out);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(Float.floatToRawIntBits(scalar(w, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]),
+                                    type + " cols " + cols + " rows " + rows + " n " + n + " token " + t + " row " + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowRangesNeedNotStartOnAGroup() {
+        assumeTrue(ExactBlockKernels.supports(GgmlType.Q8_0), "no 256-bit vectors here");
+        Random rnd = new Random(31);
+        int rows = 29, cols = 128;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+            Matrix w = randomMatrix(type, rnd, rows, cols, true);
+            float[] x = Fixtures.gaussian(rnd, 3 * cols, 1f);
+            QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, cols, 3);
+            float[] v = new float[rows], m = new float[3 * rows];
+            ExactBlockKernels.matVecRows(type, w.data(), w.rowBytes(), BlockActivations.forRows(q, 1, type), 3, 26, v, 0);
+            ExactBlockKernels.matMulRows(type, w.data(), w.rowBytes(), BlockActivations.forTokens(q), 5, 27, m, rows);
+            for (int r = 0; r < rows; r++) {
+                float want = r >= 3 && r < 26 ? scalar(w, x, 1, r) : 0f;
+                assertEquals(want, v[r], type + " matVec row " + r);
+                for (int t = 0; t < 3; t++) {
+                    assertEquals(r >= 5 && r < 27 ? scalar(w, x, t, r) : 0f, m[t * rows + r], type + " matMul row " + r + " token " + t);
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyQ8_0ActivationsAreAccepted() {
+        QuantizedActivations k = QuantizedActivations.quantize(GgmlType.Q8_K, new float[256], 256, 1);
+        assertThrows(IllegalArgumentException.class, () -> BlockActivations.forRows(k, 0, GgmlType.Q8_0));
+        assertThrows(IllegalArgumentException.class, () -> BlockActivations.forTokens(k));
+    }
+}
