@@ -5,7 +5,7 @@ package io.srm4j.runtime.tensor;
  * kernels multiply them with FMA in float lanes instead of 16-bit integer lanes.
  *
  * <ul>
- *   <li>{@link #forRows}: one vector, element order, plus each 32-block's quant sum (Q4_0's -8 offset is folded
+ *   <li>{@link #forRow}: one vector in element order, plus each 32-block's quant sum (Q4_0's -8 offset is folded
  *       out of the lanes as {@code -8 · Σa}, still an exact integer).</li>
  *   <li>{@link #forTokens}: {@code count} vectors transposed into groups of 8 tokens, {@code [group][element][lane]},
  *       with the block scales likewise {@code [group][block][lane]}; token lanes past {@code count} are zero.</li>
@@ -16,11 +16,11 @@ final class BlockActivations {
     static final int LANES = 8;
 
     final int length, count, blocks;
-    /** forRows: quants of vector 0. forTokens: {@code [group][element][lane]}. */
+    /** forRow: the quants. forTokens: {@code [group][element][lane]}. */
     final float[] q;
-    /** forRows: one scale per block. forTokens: {@code [group][block][lane]}. */
+    /** forRow: one scale per block. forTokens: {@code [group][block][lane]}. */
     final float[] d;
-    /** forRows only: Σ quants per block. */
+    /** forRow only: Σ quants per block. */
     final float[] blockSums;
 
     private BlockActivations(int length, int count, float[] q, float[] d, float[] blockSums) {
@@ -32,23 +32,15 @@ final class BlockActivations {
         this.blockSums = blockSums;
     }
 
-    private static void checkFormat(QuantizedActivations a) {
-        if (a.format != GgmlType.Q8_0) throw new IllegalArgumentException("block kernels take Q8_0 activations, got " + a.format);
-    }
-
-    /**
-     * Vector {@code t} of {@code a}. Q8_0 blocks are permuted: position {@code 8k + i} of a block holds element
-     * {@code 4i + k}, the order in which the Q8_0 kernel takes bytes out of 32-bit words. Q4_0's stay in order.
-     */
-    static BlockActivations forRows(QuantizedActivations a, int t, GgmlType weights) {
+    /** Vector {@code t} of {@code a}, in element order. */
+    static BlockActivations forRow(QuantizedActivations a, int t) {
         checkFormat(a);
-        boolean byWord = weights == GgmlType.Q8_0;
         int n = a.length, blocks = n / 32, o = t * n;
         float[] q = new float[n], d = new float[blocks], sums = new float[blocks];
         for (int b = 0; b < blocks; b++) {
             int s = 0;
             for (int j = 0; j < 32; j++) {
-                int v = a.qs[o + 32 * b + (byWord ? 4 * (j % 8) + j / 8 : j)];
+                int v = a.qs[o + 32 * b + j];
                 q[32 * b + j] = v;
                 s += v;
             }
@@ -56,6 +48,10 @@ final class BlockActivations {
             d[b] = a.d[o / 32 + b];
         }
         return new BlockActivations(n, 1, q, d, sums);
+    }
+
+    private static void checkFormat(QuantizedActivations a) {
+        if (a.format != GgmlType.Q8_0) throw new IllegalArgumentException("block kernels take Q8_0 activations, got " + a.format);
     }
 
     /** All {@code a.count} vectors, transposed into groups of {@link #LANES} tokens. */

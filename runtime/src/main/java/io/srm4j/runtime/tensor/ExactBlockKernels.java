@@ -9,23 +9,21 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q8_0 and Q4_0 products in float lanes that are bit-identical to {@link ScalarKernels#dotQ}.
+ * Q4_0 products in float lanes, bit-identical to {@link ScalarKernels#dotQ}: one token ({@link #matVecRows},
+ * decode) and several ({@link #matMulRows}, prefill and batched decode).
  *
- * <p>Why floats: a weight quant (|q| <= 128) times an 8-bit activation quant (|a| <= 127) is an integer, and a
+ * <p>Why floats: a weight quant (|q| <= 8) times an 8-bit activation quant (|a| <= 127) is an integer, and a
  * 32-element block's sum of them stays below 2^24, so float FMA computes every block sum exactly, in any order.
  * The Vector API has no byte multiply-add, so 16-bit integer products were the alternative; float lanes let
- * {@link #matMulRows} put tokens in the lanes and drop reductions altogether. Each exact block sum is then scaled and added to the row's
- * sum block by block, as the scalar twin does ({@code sum += sumi * (d_w * d_a)}), so the results match bit for bit
- * and a row's product is the same alone ({@link #matVecRows}) or in a batch ({@link #matMulRows}).
+ * {@link #matMulRows} put 8 tokens in the lanes ({@link BlockActivations#forTokens}) and drop reductions: rows are
+ * converted to floats once per call, 16 at a time, and in 4-row tiles each weight is broadcast against the token
+ * lanes, so the weights are read once for all tokens. Each exact block sum is scaled and added to the row's sum
+ * block by block, as the scalar twin does ({@code sum += sumi * (d_w * d_a)}), so a row's product is the same alone
+ * (MatMul.matVec through {@link VectorKernels#dotQ}) or in a batch.
  *
- * <ul>
- *   <li>{@link #matVecRows} (one token): lanes run along a block; each block's lanes are reduced to its exact sum,
- *       which is scaled and added to the row's sum.</li>
- *   <li>{@link #matMulRows} (several tokens): lanes run across 8 tokens ({@link BlockActivations#forTokens}); rows
- *       are converted to floats once per call, 16 at a time, and in 4-row tiles each weight is broadcast against the
- *       token lanes, so no reduction is needed and the weights are read once for all tokens.</li>
- * </ul>
- * Needs 256-bit vectors ({@link #supports}); elsewhere MatMul keeps the other kernels.
+ * <p>Q8_0 is not here: its products follow ggml's AVX2 lane order (eight lanes of four-element sums, scaled per
+ * block), which this token-lane layout would need eight accumulators per row and token to reproduce. Needs 256-bit
+ * vectors ({@link #supports}); elsewhere MatMul keeps the other kernels.
  */
 final class ExactBlockKernels {
     private ExactBlockKernels() {}
@@ -44,31 +42,7 @@ final class ExactBlockKernels {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     static boolean supports(GgmlType type) {
-        return VectorKernels.INT_PATH && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0);
-    }
-
-    // ------------------------------------------------------------------ one token
-
-    /**
-     * {@code out[outOffset + r] = W[r] · a} for rows {@code [from, to)} of the Q8_0 / Q4_0 matrix at {@code w}
-     * ({@code rowBytes} apart); {@code a} from {@link BlockActivations#forRows}.
-     */
-    static void matVecRows(GgmlType type, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
-        // one method per type, so that C2 compiles each kernel into its own caller and stays inside its node budget
-        if (type == GgmlType.Q4_0) q4_0Rows(w, rowBytes, a, from, to, out, outOffset);
-        else q8_0Rows(w, rowBytes, a, from, to, out, outOffset);
-    }
-
-    private static void q8_0Rows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
-        for (int r = from; r < to; r++) out[outOffset + r] = q8_0Row(w, r * rowBytes, a);
-    }
-
-    private static void q4_0Rows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
-        for (int r = from; r < to; r++) out[outOffset + r] = q4_0Row(w, r * rowBytes, a);
-    }
-
-    private static FloatVector bytesToFloats(MemorySegment w, long p) {
-        return (FloatVector) ByteVector.fromMemorySegment(B8, w, p, LE).convertShape(VectorOperators.B2F, F8, 0);
+        return VectorKernels.INT_PATH && type == GgmlType.Q4_0;
     }
 
     private static IntVector bytesToInts(MemorySegment w, long p) {
@@ -79,22 +53,17 @@ final class ExactBlockKernels {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
-    /*
-     * One row at a time: each block's lanes are reduced to its exact sum (reduceLanes may add in any order, as every
-     * partial sum is an integer below 2^24) and the row's sum is a chain of scalar adds, as in the scalar twin. Tried
-     * and slower here: two or four rows per kernel (C2 stops inlining past a node budget, NodeCountInliningCutoff,
-     * and a vector crossing a call that is not inlined is boxed, tenfold slower), and a shuffle tree instead of
-     * reduceLanes. Q8_0 reads a row's 32 quants as one vector of 8 ints and sign-extends byte k of every int by
-     * shifts, so part k holds elements 4i + k, matching BlockActivations.forRows' order.
-     */
+    // ------------------------------------------------------------------ one token
 
-    /** Lanes whose sum is a Q8_0 block's Σ q·a (exact), activations in {@link BlockActivations#forRows}' order. */
-    private static FloatVector q8_0Block(MemorySegment w, long p, FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3) {
-        IntVector v = IntVector.fromMemorySegment(I8, w, p + 2, LE);
-        FloatVector s = toFloats(v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).fma(x0, FloatVector.zero(F8));
-        s = toFloats(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).fma(x1, s);
-        s = toFloats(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).fma(x2, s);
-        return toFloats(v.lanewise(VectorOperators.ASHR, 24)).fma(x3, s);
+    /**
+     * {@code out[outOffset + r] = W[r] · a} for rows {@code [from, to)} of the Q4_0 matrix at {@code w}
+     * ({@code rowBytes} apart), {@code a} from {@link BlockActivations#forRow}: each block's lanes are reduced to its
+     * exact sum (reduceLanes may add in any order: every partial sum is an integer below 2^24), scaled and added to
+     * the row's sum as in the scalar twin. Tried and slower: several rows per kernel (C2 stops inlining past its
+     * node budget and boxes the vectors) and a shuffle tree instead of reduceLanes.
+     */
+    static void matVecRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outOffset) {
+        for (int r = from; r < to; r++) out[outOffset + r] = q4_0Row(w, r * rowBytes, a);
     }
 
     /** Lanes whose sum is a Q4_0 block's Σ q·a with the nibbles unshifted (0..15): subtract 8·Σa for the quants. */
@@ -104,18 +73,6 @@ final class ExactBlockKernels {
         s = toFloats(b1.and(0xF)).fma(x1, s);
         s = toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(x2, s);
         return toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(x3, s);
-    }
-
-    private static float q8_0Row(MemorySegment w, long p, BlockActivations a) {
-        float sum = 0;
-        float[] q = a.q;
-        for (int b = 0; b < a.blocks; b++, p += 34) {
-            int e = 32 * b;
-            float s = q8_0Block(w, p, FloatVector.fromArray(F8, q, e), FloatVector.fromArray(F8, q, e + 8),
-                    FloatVector.fromArray(F8, q, e + 16), FloatVector.fromArray(F8, q, e + 24)).reduceLanes(VectorOperators.ADD);
-            sum += s * (Dequantize.f16(w, p) * a.d[b]);
-        }
-        return sum;
     }
 
     private static float q4_0Row(MemorySegment w, long p, BlockActivations a) {
@@ -134,10 +91,10 @@ final class ExactBlockKernels {
     // ------------------------------------------------------------------ several tokens
 
     /**
-     * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} and every token of {@code a}
+     * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the Q4_0 matrix at {@code w} and every token of {@code a}
      * ({@link BlockActivations#forTokens}).
      */
-    static void matMulRows(GgmlType type, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
+    static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
         int cols = a.length, blocks = a.blocks;
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < CHUNK_ROWS * cols) {
@@ -152,7 +109,7 @@ final class ExactBlockKernels {
         for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
             int chunkRows = Math.min(CHUNK_ROWS, to - c0);
             for (int k = 0; k < CHUNK_ROWS; k++) {
-                if (k < chunkRows) unpackRow(type, w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
+                if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
                 else java.util.Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
             }
             for (int g = 0; g < groups; g++) {
@@ -163,25 +120,15 @@ final class ExactBlockKernels {
         }
     }
 
-    /** A row's quants as floats (Q4_0 with its -8 applied) and its block scales. */
-    private static void unpackRow(GgmlType type, MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
-        if (type == GgmlType.Q8_0) {
-            for (int b = 0; b < blocks; b++, p += 34, o += 32) {
-                wd[dO + b] = Dequantize.f16(w, p);
-                bytesToFloats(w, p + 2).intoArray(wf, o);
-                bytesToFloats(w, p + 10).intoArray(wf, o + 8);
-                bytesToFloats(w, p + 18).intoArray(wf, o + 16);
-                bytesToFloats(w, p + 26).intoArray(wf, o + 24);
-            }
-        } else {
-            for (int b = 0; b < blocks; b++, p += 18, o += 32) {
-                wd[dO + b] = Dequantize.f16(w, p);
-                IntVector b0 = bytesToInts(w, p + 2), b1 = bytesToInts(w, p + 10);
-                toFloats(b0.and(0xF).sub(8)).intoArray(wf, o);
-                toFloats(b1.and(0xF).sub(8)).intoArray(wf, o + 8);
-                toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 16);
-                toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 24);
-            }
+    /** A Q4_0 row's quants as floats, its -8 applied, and its block scales. */
+    private static void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
+        for (int b = 0; b < blocks; b++, p += 18, o += 32) {
+            wd[dO + b] = Dequantize.f16(w, p);
+            IntVector b0 = bytesToInts(w, p + 2), b1 = bytesToInts(w, p + 10);
+            toFloats(b0.and(0xF).sub(8)).intoArray(wf, o);
+            toFloats(b1.and(0xF).sub(8)).intoArray(wf, o + 8);
+            toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 16);
+            toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 24);
         }
     }
 

@@ -16,9 +16,9 @@ import java.lang.foreign.MemorySegment;
  * for the integer kernels, see {@link UnpackedRows}; to floats otherwise) and multiplied with all the activation
  * vectors.
  *
- * <p>Q8_0 and Q4_0 (with 256-bit vectors) take {@link ExactBlockKernels} instead: exact block sums in float lanes,
- * bit-identical to {@link ScalarKernels#dotQ}, with the tokens of {@link #matMul} in the lanes so that the weights are
- * converted once per call and a batch of sequences costs little more than one.
+ * <p>Q4_0 (with 256-bit vectors) takes {@link ExactBlockKernels} instead: exact block sums in float lanes,
+ * bit-identical to {@link ScalarKernels#dotQ}, with the tokens of {@link #matMul} in the lanes so that the weights
+ * are converted once per call and a batch of sequences costs little more than one.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
@@ -50,9 +50,8 @@ public final class MatMul {
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         if (ExactBlockKernels.supports(type)) {
-            BlockActivations a = BlockActivations.forRows(QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1), 0, type);
-            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) ->
-                    ExactBlockKernels.matVecRows(type, data, rowBytes, a, from, to, out, outOffset));
+            BlockActivations a = BlockActivations.forRow(QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1), 0);
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, 1);
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
@@ -81,7 +80,7 @@ public final class MatMul {
             BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
             int tile = ExactBlockKernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
-                    ExactBlockKernels.matMulRows(type, data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+                    ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {

@@ -4,13 +4,13 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 /**
- * Hand-run (not a test): the Q8_0/Q4_0 float-lane kernels ({@link ExactBlockKernels} through {@link MatMul}) next to
+ * Hand-run (not a test): MatMul (for Q4_0 with {@link ExactBlockKernels} for several tokens) next to
  * the integer kernels they replaced ({@link VectorKernels#dotQ} per row, {@link UnpackedRows} for matMul), same JVM,
  * weights in native memory; best call of -Dms milliseconds each. -Drows -Dcols -Dn (tokens, 0 skips matMul) -Dthreads.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Dthreads=1 -Dn=16 -cp runtime/target/classes:runtime/target/test-classes \
- *     io.srm4j.runtime.tensor.BlockKernelProbe Q8_0 Q4_0
+ *     io.srm4j.runtime.tensor.BlockKernelProbe Q4_0 Q8_0
  * </pre>
  */
 public final class BlockKernelProbe {
