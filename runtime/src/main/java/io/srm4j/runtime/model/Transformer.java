@@ -1,6 +1,8 @@
 package io.srm4j.runtime.model;
 
+import io.srm4j.runtime.tensor.GgmlOrderDots;
 import io.srm4j.runtime.tensor.MatMul;
+import io.srm4j.runtime.tensor.ScalarKernels;
 import io.srm4j.runtime.tensor.Matrix;
 import io.srm4j.runtime.tensor.WorkerPool;
 
@@ -260,7 +262,7 @@ public final class Transformer {
     /** One thread's attention scratch, reused across calls. */
     private static final class AttentionScratch {
         float[] scores = new float[256], rows = new float[0], work = new float[0], qh = new float[0];
-        final float[] lane8 = new float[8], acc32 = new float[32];
+        final float[] lane8 = new float[8], acc256 = new float[32 * 8];
     }
 
     private final ThreadLocal<AttentionScratch> attentionScratch = ThreadLocal.withInitial(AttentionScratch::new);
@@ -288,8 +290,8 @@ public final class Transformer {
      * 0..pos; each cached key and value is converted once for the whole group. With an F16 or F32 cache this is the
      * arithmetic of llama.cpp's CPU backend without flash attention, bit for bit: query, probabilities and cache in
      * F16 (F32 with an F32 cache); key and value products summed in the order of the ggml kernel llama.cpp picks
-     * ({@link #dotTinyBlas} when the sequence evaluates several tokens in this pass, as llamafile's sgemm does for a
-     * prompt; {@link #dotVecF16} for a single token, as ggml_vec_dot_f16); the softmax with ggml's vectorised exp
+     * ({@link GgmlOrderDots#tinyBlas} when the sequence evaluates several tokens in this pass, as llamafile's sgemm does for a
+     * prompt; {@link GgmlOrderDots#vecDotF16} for a single token, as ggml_vec_dot_f16); the softmax with ggml's vectorised exp
      * and its sum of eight-lane partial sums in double. Any last-bit difference here can flip an F16 rounding of a
      * probability, which changes the attention output by ~1e-4 and, through the next 8-bit activation
      * quantisation, logits by up to ~0.1. A Q8_0 cache (no llama.cpp counterpart without flash attention) takes the
@@ -328,7 +330,7 @@ public final class Transformer {
             }
             for (int t = 0; t < n; t++) {
                 // tinyBLAS takes only multiples of 8; ggml falls back to its vec_dot otherwise
-                float dot = promptOrder && hd % 8 == 0 ? dotTinyBlas(rows, t * hd, 1, qh, 0, hd) : dotVecF16(rows, t * hd, 1, qh, 0, hd, a.acc32);
+                float dot = promptOrder && hd % 8 == 0 ? GgmlOrderDots.tinyBlas(rows, t * hd, qh, 0, hd) : GgmlOrderDots.vecDotF16(rows, t * hd, qh, 0, hd);
                 scores[so + t] = dot * scale;
             }
             softmax(scores, so, n, padded, f16, a.lane8, layer, h);
@@ -338,9 +340,8 @@ public final class Transformer {
         java.util.Arrays.fill(rows, n * vd, padded * vd, 0f);
         for (int g = 0; g < group; g++) {
             int so = g * padded, og = o + g * vd;
-            for (int i = 0; i < vd; i++) {
-                out[og + i] = promptOrder ? dotTinyBlas(rows, i, vd, scores, so, padded) : dotVecF16(rows, i, vd, scores, so, padded, a.acc32);
-            }
+            if (promptOrder) GgmlOrderDots.tinyBlasColumns(rows, 0, vd, scores, so, padded, out, og);
+            else GgmlOrderDots.vecDotF16Columns(rows, 0, vd, scores, so, padded, out, og, a.acc256);
         }
     }
 
@@ -359,7 +360,7 @@ public final class Transformer {
                 lane[l] = t < n ? expf(p[so + t] - max) : 0;
                 if (t < n) p[so + t] = lane[l];
             }
-            sum += hsum8(lane);
+            sum += ScalarKernels.hsum8(lane);
         }
         float inv = (float) (1.0 / sum);
         if (trace != null) {
@@ -371,55 +372,6 @@ public final class Transformer {
             float prob = t < n ? p[so + t] * inv : 0;
             p[so + t] = f16 ? Float.float16ToFloat(Float.floatToFloat16(prob)) : prob;
         }
-    }
-
-    /**
-     * llamafile's tinyBLAS dot (llama.cpp's F16/F32 products of several columns): eight lanes, lane l summing
-     * elements l, l+8, ... with fused multiply-adds, then {@link #hsum8}. {@code a} is read with a stride.
-     */
-    static float dotTinyBlas(float[] a, int aOff, int aStride, float[] b, int bOff, int n) {
-        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            int p = aOff + i * aStride, q = bOff + i;
-            a0 = Math.fma(a[p], b[q], a0);
-            a1 = Math.fma(a[p + aStride], b[q + 1], a1);
-            a2 = Math.fma(a[p + 2 * aStride], b[q + 2], a2);
-            a3 = Math.fma(a[p + 3 * aStride], b[q + 3], a3);
-            a4 = Math.fma(a[p + 4 * aStride], b[q + 4], a4);
-            a5 = Math.fma(a[p + 5 * aStride], b[q + 5], a5);
-            a6 = Math.fma(a[p + 6 * aStride], b[q + 6], a6);
-            a7 = Math.fma(a[p + 7 * aStride], b[q + 7], a7);
-        }
-        if (i != n) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
-        return ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3));
-    }
-
-    /**
-     * ggml_vec_dot_f16 / ggml_vec_dot_f32 on AVX2 (llama.cpp's product for a single token), {@code acc} 32 floats of
-     * scratch: four accumulators of
-     * eight lanes over steps of 32 elements, reduced as GGML_F32x8_REDUCE (0+2, 1+3, then those, then the two
-     * halves, then two horizontal adds); elements past the last multiple of 32 added in double.
-     */
-    static float dotVecF16(float[] a, int aOff, int aStride, float[] b, int bOff, int n, float[] acc) {
-        java.util.Arrays.fill(acc, 0, 32, 0f);
-        int np = n & ~31;
-        for (int i = 0; i < np; i += 32) {
-            for (int j = 0; j < 32; j++) acc[j] = Math.fma(a[aOff + (i + j) * aStride], b[bOff + i + j], acc[j]);
-        }
-        float x0 = (acc[0] + acc[16]) + (acc[8] + acc[24]), x1 = (acc[1] + acc[17]) + (acc[9] + acc[25]);
-        float x2 = (acc[2] + acc[18]) + (acc[10] + acc[26]), x3 = (acc[3] + acc[19]) + (acc[11] + acc[27]);
-        float x4 = (acc[4] + acc[20]) + (acc[12] + acc[28]), x5 = (acc[5] + acc[21]) + (acc[13] + acc[29]);
-        float x6 = (acc[6] + acc[22]) + (acc[14] + acc[30]), x7 = (acc[7] + acc[23]) + (acc[15] + acc[31]);
-        float t0 = x0 + x4, t1 = x1 + x5, t2 = x2 + x6, t3 = x3 + x7;
-        double sum = (t0 + t1) + (t2 + t3);
-        for (int i = np; i < n; i++) sum += a[aOff + i * aStride] * b[bOff + i];
-        return (float) sum;
-    }
-
-    /** ggml's hsum_float_8: upper lanes onto lower, then 0+2 and 1+3, then those two. */
-    static float hsum8(float[] v) {
-        return ((v[4] + v[0]) + (v[6] + v[2])) + ((v[5] + v[1]) + (v[7] + v[3]));
     }
 
     /**

@@ -132,7 +132,7 @@ public final class ScalarKernels {
     }
 
     /** ggml's {@code hsum_float_8}: the upper four lanes onto the lower four, then lanes 0+2 and 1+3, then those two. */
-    static float hsum8(float[] a) {
+    public static float hsum8(float[] a) {
         float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
         return (r0 + r2) + (r1 + r3);
     }

@@ -1,0 +1,152 @@
+package io.srm4j.runtime.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float dot products summed exactly as the two ggml kernels llama.cpp's attention uses on x86 (AVX2), so that
+ * attention matches llama.cpp bit for bit: llamafile's tinyBLAS (eight FMA lanes, lane l taking elements l, l+8, …,
+ * then {@link ScalarKernels#hsum8}) and {@code ggml_vec_dot_f16} (four eight-lane accumulators over steps of 32, reduced as
+ * {@code GGML_F32x8_REDUCE}, elements past the last multiple of 32 added in double).
+ *
+ * <p>The scalar methods ({@link #tinyBlasScalar}, {@link #vecDotF16Scalar}) are the reference twins; the vector ones
+ * use eight-lane vectors whose lanes are ggml's lanes, so each lane runs the same chain of fused multiply-adds and the
+ * results are the same bits ({@code GgmlOrderDotsTest}). The column forms compute, for every output element i,
+ * the dot over positions t of {@code rows[t * width + i]} with {@code p[t]} — the attention's value product —
+ * with the elements in the lanes.
+ */
+public final class GgmlOrderDots {
+    private GgmlOrderDots() {}
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /** {@link ScalarKernels#hsum8} of a vector's lanes. */
+    private static float hsum8(FloatVector v) {
+        return ((v.lane(4) + v.lane(0)) + (v.lane(6) + v.lane(2))) + ((v.lane(5) + v.lane(1)) + (v.lane(7) + v.lane(3)));
+    }
+
+    /** tinyBLAS order over {@code n} (a multiple of 8) elements, {@code a} read with a stride. */
+    public static float tinyBlasScalar(float[] a, int aOff, int aStride, float[] b, int bOff, int n) {
+        if (n % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (int i = 0; i < n; i += 8) {
+            int p = aOff + i * aStride, q = bOff + i;
+            a0 = Math.fma(a[p], b[q], a0);
+            a1 = Math.fma(a[p + aStride], b[q + 1], a1);
+            a2 = Math.fma(a[p + 2 * aStride], b[q + 2], a2);
+            a3 = Math.fma(a[p + 3 * aStride], b[q + 3], a3);
+            a4 = Math.fma(a[p + 4 * aStride], b[q + 4], a4);
+            a5 = Math.fma(a[p + 5 * aStride], b[q + 5], a5);
+            a6 = Math.fma(a[p + 6 * aStride], b[q + 6], a6);
+            a7 = Math.fma(a[p + 7 * aStride], b[q + 7], a7);
+        }
+        return ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3));
+    }
+
+    /** ggml_vec_dot_f16's order over {@code n} elements, {@code a} read with a stride; {@code acc}: 32 floats of scratch. */
+    public static float vecDotF16Scalar(float[] a, int aOff, int aStride, float[] b, int bOff, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0, 32, 0f);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32) {
+            for (int j = 0; j < 32; j++) acc[j] = Math.fma(a[aOff + (i + j) * aStride], b[bOff + i + j], acc[j]);
+        }
+        float x0 = (acc[0] + acc[16]) + (acc[8] + acc[24]), x1 = (acc[1] + acc[17]) + (acc[9] + acc[25]);
+        float x2 = (acc[2] + acc[18]) + (acc[10] + acc[26]), x3 = (acc[3] + acc[19]) + (acc[11] + acc[27]);
+        float x4 = (acc[4] + acc[20]) + (acc[12] + acc[28]), x5 = (acc[5] + acc[21]) + (acc[13] + acc[29]);
+        float x6 = (acc[6] + acc[22]) + (acc[14] + acc[30]), x7 = (acc[7] + acc[23]) + (acc[15] + acc[31]);
+        float t0 = x0 + x4, t1 = x1 + x5, t2 = x2 + x6, t3 = x3 + x7;
+        double sum = (t0 + t1) + (t2 + t3);
+        for (int i = np; i < n; i++) sum += a[aOff + i * aStride] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /** {@link #tinyBlasScalar} with stride 1, in vector lanes. */
+    public static float tinyBlas(float[] a, int aOff, float[] b, int bOff, int n) {
+        if (n % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
+        FloatVector acc = FloatVector.zero(F8);
+        for (int i = 0; i < n; i += 8) acc = FloatVector.fromArray(F8, a, aOff + i).fma(FloatVector.fromArray(F8, b, bOff + i), acc);
+        return hsum8(acc);
+    }
+
+    /** {@link #vecDotF16Scalar} with stride 1, in vector lanes. */
+    public static float vecDotF16(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32) {
+            s0 = FloatVector.fromArray(F8, a, aOff + i).fma(FloatVector.fromArray(F8, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F8, a, aOff + i + 8).fma(FloatVector.fromArray(F8, b, bOff + i + 8), s1);
+            s2 = FloatVector.fromArray(F8, a, aOff + i + 16).fma(FloatVector.fromArray(F8, b, bOff + i + 16), s2);
+            s3 = FloatVector.fromArray(F8, a, aOff + i + 24).fma(FloatVector.fromArray(F8, b, bOff + i + 24), s3);
+        }
+        FloatVector x = s0.add(s2).add(s1.add(s3));
+        float t0 = x.lane(0) + x.lane(4), t1 = x.lane(1) + x.lane(5), t2 = x.lane(2) + x.lane(6), t3 = x.lane(3) + x.lane(7);
+        double sum = (t0 + t1) + (t2 + t3);
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /**
+     * {@code out[outOff + i] = tinyBlasScalar(rows, rowsOff + i, width, p, pOff, n)} for {@code i < width}: the
+     * elements in the lanes, one accumulator per tinyBLAS lane (t mod 8).
+     */
+    public static void tinyBlasColumns(float[] rows, int rowsOff, int width, float[] p, int pOff, int n, float[] out, int outOff) {
+        if (n % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
+        int i = 0;
+        for (; i + 8 <= width; i += 8) {
+            FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int t = 0; t < n; t += 8) {
+                int r = rowsOff + t * width + i, q = pOff + t;
+                a0 = FloatVector.fromArray(F8, rows, r).fma(FloatVector.broadcast(F8, p[q]), a0);
+                a1 = FloatVector.fromArray(F8, rows, r + width).fma(FloatVector.broadcast(F8, p[q + 1]), a1);
+                a2 = FloatVector.fromArray(F8, rows, r + 2 * width).fma(FloatVector.broadcast(F8, p[q + 2]), a2);
+                a3 = FloatVector.fromArray(F8, rows, r + 3 * width).fma(FloatVector.broadcast(F8, p[q + 3]), a3);
+                a4 = FloatVector.fromArray(F8, rows, r + 4 * width).fma(FloatVector.broadcast(F8, p[q + 4]), a4);
+                a5 = FloatVector.fromArray(F8, rows, r + 5 * width).fma(FloatVector.broadcast(F8, p[q + 5]), a5);
+                a6 = FloatVector.fromArray(F8, rows, r + 6 * width).fma(FloatVector.broadcast(F8, p[q + 6]), a6);
+                a7 = FloatVector.fromArray(F8, rows, r + 7 * width).fma(FloatVector.broadcast(F8, p[q + 7]), a7);
+            }
+            a4.add(a0).add(a6.add(a2)).add(a5.add(a1).add(a7.add(a3))).intoArray(out, outOff + i);
+        }
+        for (; i < width; i++) out[outOff + i] = tinyBlasScalar(rows, rowsOff + i, width, p, pOff, n);
+    }
+
+    /**
+     * {@code out[outOff + i] = vecDotF16Scalar(rows, rowsOff + i, width, p, pOff, n, …)} for {@code i < width}: the
+     * elements in the lanes, ggml's 32 accumulators (t mod 32) one after another through {@code acc}
+     * ({@code 32 * 8} floats of scratch).
+     */
+    public static void vecDotF16Columns(float[] rows, int rowsOff, int width, float[] p, int pOff, int n, float[] out, int outOff, float[] acc) {
+        int np = n & ~31;
+        int i = 0;
+        for (; i + 8 <= width; i += 8) {
+            for (int j = 0; j < 32; j++) {
+                FloatVector s = FloatVector.zero(F8);
+                for (int t = j; t < np; t += 32) s = FloatVector.fromArray(F8, rows, rowsOff + t * width + i).fma(FloatVector.broadcast(F8, p[pOff + t]), s);
+                s.intoArray(acc, 8 * j);
+            }
+            FloatVector t0 = null, t1 = null, t2 = null, t3 = null;
+            for (int l = 0; l < 4; l++) {
+                FloatVector xl = v(acc, l).add(v(acc, 16 + l)).add(v(acc, 8 + l).add(v(acc, 24 + l)));
+                FloatVector xh = v(acc, 4 + l).add(v(acc, 20 + l)).add(v(acc, 12 + l).add(v(acc, 28 + l)));
+                FloatVector tl = xl.add(xh);
+                if (l == 0) t0 = tl;
+                else if (l == 1) t1 = tl;
+                else if (l == 2) t2 = tl;
+                else t3 = tl;
+            }
+            t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + i);
+            if (np < n) {
+                for (int k = 0; k < 8; k++) {
+                    double sum = out[outOff + i + k];
+                    for (int t = np; t < n; t++) sum += rows[rowsOff + t * width + i + k] * p[pOff + t];
+                    out[outOff + i + k] = (float) sum;
+                }
+            }
+        }
+        for (; i < width; i++) out[outOff + i] = vecDotF16Scalar(rows, rowsOff + i, width, p, pOff, n, acc);
+    }
+
+    private static FloatVector v(float[] acc, int j) {
+        return FloatVector.fromArray(F8, acc, 8 * j);
+    }
+}

@@ -1,0 +1,52 @@
+package io.srm4j.runtime.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The vector ggml-order dots against their scalar twins: the same bits, for lengths with and without tails. */
+class GgmlOrderDotsTest {
+    static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian() * (i % 7 == 0 ? 100 : 1);
+        return a;
+    }
+
+    @Test
+    void contiguousDotsAreBitIdentical() {
+        Random r = new Random(5);
+        float[] acc = new float[32];
+        for (int n = 8; n <= 200; n += 8) {
+            float[] a = gaussian(r, n + 3), b = gaussian(r, n + 5);
+            assertEquals(Float.floatToRawIntBits(GgmlOrderDots.tinyBlasScalar(a, 3, 1, b, 5, n)),
+                    Float.floatToRawIntBits(GgmlOrderDots.tinyBlas(a, 3, b, 5, n)), "tinyBLAS n=" + n);
+        }
+        for (int n = 1; n <= 200; n++) {
+            float[] a = gaussian(r, n + 1), b = gaussian(r, n + 2);
+            assertEquals(Float.floatToRawIntBits(GgmlOrderDots.vecDotF16Scalar(a, 1, 1, b, 2, n, acc)),
+                    Float.floatToRawIntBits(GgmlOrderDots.vecDotF16(a, 1, b, 2, n)), "vec_dot_f16 n=" + n);
+        }
+    }
+
+    @Test
+    void columnDotsAreBitIdentical() {
+        Random r = new Random(6);
+        float[] acc = new float[32 * 8];
+        for (int width : new int[] {8, 64, 80, 13}) {
+            for (int n : new int[] {8, 32, 40, 96, 160}) {
+                float[] rows = gaussian(r, 2 + n * width), p = gaussian(r, n + 4);
+                float[] fast = new float[width + 1], fast2 = new float[width + 1];
+                GgmlOrderDots.tinyBlasColumns(rows, 2, width, p, 4, n, fast, 1);
+                GgmlOrderDots.vecDotF16Columns(rows, 2, width, p, 4, n, fast2, 1, acc);
+                for (int i = 0; i < width; i++) {
+                    assertEquals(Float.floatToRawIntBits(GgmlOrderDots.tinyBlasScalar(rows, 2 + i, width, p, 4, n)),
+                            Float.floatToRawIntBits(fast[1 + i]), "tinyBLAS width " + width + " n " + n + " i " + i);
+                    assertEquals(Float.floatToRawIntBits(GgmlOrderDots.vecDotF16Scalar(rows, 2 + i, width, p, 4, n, new float[32])),
+                            Float.floatToRawIntBits(fast2[1 + i]), "vec_dot_f16 width " + width + " n " + n + " i " + i);
+                }
+            }
+        }
+    }
+}
