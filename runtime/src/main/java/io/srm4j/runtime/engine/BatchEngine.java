@@ -256,7 +256,7 @@ public final class BatchEngine implements AutoCloseable {
         int k = 0;
         List<Seq> spawned = new ArrayList<>();
         List<Seq> drawing = new ArrayList<>();
-        List<Integer> offsets = new ArrayList<>();
+        int[] offsets = new int[Math.max(1, n)];
         for (int r = 0; r < n; r++) {
             if (!want[r]) continue;
             Seq s = owner[r];
@@ -267,20 +267,23 @@ public final class BatchEngine implements AutoCloseable {
                 for (int i = 1; i < s.req.samples; i++) {
                     Seq f = new Seq(s.req, i, s.cache.fork(), s.history.clone(), s.length);
                     spawned.add(f);
+                    if (drawing.size() == offsets.length) offsets = Arrays.copyOf(offsets, 2 * offsets.length);
+                    offsets[drawing.size()] = off;
                     drawing.add(f);
-                    offsets.add(off);
                 }
             }
+            if (drawing.size() == offsets.length) offsets = Arrays.copyOf(offsets, 2 * offsets.length);
+            offsets[drawing.size()] = off;
             drawing.add(s);
-            offsets.add(off);
         }
         // Sampling reads a whole vocabulary row per sequence: spread it over the pool. Each sequence has its own
         // sampler and seed, so the tokens do not depend on the threads; streaming stays in order on this thread.
         SampledToken[] drawn = new SampledToken[drawing.size()];
+        int[] rowOffsets = offsets;
         WorkerPool.shared().parallelFor(0, drawn.length, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 Seq s = drawing.get(i);
-                drawn[i] = s.decoder.draw(logits, offsets.get(i), vocab, s.history, s.length);
+                drawn[i] = s.decoder.draw(logits, rowOffsets[i], vocab, s.history, s.length);
             }
         });
         for (int i = 0; i < drawn.length; i++) {
