@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
             if (!json) {
                 out.println("srm4j demo: a " + Files.size(file) / 1024 + " KiB model trained from scratch by the lab");
                 out.println("made by: " + LabDemo.commandOf(file));
-                out.println("task: five-step arithmetic mod 10, left to right; the model writes each running total inside <think>…</think>");
+                out.println("task: " + LabDemo.heldOutOf(file).task().description());
                 out.println();
             }
             LabDemo.Result r = LabDemo.run(file, problems, samples, temperature, maxTokens, show, json ? null : out);

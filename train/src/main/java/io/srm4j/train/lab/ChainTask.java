@@ -39,6 +39,12 @@ public final class ChainTask implements LabTask {
     }
 
     @Override
+    public String description() {
+        return steps + "-step arithmetic mod 10, left to right; the model writes each running total inside <think>…</think>"
+                + (twoPaths ? " (each + or − step either as asked or through its complement)" : "");
+    }
+
+    @Override
     public LabProblem generate(RandomGenerator random) {
         int value = random.nextInt(10);
         StringBuilder question = new StringBuilder().append(value), trace = new StringBuilder().append(value);

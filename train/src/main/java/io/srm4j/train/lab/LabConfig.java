@@ -24,7 +24,7 @@ public record LabConfig(String task, long seed, int dim, int layers, int heads, 
 
     /** The defaults `./srm4j lab` runs with (sized to finish within 20 minutes on 2 cores). */
     public static LabConfig defaults() {
-        return new LabConfig(ChainTask.NAME, 42, 64, 2, 4, 256, 104, 8, 1400, 3e-3f, 30, 200, 8, 0.8, 48, 50);
+        return new LabConfig(SumTask.NAME, 42, 64, 2, 4, 256, 104, 8, 3000, 3e-3f, 30, 400, 32, 0.6, 48, 50);
     }
 
     public TransformerConfig model(int vocab) {

@@ -35,7 +35,7 @@ public final class LabData {
         for (int tries = 0; problems.size() < heldOutCount; tries++) {
             if (tries > 100L * heldOutCount) throw new IllegalStateException("could not draw " + heldOutCount + " distinct problems");
             LabProblem p = task.generate(r);
-            if (byQuestion.add(p.question())) problems.add(p);
+            if (byQuestion.add(task.key(p.question()))) problems.add(p);
         }
         this.heldOut = List.copyOf(problems);
         this.heldOutQuestions = Set.copyOf(byQuestion);
@@ -49,15 +49,16 @@ public final class LabData {
         return heldOut;
     }
 
+    /** Whether {@code question} is (in the task's sense of {@link LabTask#key}) one of the held-out problems. */
     public boolean isHeldOut(String question) {
-        return heldOutQuestions.contains(question);
+        return heldOutQuestions.contains(task.key(question));
     }
 
     /** Problems of training step {@code step}, drawn from a stream of their own; none is a held-out question. */
     public LabProblem trainingProblem(SplittableRandom stepRandom) {
         for (int tries = 0; tries < 100_000; tries++) {
             LabProblem p = task.generate(stepRandom);
-            if (!heldOutQuestions.contains(p.question())) return p;
+            if (!heldOutQuestions.contains(task.key(p.question()))) return p;
         }
         throw new IllegalStateException("the " + heldOut.size() + " held-out problems leave (almost) no " + task.name()
                 + " problems to train on; hold out fewer");

@@ -6,6 +6,9 @@ import java.util.random.RandomGenerator;
 public interface LabTask {
     String name();
 
+    /** One line saying what the problems are and what the teacher writes, for people watching the demo. */
+    String description();
+
     /** A random problem and the teacher's solution; deterministic in {@code random}'s state. */
     LabProblem generate(RandomGenerator random);
 
@@ -18,11 +21,21 @@ public interface LabTask {
      */
     String checkTrace(LabProblem problem);
 
+    /**
+     * What makes two questions the same problem for the held-out split (the held-out set never repeats a key, and
+     * no training problem shares one with it): the question itself, unless the answer depends on less of it.
+     */
+    default String key(String question) {
+        return question;
+    }
+
     static LabTask byName(String name) {
         return switch (name) {
             case ChainTask.NAME -> new ChainTask(5);
             case ChainTask.TWO_PATH_NAME -> new ChainTask(5, true);
-            default -> throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
+            case SumTask.NAME -> new SumTask(5);
+            default -> throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + SumTask.NAME + ", "
+                    + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
         };
     }
 }
