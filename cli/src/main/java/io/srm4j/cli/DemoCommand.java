@@ -27,10 +27,10 @@ final class DemoCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--problems", defaultValue = "50", description = "held-out problems to solve (default: ${DEFAULT-VALUE})")
     int problems;
-    @Option(names = "--samples", defaultValue = "8", description = "samples per problem for self-consistency (default: ${DEFAULT-VALUE})")
-    int samples;
-    @Option(names = "--temperature", defaultValue = "0.8", description = "temperature of those samples (default: ${DEFAULT-VALUE})")
-    double temperature;
+    @Option(names = "--samples", description = "samples per problem for self-consistency (default: the lab's, 32)")
+    int samples = io.srm4j.train.lab.LabConfig.defaults().samples();
+    @Option(names = "--temperature", description = "temperature of those samples (default: the lab's, 0.6)")
+    double temperature = io.srm4j.train.lab.LabConfig.defaults().temperature();
     @Option(names = "--max-tokens", defaultValue = "96") int maxTokens;
     @Option(names = "--show", defaultValue = "3", description = "problems shown with their full reasoning (default: ${DEFAULT-VALUE})")
     int show;

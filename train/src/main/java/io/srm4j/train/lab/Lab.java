@@ -27,7 +27,7 @@ public final class Lab {
 
     /** The lab's outcome: the table, the paired differences the goals are about, and the best model's file. */
     public record Result(LabConfig config, List<Row> rows, Score cotMinusDirectGreedy, Score selfConsistencyMinusGreedyCot,
-                         Path bestModel, String bestModelLabel, double seconds) {}
+                         Map<Integer, Double> cotMajorityAtK, Path bestModel, String bestModelLabel, double seconds) {}
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -90,8 +90,13 @@ public final class Lab {
                 new Row("cot", sc, LabEvaluation.selfConsistency(cot, s)));
         Score cotVsDirect = LabEvaluation.difference(correct(cot, false), correct(direct, false), s);
         Score scVsGreedy = LabEvaluation.difference(correct(cot, true), correct(cot, false), s);
+        // How the vote grows with the number of samples, from the samples already drawn: maj@1, 2, 4, … up to all.
+        Map<Integer, Double> majAtK = new LinkedHashMap<>();
+        for (int k = 1; k <= config.samples(); k = k < config.samples() ? Math.min(2 * k, config.samples()) : k + 1) {
+            majAtK.put(k, LabEvaluation.majorityAtK(cot, k, s));
+        }
         Mode best = rows.get(3).score().accuracy() >= rows.get(0).score().accuracy() ? Mode.COT : Mode.DIRECT;
-        return new Result(config, rows, cotVsDirect, scVsGreedy, models.get(best), best.label(), seconds);
+        return new Result(config, rows, cotVsDirect, scVsGreedy, Map.copyOf(majAtK), models.get(best), best.label(), seconds);
     }
 
     private static double[] correct(List<Outcome> outcomes, boolean majority) {
@@ -112,6 +117,10 @@ public final class Lab {
                 r.cotMinusDirectGreedy().accuracy(), r.cotMinusDirectGreedy().low(), r.cotMinusDirectGreedy().high()));
         sb.append(String.format("self-consistency − greedy (cot): %+.3f  95%% CI [%+.3f, %+.3f] (paired bootstrap)%n",
                 r.selfConsistencyMinusGreedyCot().accuracy(), r.selfConsistencyMinusGreedyCot().low(), r.selfConsistencyMinusGreedyCot().high()));
+        sb.append("maj@k (cot):");
+        r.cotMajorityAtK().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> sb.append(String.format("  k=%d %.3f", e.getKey(), e.getValue())));
+        sb.append(String.format("%n"));
         sb.append(String.format("lab time: %s%n", LabTraining.duration(r.seconds())));
         return sb.toString();
     }
@@ -123,6 +132,7 @@ public final class Lab {
         m.put("rows", r.rows());
         m.put("cot_minus_direct_greedy", r.cotMinusDirectGreedy());
         m.put("self_consistency_minus_greedy_cot", r.selfConsistencyMinusGreedyCot());
+        m.put("cot_maj_at_k", new java.util.TreeMap<>(r.cotMajorityAtK()));
         m.put("best_model", r.bestModelLabel());
         m.put("seconds", r.seconds());
         return m;

@@ -7,6 +7,7 @@ import io.srm4j.eval.generation.LocalGenerator;
 import io.srm4j.eval.generation.Prompt;
 import io.srm4j.eval.generation.SamplingParams;
 import io.srm4j.eval.metrics.Bootstrap;
+import io.srm4j.eval.metrics.MajorityVote;
 import io.srm4j.runtime.engine.LanguageModel;
 
 import java.io.BufferedWriter;
@@ -107,21 +108,41 @@ public final class LabEvaluation {
         return List.of(out);
     }
 
-    /** The most frequent non-empty answer; among equally frequent ones, the one that reached that count first. */
+    /**
+     * The self-consistency answer: the evaluation layer's majority vote ({@link MajorityVote#winner}) over the
+     * non-empty answers, grouped by their text (a lab answer is a plain number); among equally frequent answers, the
+     * one sampled first. Null when no sample answered.
+     */
     static String majority(List<String> answers) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        String best = null;
-        int bestCount = 0;
-        for (String a : answers) {
-            String key = a.strip();
-            if (key.isEmpty()) continue;
-            int c = counts.merge(key, 1, Integer::sum);
-            if (c > bestCount) {
-                best = key;
-                bestCount = c;
-            }
+        int[] groupOf = groups(answers);
+        int w = MajorityVote.winner(groupOf, java.util.stream.IntStream.range(0, groupOf.length).toArray());
+        return w < 0 ? null : answers.get(w).strip();
+    }
+
+    /** Each answer's group, numbered in order of first appearance; {@link MajorityVote#NO_ANSWER} for an empty one. */
+    static int[] groups(List<String> answers) {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        int[] groupOf = new int[answers.size()];
+        for (int i = 0; i < groupOf.length; i++) {
+            String key = answers.get(i) == null ? "" : answers.get(i).strip();
+            groupOf[i] = key.isEmpty() ? MajorityVote.NO_ANSWER : ids.computeIfAbsent(key, x -> ids.size());
         }
-        return best;
+        return groupOf;
+    }
+
+    /**
+     * maj@k: the expected accuracy of the majority vote of {@code k} of each problem's samples (every k-subset,
+     * or {@link MajorityVote#majAtK}'s seeded estimate when there are too many), averaged over the problems; maj@1
+     * is the mean accuracy of one sample, maj@n the vote over all of them.
+     */
+    public static double majorityAtK(List<Outcome> outcomes, int k, long seed) {
+        double sum = 0;
+        for (Outcome o : outcomes) {
+            boolean[] correct = new boolean[o.sampleCorrect().size()];
+            for (int i = 0; i < correct.length; i++) correct[i] = o.sampleCorrect().get(i);
+            sum += MajorityVote.majAtK(groups(o.sampleAnswers()), correct, k, seed ^ o.index());
+        }
+        return sum / Math.max(1, outcomes.size());
     }
 
     public static Score greedy(List<Outcome> outcomes, long seed) {

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -35,9 +36,14 @@ class LabRunTest {
         }
         assertTrue(log.contains("self-consistency@3"), log);
         assertTrue(log.contains("cot − direct (greedy)"), log);
+        assertEquals(List.of(1, 2, 3), r.cotMajorityAtK().keySet().stream().sorted().toList(), "maj@k for k = 1, 2, 3 samples");
+        assertEquals(r.rows().get(4).score().accuracy(), r.cotMajorityAtK().get(1), 1e-9, "maj@1 is the mean accuracy of one sample");
+        assertEquals(r.rows().get(5).score().accuracy(), r.cotMajorityAtK().get(3), 1e-9, "maj@3 is the vote over all three samples");
+        assertTrue(log.contains("maj@k (cot):"), log);
         assertTrue(log.contains("tok/s") && log.contains("ETA"), "progress is printed: " + log);
         JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertEquals(6, json.get("rows").size());
+        assertEquals(3, json.get("cot_maj_at_k").size());
         assertEquals("./srm4j lab --test", json.get("command").asText());
         assertTrue(Files.size(out.resolve("best-model.gguf")) > 0);
         // The CoT model's greedy outputs are evaluated through the runtime: its token counts are real generations.
