@@ -33,12 +33,14 @@ class DemoCommandTest {
         double sc = j.get("self_consistency_accuracy").asDouble();
         assertTrue(sc >= 0 && sc <= 1);
         assertTrue(j.get("model_command").asText().startsWith("./srm4j lab"), j.toString());
+        assertEquals("sum", j.get("task").asText(), "the embedded model is the default lab's");
     }
 
     @Test
     void liveDisplayShowsTheReasoningTrace() {
         String out = run("demo", "--problems", "3", "--samples", "2");
         assertTrue(out.contains("<think>") && out.contains("</think>"), out);
+        assertTrue(out.contains("task: the sum of 5 digits"), out);
         assertTrue(out.contains("greedy accuracy") && out.contains("self-consistency"), out);
     }
 }
