@@ -61,6 +61,24 @@ class LabRunTest {
     }
 
     @Test
+    void tinySumLabRunsTheDefaultTaskThroughTheRuntime(@TempDir Path out) throws Exception {
+        LabConfig c = new LabConfig(SumTask.NAME, 11, 32, 1, 2, 64, 128, 2, 4, 3e-3f, 1, 5, 4, 0.6, 40, 2);
+        Lab.Result r = Lab.run(c, out, "./srm4j lab --test", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertTrue(Lab.table(r).startsWith("lab: task sum"), Lab.table(r));
+        assertEquals(List.of(1, 2, 4), r.cotMajorityAtK().keySet().stream().sorted().toList());
+        // Every problem's greedy answer and 4 samples came back from the runtime, for both models.
+        for (String mode : List.of("direct", "cot")) {
+            var lines = Files.readAllLines(out.resolve(mode + "/eval.jsonl"));
+            assertEquals(5, lines.size(), mode);
+            for (String line : lines) assertEquals(4, new ObjectMapper().readTree(line).get("sampleAnswers").size(), line);
+        }
+        // The demo rebuilds the run's held-out problems from the model's metadata: the sum task's, split by multiset.
+        LabData heldOut = LabDemo.heldOutOf(r.bestModel());
+        assertEquals(SumTask.NAME, heldOut.task().name());
+        assertEquals(new LabData(new SumTask(5), new LabTokenizer(), 11, 5).heldOut(), heldOut.heldOut());
+    }
+
+    @Test
     void killedTrainingResumesToTheSameModel(@TempDir Path dir) throws Exception {
         LabConfig c = tiny();
         var tokenizer = new LabTokenizer();
