@@ -40,7 +40,7 @@ class DemoCommandTest {
     void liveDisplayShowsTheReasoningTrace() {
         String out = run("demo", "--problems", "3", "--samples", "2");
         assertTrue(out.contains("<think>") && out.contains("</think>"), out);
-        assertTrue(out.contains("task: the sum of 5 digits"), out);
+        assertTrue(out.contains("task: the sum of 5 labelled digits"), out);
         assertTrue(out.contains("greedy accuracy") && out.contains("self-consistency"), out);
     }
 }

@@ -7,12 +7,12 @@ import java.util.random.RandomGenerator;
  * The sum of {@code terms} labelled digits, modulo 10: {@code a3+b5+c3+d8+e1=?}. The teacher adds the terms in an
  * order it draws at random, naming each term and writing each running total ({@code e1+c3=4+d8=2+a3=5+b5=0}): every
  * order is a valid reasoning path to the one answer (120 of them for five terms), and different orders rest on
- * different partial sums. That is the setting self-consistency is made for. A model that learned the teacher's spread
- * over orders splits its probability among the terms still to add, so one wrong choice (a term already added, say)
- * can out-rank each of them and take the greedy path while most of the probability still leads to the answer; and
- * the mistakes of different samples, made on different partial sums, scatter over different wrong answers instead of
- * agreeing on one. The labels make "which terms are left" a question about distinct letters rather than about counts
- * of repeated digits, which a small model learns far more easily.
+ * different partial sums. That is the setting self-consistency is made for: greedy decoding follows the single most
+ * likely order (the lab's model takes the same one on almost every problem) and inherits whatever that order's partial
+ * sums lead it to get wrong, while samples spread over many orders, so the mistakes they make on different partial
+ * sums scatter over different wrong answers and the right answer, which every correct path shares, wins the vote.
+ * The labels make "which terms are left" a question about distinct letters rather than about counts of repeated
+ * digits, which a small model learns far more easily (docs/LAB.md has the numbers).
  *
  * <p>A question's answer depends only on its multiset of digits, so {@link #key} is that multiset: a held-out
  * problem's digits never appear in training in any arrangement.
@@ -34,7 +34,8 @@ public final class SumTask implements LabTask {
 
     @Override
     public String description() {
-        return "the sum of " + terms + " digits mod 10; the model adds them in an order of its choosing, writing each running total inside <think>…</think>";
+        return "the sum of " + terms + " labelled digits mod 10; the model adds them in an order of its choosing, writing each"
+                + " running total inside <think>…</think>";
     }
 
     @Override
