@@ -12,8 +12,9 @@ import io.srm4j.train.autograd.MatMulKernel.View;
  *
  * <p>Every product is a matrix product on the {@link MatMulKernel}, reading each head's columns in place through
  * strided views. Queries go in blocks of {@value #QUERY_BLOCK}; a block only multiplies against the keys up to its
- * last position, which skips most of the masked upper triangle. Forward runs in parallel over (sequence, head);
- * backward over (sequence, KV head), so the query heads that share a KV head never write its gradient concurrently.
+ * last position, which skips most of the masked upper triangle. Forward and backward run in parallel over
+ * (sequence, KV head): the query heads sharing a KV head reuse its transposed keys (values, backward) and never
+ * write its gradient concurrently.
  * {@link ScalarAttention} is the plain twin the tests hold this to.
  */
 public final class Attention {
@@ -54,20 +55,26 @@ public final class Attention {
         }
         // every entry a later product reads (keys up to the end of its query block) is written below
         float[] probs = tape.records(out) ? tape.allocateOverwritten((int) probCount) : new float[(int) probCount];
-        WorkerPool.shared().parallelFor(0, batch * H, 1, (from, to) -> {
-            for (int bh = from; bh < to; bh++) {
-                int b = bh / H, h = bh % H, kvh = h / group;
-                int pBase = bh * T * T;
-                View keysT = new View(ks, b * T * kCols + kvh * hd, 1, kCols);
+        WorkerPool.shared().parallelFor(0, batch * KV, 1, (from, to) -> {
+            float[] keysT = new float[hd * T];
+            for (int bk = from; bk < to; bk++) {
+                int b = bk / KV, kvh = bk % KV;
+                // the sequence's keys for this KV head transposed once, [hd][T], for all its query heads and blocks:
+                // the score products then read B in rows, which packs by vectors rather than element by element
+                transpose(ks, b * T * kCols + kvh * hd, kCols, T, hd, keysT);
+                View keysTView = View.rowMajor(keysT, 0, T);
                 View values = View.rowMajor(vs, b * T * vCols + kvh * vd, vCols);
-                for (int t0 = 0; t0 < T; t0 += QUERY_BLOCK) {
-                    int t1 = Math.min(T, t0 + QUERY_BLOCK), keys = t1;
-                    // scores of the block against keys 0..t1, then a masked softmax per row
-                    kernel.multiply(View.rowMajor(qs, (b * T + t0) * qCols + h * hd, qCols), keysT, probs, pBase + t0 * T, T,
-                            t1 - t0, hd, keys, false);
-                    for (int t = t0; t < t1; t++) softmaxRow(probs, pBase + t * T, t, keys, scale);
-                    kernel.multiply(View.rowMajor(probs, pBase + t0 * T, T), values, os, (b * T + t0) * oCols + h * vd, oCols,
-                            t1 - t0, keys, vd, false);
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    int pBase = (b * H + h) * T * T;
+                    for (int t0 = 0; t0 < T; t0 += QUERY_BLOCK) {
+                        int t1 = Math.min(T, t0 + QUERY_BLOCK), keys = t1;
+                        // scores of the block against keys 0..t1, then a masked softmax per row
+                        kernel.multiply(View.rowMajor(qs, (b * T + t0) * qCols + h * hd, qCols), keysTView, probs, pBase + t0 * T, T,
+                                t1 - t0, hd, keys, false);
+                        for (int t = t0; t < t1; t++) softmaxRow(probs, pBase + t * T, t, keys, scale);
+                        kernel.multiply(View.rowMajor(probs, pBase + t0 * T, T), values, os, (b * T + t0) * oCols + h * vd, oCols,
+                                t1 - t0, keys, vd, false);
+                    }
                 }
             }
         });
@@ -79,9 +86,12 @@ public final class Attention {
                 float[] dv = v.requiresGrad() ? v.grad() : null;
                 WorkerPool.shared().parallelFor(0, batch * KV, 1, (from, to) -> {
                     float[] dS = new float[Math.min(T, QUERY_BLOCK) * T];
+                    float[] valuesT = new float[vd * T];
                     for (int bk = from; bk < to; bk++) {
                         int b = bk / KV, kvh = bk % KV;
                         int kBase = b * T * kCols + kvh * hd, vBase = b * T * vCols + kvh * vd;
+                        transpose(vs, vBase, vCols, T, vd, valuesT); // as the keys forward: dP's B read in rows
+                        View valuesTView = View.rowMajor(valuesT, 0, T);
                         for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                             int pBase = (b * H + h) * T * T;
                             for (int t0 = 0; t0 < T; t0 += QUERY_BLOCK) {
@@ -91,7 +101,7 @@ public final class Attention {
                                 // dV[0..keys) += P_blockᵀ · dO_block
                                 if (dv != null) kernel.multiply(pBlockT, dOBlock, dv, vBase, vCols, keys, n, vd, true);
                                 // dP = dO_block · Vᵀ, then dS = scale · P ⊙ (dP − rowsum(P ⊙ dP)) in place
-                                kernel.multiply(dOBlock, new View(vs, vBase, 1, vCols), dS, 0, T, n, vd, keys, false);
+                                kernel.multiply(dOBlock, valuesTView, dS, 0, T, n, vd, keys, false);
                                 for (int t = t0; t < t1; t++) softmaxBackwardRow(probs, pBase + t * T, dS, (t - t0) * T, t + 1, keys, scale);
                                 if (dq != null) {
                                     kernel.multiply(View.rowMajor(dS, 0, T), View.rowMajor(ks, kBase, kCols), dq,
@@ -118,10 +128,15 @@ public final class Attention {
 
     /** {@code dS[u] = scale · P[u] · (dP[u] − Σ P·dP)} over the visible keys, zero over the masked ones. */
     private static void softmaxBackwardRow(float[] p, int po, float[] d, int d0, int visible, int keys, float scale) {
-        double rowDot = 0;
-        for (int u = 0; u < visible; u++) rowDot += p[po + u] * d[d0 + u];
-        float r = (float) rowDot;
-        for (int u = 0; u < visible; u++) d[d0 + u] = p[po + u] * (d[d0 + u] - r) * scale;
+        VectorMath.softmaxBackward(p, po, d, d0, visible, scale);
         for (int u = visible; u < keys; u++) d[d0 + u] = 0f;
+    }
+
+    /** {@code dst[c·T + r] = src[offset + r·stride + c]} for r < rows, c < cols: one head's columns transposed. */
+    private static void transpose(float[] src, int offset, int stride, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            int s = offset + r * stride;
+            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[s + c];
+        }
     }
 }
