@@ -68,9 +68,14 @@ public final class VectorMatMul implements MatMulKernel {
         if (s.packB.length < bSize) s.packB = new float[(int) bSize];
         float[] pa = s.packA, pb = s.packB;
         int packTasks = blocks * (aPanels + nPanels);
-        int rowUnits = (m + MC - 1) / MC, colUnits = (n + NC - 1) / NC, units = rowUnits * colUnits;
         View aDirect = directA ? a : null;
         boolean parallel = (long) m * n * k >= PARALLEL_WORK && pool.threads() > 1;
+        // tiles of about MC×NC, cut into even shares of panels (384 columns as 2×192, not 256 + 128), and in
+        // parallel at least eight per thread, so that threads claiming them one by one finish close together
+        int colUnits = (nPanels + NC / NR - 1) / (NC / NR);
+        int minUnits = parallel ? 8 * pool.threads() : 1;
+        int rowUnits = Math.min(mPanels, Math.max((mPanels + MC / MR - 1) / (MC / MR), (minUnits + colUnits - 1) / colUnits));
+        int units = rowUnits * colUnits;
         if (parallel) {
             pool.parallelFor(0, packTasks, 4, (from, to) -> {
                 for (int t = from; t < to; t++) pack(a, b, pa, pb, t, aPanels, nPanels, kc0, k, m, n);
@@ -81,13 +86,13 @@ public final class VectorMatMul implements MatMulKernel {
             pool.parallelFor(0, pool.threads(), 1, (from, to) -> {
                 float[] edge = SCRATCH.get().edge;
                 for (int u; (u = next.getAndIncrement()) < units; ) {
-                    computeAllBlocks(aDirect, pa, pb, c, cOffset, ldc, m, n, k, kc0, mPanels, nPanels, u / colUnits, u % colUnits, accumulate, edge);
+                    computeAllBlocks(aDirect, pa, pb, c, cOffset, ldc, m, n, k, kc0, mPanels, nPanels, rowUnits, colUnits, u, accumulate, edge);
                 }
             });
         } else {
             for (int t = 0; t < packTasks; t++) pack(a, b, pa, pb, t, aPanels, nPanels, kc0, k, m, n);
             for (int u = 0; u < units; u++) {
-                computeAllBlocks(aDirect, pa, pb, c, cOffset, ldc, m, n, k, kc0, mPanels, nPanels, u / colUnits, u % colUnits, accumulate, s.edge);
+                computeAllBlocks(aDirect, pa, pb, c, cOffset, ldc, m, n, k, kc0, mPanels, nPanels, rowUnits, colUnits, u, accumulate, s.edge);
             }
         }
     }
@@ -100,14 +105,22 @@ public final class VectorMatMul implements MatMulKernel {
         else packB(b, pb, p0 * nPanels * NR + (i - aPanels) * NR * kc, i - aPanels, p0, kc, n);
     }
 
-    /** Tile (rowUnit, colUnit) of C over every block of k in order. */
+    /** Tile {@code u} of C (row share u / colUnits, column share u % colUnits) over every block of k in order. */
     private static void computeAllBlocks(View direct, float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int k,
-                                         int kc0, int mPanels, int nPanels, int rowUnit, int colUnit, boolean accumulate, float[] edge) {
+                                         int kc0, int mPanels, int nPanels, int rowUnits, int colUnits, int u, boolean accumulate, float[] edge) {
+        int ru = u / colUnits, cu = u % colUnits;
+        int i0 = share(mPanels, rowUnits, ru) * MR, iEnd = Math.min(m, share(mPanels, rowUnits, ru + 1) * MR);
+        int j0 = share(nPanels, colUnits, cu) * NR, jEnd = Math.min(n, share(nPanels, colUnits, cu + 1) * NR);
         for (int p0 = 0; p0 < k; p0 += kc0) {
             int kc = Math.min(kc0, k - p0);
-            compute(direct, p0, pa, p0 * mPanels * MR, pb, p0 * nPanels * NR, c, cOffset, ldc, m, n, kc, rowUnit * MC, colUnit * NC,
+            compute(direct, p0, pa, p0 * mPanels * MR, pb, p0 * nPanels * NR, c, cOffset, ldc, kc, i0, iEnd, j0, jEnd,
                     accumulate || p0 > 0, edge);
         }
+    }
+
+    /** Where share {@code s} of {@code panels} split into {@code shares} even parts starts. */
+    private static int share(int panels, int shares, int s) {
+        return (int) ((long) panels * s / shares);
     }
 
     /** Panel {@code t} of A: rows t·MR.. of columns p0..p0+kc, stored [p][r], rows past m as zeros. */
@@ -158,12 +171,11 @@ public final class VectorMatMul implements MatMulKernel {
     }
 
     /**
-     * One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. A comes from
+     * One block of k for a work unit: rows i0..iEnd, columns j0..jEnd of C, B panels outermost so each stays in L1. A comes from
      * its packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
      */
-    private static void compute(View direct, int p0, float[] pa, int paBase, float[] pb, int pbBase, float[] c, int cOffset, int ldc, int m, int n, int kc,
-                                int i0, int j0, boolean add, float[] edge) {
-        int iEnd = Math.min(m, i0 + MC), jEnd = Math.min(n, j0 + NC);
+    private static void compute(View direct, int p0, float[] pa, int paBase, float[] pb, int pbBase, float[] c, int cOffset, int ldc, int kc,
+                                int i0, int iEnd, int j0, int jEnd, boolean add, float[] edge) {
         for (int j = j0; j < jEnd; j += NR) {
             int bOff = pbBase + (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
             for (int i = i0; i < iEnd; i += MR) {
