@@ -28,6 +28,7 @@ public final class VectorMatMul implements MatMulKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     static final int MR = 4;
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128; // MR floats
     static final int NR = 2 * L;
     static final int KC = 256;
     static final int MC = 80;             // rows of C per work unit, a multiple of MR
@@ -128,13 +129,8 @@ public final class VectorMatMul implements MatMulKernel {
         int i0 = t * MR, rows = Math.min(MR, m - i0);
         float[] d = a.data();
         int rs = a.rowStride(), cs = a.colStride(), src = a.offset() + i0 * rs + p0 * cs;
-        if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side
-            for (int p = 0, o = base; p < kc; p++, o += MR, src += cs) {
-                pa[o] = d[src];
-                pa[o + 1] = d[src + 1];
-                pa[o + 2] = d[src + 2];
-                pa[o + 3] = d[src + 3];
-            }
+        if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side, one 4-lane copy a step
+            for (int p = 0, o = base; p < kc; p++, o += MR, src += cs) FloatVector.fromArray(S4, d, src).intoArray(pa, o);
             return;
         }
         for (int r = 0; r < rows; r++) {
