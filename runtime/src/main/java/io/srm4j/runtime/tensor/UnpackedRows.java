@@ -38,7 +38,7 @@ final class UnpackedRows {
         this.capacity = capacity;
         this.superBlocks = type.blockSize == 256;
         this.q = new short[capacity * cols];
-        this.qb = ScalarKernels.sumsInGgmlOrder(type) ? new byte[capacity * cols] : null;
+        this.qb = !superBlocks && ScalarKernels.sumsInGgmlOrder(type) ? new byte[capacity * cols] : null;
         this.scale = new short[capacity * cols / 16];
         this.min = new short[capacity * cols / 16];
         this.d = new float[capacity * cols / type.blockSize];
@@ -157,7 +157,7 @@ final class UnpackedRows {
             for (int l = 0; l < 16; l++) {
                 int low = (u8(w, ql + l) >>> (4 * (quarter / 2))) & 0xF;
                 int high = (u8(w, qh + l) >>> (2 * quarter)) & 3;
-                q[e + 16 * j + l] = (short) ((low | (high << 4)) - 32);
+                q[e + 16 * j + l] = (short) (low | (high << 4)); // unsigned: ggml subtracts the 32 per lane
             }
         }
     }
@@ -198,6 +198,7 @@ final class UnpackedRows {
     }
 
     private float dotK(int r, QuantizedActivations a, int y) {
+        if (GgmlOrderKQuants.supports(type)) return GgmlOrderKQuants.dotUnpacked(type, q, scale, min, d, m, r * cols, r * cols / 256, cols, a, y);
         float sum = 0;
         int e = r * cols, blk = e / 256;
         for (int b = 0; b < cols / 256; b++, e += 256, y += 256, blk++) {
