@@ -159,6 +159,16 @@ public final class GgmlOrderKQuants {
     }
 
     // ------------------------------------------------------------------ vector kernels
+    //
+    // C2 inlines every Vector API call only while a compilation stays under its node budget
+    // (NodeCountInliningCutoff); past it, vectors crossing calls that are not inlined get boxed and a kernel slows down
+    // severalfold. So each kernel is split: a per-type method runs a super-block's chunks and leaves its pair sums in
+    // an int array ({@link #FIRST}, {@link #SECOND}) with the scalar per-lane terms ({@link #OFFSET}, {@link #MINS}),
+    // and {@link #finish} turns them into ggml's lanes and accumulates them into a float array. Each is its own
+    // small compilation; the arrays stay in L1.
+
+    /** Slots of the per-super-block int array: pair sums of first and second chunk halves, lane terms. */
+    private static final int FIRST = 0, SECOND = 8, OFFSET = 16, MINS = 24, SLOTS = 32;
 
     /** Int lanes 1, 3, 5, 7. */
     private static final VectorMask<Integer> ODD_LANES = VectorMask.fromValues(I8, false, true, false, true, false, true, false, true);
@@ -177,12 +187,15 @@ public final class GgmlOrderKQuants {
         return lo.blend(hi, ODD_LANES).rearrange(UNINTERLEAVE);
     }
 
-    /** {@code _mm256_madd_epi16}: lane l = x[2l] * y[2l] + x[2l+1] * y[2l+1] in 32 bits (products need not fit a short). */
-    static IntVector madd(ShortVector x, ShortVector y) {
-        IntVector xi = x.reinterpretAsInts(), yi = y.reinterpretAsInts();
-        IntVector low = xi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .mul(yi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-        return low.add(xi.lanewise(VectorOperators.ASHR, 16).mul(yi.lanewise(VectorOperators.ASHR, 16)));
+    /**
+     * One super-block into the float lanes {@code acc}: with {@code withMins}, first {@code acc = fma(dmin, mins, acc)};
+     * then {@code acc = fma(d, ggmlLanes - offset, acc)}.
+     */
+    private static void finish(int[] lanes, boolean withMins, float dmin, float d, float[] acc) {
+        FloatVector sum = FloatVector.fromArray(F8, acc, 0);
+        if (withMins) sum = ((FloatVector) IntVector.fromArray(I8, lanes, MINS).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dmin), sum);
+        IntVector l = ggmlLanes(IntVector.fromArray(I8, lanes, FIRST), IntVector.fromArray(I8, lanes, SECOND)).sub(IntVector.fromArray(I8, lanes, OFFSET));
+        ((FloatVector) l.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), sum).intoArray(acc, 0);
     }
 
     private static ShortVector widen(MemorySegment w, long p) {
@@ -191,56 +204,81 @@ public final class GgmlOrderKQuants {
 
     /** As {@link #dotScalar}, bit for bit; arguments checked by the caller ({@link VectorKernels#dotQ}). */
     static float dot(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
-        return switch (type) {
-            case Q2_K -> q2_K(w, offset, a, aOffset, n);
-            case Q3_K -> q3_K(w, offset, a, aOffset, n);
-            case Q5_K -> q5_K(w, offset, a, aOffset, n);
-            case Q6_K -> q6_K(w, offset, a, aOffset, n);
-            default -> throw new IllegalArgumentException("not a ggml-order K-quant: " + type);
-        };
-    }
-
-    // As in VectorKernels: each kernel is one loop per super-block whose vectors never cross a call that C2 might not
-    // inline (a boxed vector costs tenfold), so the chunk loops are written out per type.
-
-    private static float q2_K(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
-            int sb = y / 256;
-            ShortVector scales = widen(w, p).and((short) 0xFF);
-            IntVector first = IntVector.zero(I8), second = first;
-            for (int c = 0; c < 8; c++) { // chunk c: 2-bit field c % 4 of the 32 bytes of half c / 4; groups 2c, 2c + 1
-                long qp = p + 16 + 32L * (c / 4);
-                int shift = 2 * (c % 4), ay = y + 32 * c;
-                ShortVector q0 = widen(w, qp).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-                ShortVector q1 = widen(w, qp + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3);
-                first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul(u8(w, p + 2 * c) & 0xF));
-                second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(u8(w, p + 2 * c + 1) & 0xF));
+        int[] lanes = new int[SLOTS];
+        float[] acc = new float[8];
+        float summs = 0;
+        long p = offset;
+        for (int y = aOffset; y < aOffset + n; y += 256, p += type.typeSize) {
+            int sb = y / 256, bs = 16 * sb;
+            switch (type) {
+                case Q2_K -> {
+                    q2_KPairs(w, p, a.qs16, y, lanes);
+                    long sc0 = w.get(I64, p), sc1 = w.get(I64, p + 8);
+                    for (int l = 0; l < 8; l++) {
+                        long sc = l < 4 ? sc0 : sc1;
+                        int k = 16 * (l % 4);
+                        lanes[MINS + l] = ((int) (sc >>> (k + 4)) & 0xF) * a.bsums[bs + 2 * l] + ((int) (sc >>> (k + 12)) & 0xF) * a.bsums[bs + 2 * l + 1];
+                    }
+                    finish(lanes, true, -a.d[sb] * f16(w, p + 82), a.d[sb] * f16(w, p + 80), acc);
+                }
+                case Q3_K -> {
+                    q3_KPairs(w, p, a.qs16, y, lanes);
+                    finish(lanes, false, 0, a.d[sb] * f16(w, p + 108), acc);
+                }
+                case Q5_K -> {
+                    q5_KPairs(w, p, a.qs16, y, lanes);
+                    long mins = VectorKernels.kMins(w, p + 4);
+                    int minSum = 0;
+                    for (int j = 0; j < 8; j++) minSum += ((int) (mins >>> (8 * j)) & 0xFF) * (a.bsums[bs + 2 * j] + a.bsums[bs + 2 * j + 1]);
+                    summs = Math.fma(-a.d[sb] * f16(w, p + 2), (float) minSum, summs);
+                    finish(lanes, false, 0, a.d[sb] * f16(w, p), acc);
+                }
+                case Q6_K -> {
+                    q6_KPairs(w, p, a.qs16, y, lanes);
+                    long sc0 = w.get(I64, p + 192), sc1 = w.get(I64, p + 200);
+                    for (int l = 0; l < 8; l++) {
+                        long sc = l < 4 ? sc0 : sc1;
+                        int k = 16 * (l % 4);
+                        lanes[OFFSET + l] = 32 * (a.bsums[bs + 2 * l] * (byte) (sc >>> k) + a.bsums[bs + 2 * l + 1] * (byte) (sc >>> (k + 8)));
+                    }
+                    finish(lanes, false, 0, a.d[sb] * f16(w, p + 208), acc);
+                }
+                default -> throw new IllegalArgumentException("not a ggml-order K-quant: " + type);
             }
-            // mins * bsums <= 15 * 2032: fits a short
-            IntVector mins = VectorKernels.pairSums(scales.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, a.bsums, sb * 16)));
-            float d = a.d[sb] * f16(w, p + 80), dmin = -a.d[sb] * f16(w, p + 82);
-            acc = ((FloatVector) mins.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dmin), acc);
-            acc = ((FloatVector) ggmlLanes(first, second).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), acc);
         }
-        return ScalarKernels.hsum8(acc.toArray());
+        return ScalarKernels.hsum8(acc) + summs;
     }
 
-    private static float q3_K(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 110, y += 256) {
-            long lowBits = w.get(I64, p + 96); // scale j: low nibble of byte j (j < 8) or high nibble of byte j - 8
-            int highBits = w.get(Dequantize.I32, p + 104); // bits 2 * (j / 4) .. +2 of byte j % 4
-            ShortVector h0 = widen(w, p), h1 = widen(w, p + 16);
-            IntVector first = IntVector.zero(I8), second = first;
-            for (int c = 0; c < 8; c++) { // chunk c: as Q2_K, minus 4 where hmask bit c is clear
-                long qp = p + 32 + 32L * (c / 4);
-                int shift = 2 * (c % 4), ay = y + 32 * c;
-                ShortVector q0 = widen(w, qp).lanewise(VectorOperators.LSHR, shift).and((short) 3)
+    private static void q2_KPairs(MemorySegment w, long p, short[] act, int y, int[] lanes) {
+        long sc0 = w.get(I64, p), sc1 = w.get(I64, p + 8); // per group of 16: scale in the low nibble, min in the high
+        IntVector first = IntVector.zero(I8), second = first;
+        for (int half = 0; half < 2; half++) {
+            ShortVector b0 = widen(w, p + 16 + 32L * half), b1 = widen(w, p + 32 + 32L * half);
+            long sc = half == 0 ? sc0 : sc1;
+            for (int f = 0; f < 4; f++) { // chunk 4 * half + f: 2-bit field f of the half's 32 bytes; groups 2c, 2c + 1
+                int ay = y + 128 * half + 32 * f;
+                ShortVector q0 = b0.lanewise(VectorOperators.LSHR, 2 * f).and((short) 3);
+                ShortVector q1 = b1.lanewise(VectorOperators.LSHR, 2 * f).and((short) 3);
+                first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul((int) (sc >>> (16 * f)) & 0xF));
+                second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul((int) (sc >>> (16 * f + 8)) & 0xF));
+            }
+        }
+        first.intoArray(lanes, FIRST);
+        second.intoArray(lanes, SECOND);
+    }
+
+    private static void q3_KPairs(MemorySegment w, long p, short[] act, int y, int[] lanes) {
+        long lowBits = w.get(I64, p + 96); // scale j: low nibble of byte j (j < 8) or high nibble of byte j - 8
+        int highBits = w.get(Dequantize.I32, p + 104); // bits 2 * (j / 4) .. +2 of byte j % 4
+        ShortVector h0 = widen(w, p), h1 = widen(w, p + 16);
+        IntVector first = IntVector.zero(I8), second = first;
+        for (int half = 0; half < 2; half++) {
+            ShortVector b0 = widen(w, p + 32 + 32L * half), b1 = widen(w, p + 48 + 32L * half);
+            for (int f = 0; f < 4; f++) { // chunk c = 4 * half + f: as Q2_K, minus 4 where hmask bit c is clear
+                int c = 4 * half + f, ay = y + 32 * c;
+                ShortVector q0 = b0.lanewise(VectorOperators.LSHR, 2 * f).and((short) 3)
                         .add(h0.lanewise(VectorOperators.LSHR, c).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-                ShortVector q1 = widen(w, qp + 16).lanewise(VectorOperators.LSHR, shift).and((short) 3)
+                ShortVector q1 = b1.lanewise(VectorOperators.LSHR, 2 * f).and((short) 3)
                         .add(h1.lanewise(VectorOperators.LSHR, c).and((short) 1).lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
                 int j0 = 2 * c, j1 = j0 + 1;
                 int s0 = (((int) (lowBits >>> (j0 < 8 ? 8 * j0 : 8 * (j0 - 8) + 4)) & 0xF) | (((highBits >>> (8 * (j0 % 4) + 2 * (j0 / 4))) & 3) << 4)) - 32;
@@ -248,63 +286,52 @@ public final class GgmlOrderKQuants {
                 first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul(s0));
                 second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s1));
             }
-            float d = a.d[y / 256] * f16(w, p + 108);
-            acc = ((FloatVector) ggmlLanes(first, second).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), acc);
         }
-        return ScalarKernels.hsum8(acc.toArray());
+        first.intoArray(lanes, FIRST);
+        second.intoArray(lanes, SECOND);
     }
 
-    private static float q5_K(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        float summs = 0;
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
-            int sb = y / 256;
-            long scales = VectorKernels.kScales(w, p + 4), mins = VectorKernels.kMins(w, p + 4);
-            ShortVector h0 = widen(w, p + 16), h1 = widen(w, p + 32);
-            IntVector first = IntVector.zero(I8), second = first;
-            for (int j = 0; j < 8; j++) { // sub-block j of 32 = chunk j: nibble j % 2 of qs group j / 2, bit j of qh
-                long qp = p + 48 + 32L * (j / 2);
-                int shift = 4 * (j % 2), ay = y + 32 * j, s = (int) (scales >>> (8 * j)) & 0xFF;
-                ShortVector q0 = widen(w, qp).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+    private static void q5_KPairs(MemorySegment w, long p, short[] act, int y, int[] lanes) {
+        long scales = VectorKernels.kScales(w, p + 4);
+        ShortVector h0 = widen(w, p + 16), h1 = widen(w, p + 32);
+        IntVector first = IntVector.zero(I8), second = first;
+        for (int g = 0; g < 4; g++) { // qs group g of 32 bytes: sub-blocks (chunks) 2g (low nibbles) and 2g + 1 (high)
+            ShortVector b0 = widen(w, p + 48 + 32L * g), b1 = widen(w, p + 64 + 32L * g);
+            for (int k = 0; k < 2; k++) { // sub-block j: bit j of qh
+                int j = 2 * g + k, ay = y + 32 * j, s = (int) (scales >>> (8 * j)) & 0xFF;
+                ShortVector q0 = b0.lanewise(VectorOperators.LSHR, 4 * k).and((short) 0xF)
                         .or(h0.lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                ShortVector q1 = widen(w, qp + 16).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                ShortVector q1 = b1.lanewise(VectorOperators.LSHR, 4 * k).and((short) 0xF)
                         .or(h1.lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
                 first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul(s));
                 second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(s));
             }
-            int minSum = 0;
-            for (int j = 0; j < 8; j++) minSum += ((int) (mins >>> (8 * j)) & 0xFF) * (a.bsums[sb * 16 + 2 * j] + a.bsums[sb * 16 + 2 * j + 1]);
-            float d = a.d[sb] * f16(w, p), dmin = -a.d[sb] * f16(w, p + 2);
-            summs = Math.fma(dmin, (float) minSum, summs);
-            acc = ((FloatVector) ggmlLanes(first, second).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), acc);
         }
-        return ScalarKernels.hsum8(acc.toArray()) + summs;
+        first.intoArray(lanes, FIRST);
+        second.intoArray(lanes, SECOND);
     }
 
-    private static float q6_K(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
-            ShortVector scales = widen(w, p + 192);
-            IntVector first = IntVector.zero(I8), second = first;
-            for (int c = 0; c < 8; c++) { // chunk c: half c / 4, quarter c % 4 picks the ql bytes (+32), nibble and qh field
-                int half = c / 4, quarter = c % 4, ay = y + 32 * c;
-                long ql = p + 64L * half + 32 * (quarter % 2), qh = p + 128 + 32L * half;
-                int lowShift = 4 * (quarter / 2), highShift = 2 * quarter;
-                ShortVector q0 = widen(w, ql).lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
-                        .or(widen(w, qh).lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                ShortVector q1 = widen(w, ql + 16).lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
-                        .or(widen(w, qh + 16).lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+    private static void q6_KPairs(MemorySegment w, long p, short[] act, int y, int[] lanes) {
+        long sc0 = w.get(I64, p + 192), sc1 = w.get(I64, p + 200);
+        IntVector first = IntVector.zero(I8), second = first;
+        for (int half = 0; half < 2; half++) {
+            long ql = p + 64L * half;
+            ShortVector h0 = widen(w, p + 128 + 32L * half), h1 = widen(w, p + 144 + 32L * half);
+            long sc = half == 0 ? sc0 : sc1;
+            for (int quarter = 0; quarter < 4; quarter++) { // chunk 4 * half + quarter: ql bytes (+32), nibble and qh field
+                int ay = y + 128 * half + 32 * quarter, lowShift = 4 * (quarter / 2), highShift = 2 * quarter;
+                long lp = ql + 32 * (quarter % 2);
+                ShortVector q0 = widen(w, lp).lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
+                        .or(h0.lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                ShortVector q1 = widen(w, lp + 16).lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
+                        .or(h1.lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
                 // q <= 63, |a| <= 127: one product per short
-                first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul(i8(w, p + 192 + 2 * c)));
-                second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul(i8(w, p + 192 + 2 * c + 1)));
+                first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul((int) (byte) (sc >>> (16 * quarter))));
+                second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul((int) (byte) (sc >>> (16 * quarter + 8))));
             }
-            IntVector offset = madd(ShortVector.fromArray(S16, a.bsums, y / 16), scales).lanewise(VectorOperators.LSHL, 5);
-            float d = a.d[y / 256] * f16(w, p + 208);
-            acc = ((FloatVector) ggmlLanes(first, second).sub(offset).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), acc);
         }
-        return ScalarKernels.hsum8(acc.toArray());
+        first.intoArray(lanes, FIRST);
+        second.intoArray(lanes, SECOND);
     }
 
     // ------------------------------------------------------------------ prefill on unpacked rows
@@ -316,35 +343,43 @@ public final class GgmlOrderKQuants {
      */
     static float dotUnpacked(GgmlType type, short[] q, short[] scale, short[] min, float[] d, float[] m,
                              int e, int blk, int cols, QuantizedActivations a, int y) {
-        FloatVector acc = FloatVector.zero(F8);
+        int[] lanes = new int[SLOTS];
+        float[] acc = new float[8];
         float summs = 0;
-        short[] act = a.qs16;
         for (int b = 0; b < cols / 256; b++, e += 256, y += 256, blk++) {
-            int sb = y / 256, g0 = e / 16;
-            IntVector first = IntVector.zero(I8), second = first;
-            for (int c = 0; c < 8; c++) {
-                int o = e + 32 * c, ay = y + 32 * c;
-                // |q| <= 63, |a| <= 127: one product per short
-                first = first.add(VectorKernels.pairSums(ShortVector.fromArray(S16, q, o).mul(ShortVector.fromArray(S16, act, ay))).mul(scale[g0 + 2 * c]));
-                second = second.add(VectorKernels.pairSums(ShortVector.fromArray(S16, q, o + 16).mul(ShortVector.fromArray(S16, act, ay + 16))).mul(scale[g0 + 2 * c + 1]));
-            }
-            IntVector lanes = ggmlLanes(first, second);
+            int sb = y / 256, g0 = e / 16, bs = 16 * sb;
+            unpackedPairs(q, scale, e, a.qs16, y, lanes);
             float dd = a.d[sb] * d[blk], dmin = -a.d[sb] * m[blk];
             switch (type) {
                 case Q2_K -> {
-                    IntVector mins = VectorKernels.pairSums(ShortVector.fromArray(S16, min, g0).mul(ShortVector.fromArray(S16, a.bsums, sb * 16)));
-                    acc = ((FloatVector) mins.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dmin), acc);
+                    for (int l = 0; l < 8; l++) lanes[MINS + l] = min[g0 + 2 * l] * a.bsums[bs + 2 * l] + min[g0 + 2 * l + 1] * a.bsums[bs + 2 * l + 1];
+                    finish(lanes, true, dmin, dd, acc);
                 }
                 case Q5_K -> {
                     int minSum = 0;
-                    for (int g = 0; g < 16; g++) minSum += min[g0 + g] * a.bsums[sb * 16 + g];
+                    for (int g = 0; g < 16; g++) minSum += min[g0 + g] * a.bsums[bs + g];
                     summs = Math.fma(dmin, (float) minSum, summs);
+                    finish(lanes, false, 0, dd, acc);
                 }
-                case Q6_K -> lanes = lanes.sub(madd(ShortVector.fromArray(S16, a.bsums, sb * 16), ShortVector.fromArray(S16, scale, g0)).lanewise(VectorOperators.LSHL, 5));
-                default -> {}
+                case Q6_K -> {
+                    for (int l = 0; l < 8; l++) lanes[OFFSET + l] = 32 * (a.bsums[bs + 2 * l] * scale[g0 + 2 * l] + a.bsums[bs + 2 * l + 1] * scale[g0 + 2 * l + 1]);
+                    finish(lanes, false, 0, dd, acc);
+                }
+                default -> finish(lanes, false, 0, dd, acc);
             }
-            acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dd), acc);
         }
-        return ScalarKernels.hsum8(acc.toArray()) + summs;
+        return ScalarKernels.hsum8(acc) + summs;
+    }
+
+    private static void unpackedPairs(short[] q, short[] scale, int e, short[] act, int y, int[] lanes) {
+        IntVector first = IntVector.zero(I8), second = first;
+        for (int c = 0; c < 8; c++) {
+            int o = e + 32 * c, ay = y + 32 * c;
+            // |q| <= 63, |a| <= 127: one product per short
+            first = first.add(VectorKernels.pairSums(ShortVector.fromArray(S16, q, o).mul(ShortVector.fromArray(S16, act, ay))).mul(scale[o / 16]));
+            second = second.add(VectorKernels.pairSums(ShortVector.fromArray(S16, q, o + 16).mul(ShortVector.fromArray(S16, act, ay + 16))).mul(scale[o / 16 + 1]));
+        }
+        first.intoArray(lanes, FIRST);
+        second.intoArray(lanes, SECOND);
     }
 }
