@@ -189,23 +189,53 @@ public final class GgmlOrderKQuants {
 
     /**
      * One super-block into the float lanes {@code acc}: with {@code withMins}, first {@code acc = fma(dmin, mins, acc)};
-     * then {@code acc = fma(d, ggmlLanes - offset, acc)}.
+     * then {@code acc = fma(d, ggmlLanes - offset, acc)} (without {@code withOffset}, no offset).
      */
-    private static void finish(int[] lanes, boolean withMins, float dmin, float d, float[] acc) {
+    private static void finish(int[] lanes, boolean withMins, boolean withOffset, float dmin, float d, float[] acc) {
         FloatVector sum = FloatVector.fromArray(F8, acc, 0);
         if (withMins) sum = ((FloatVector) IntVector.fromArray(I8, lanes, MINS).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dmin), sum);
-        IntVector l = ggmlLanes(IntVector.fromArray(I8, lanes, FIRST), IntVector.fromArray(I8, lanes, SECOND)).sub(IntVector.fromArray(I8, lanes, OFFSET));
+        IntVector l = ggmlLanes(IntVector.fromArray(I8, lanes, FIRST), IntVector.fromArray(I8, lanes, SECOND));
+        if (withOffset) l = l.sub(IntVector.fromArray(I8, lanes, OFFSET));
         ((FloatVector) l.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), sum).intoArray(acc, 0);
+    }
+
+    /** Per-thread scratch of {@link #dot}: a decode product allocates nothing (a row can take a microsecond). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** The int slots of one super-block and the eight float lanes; owned by one thread. */
+    static final class Scratch {
+        final int[] lanes = new int[SLOTS];
+        final float[] acc = new float[8];
     }
 
     private static ShortVector widen(MemorySegment w, long p) {
         return (ShortVector) ByteVector.fromMemorySegment(B16, w, p, VectorKernels.LE).convertShape(VectorOperators.B2S, S16, 0);
     }
 
+    /** {@code _mm256_madd_epi16}: lane l = x[2l] * y[2l] + x[2l+1] * y[2l+1] in 32 bits (products need not fit a short). */
+    static IntVector madd(ShortVector x, ShortVector y) {
+        IntVector xi = x.reinterpretAsInts(), yi = y.reinterpretAsInts();
+        IntVector low = xi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .mul(yi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+        return low.add(xi.lanewise(VectorOperators.ASHR, 16).mul(yi.lanewise(VectorOperators.ASHR, 16)));
+    }
+
+    /** Q6_K's lane offsets {@code 32 * (bsums[2l] * sc[2l] + bsums[2l+1] * sc[2l+1])} into {@link #OFFSET}. */
+    private static void q6_KOffsets(ShortVector bsums, ShortVector scales, int[] lanes) {
+        madd(bsums, scales).lanewise(VectorOperators.LSHL, 5).intoArray(lanes, OFFSET);
+    }
+
+    /** Q2_K's lane mins {@code mins[2l] * bsums[2l] + mins[2l+1] * bsums[2l+1]} into {@link #MINS} (products <= 15 * 2032 fit a short). */
+    private static void q2_KMins(ShortVector mins, ShortVector bsums, int[] lanes) {
+        VectorKernels.pairSums(mins.mul(bsums)).intoArray(lanes, MINS);
+    }
+
     /** As {@link #dotScalar}, bit for bit; arguments checked by the caller ({@link VectorKernels#dotQ}). */
     static float dot(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
-        int[] lanes = new int[SLOTS];
-        float[] acc = new float[8];
+        Scratch scratch = SCRATCH.get();
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
+        java.util.Arrays.fill(acc, 0);
         float summs = 0;
         long p = offset;
         for (int y = aOffset; y < aOffset + n; y += 256, p += type.typeSize) {
@@ -213,17 +243,12 @@ public final class GgmlOrderKQuants {
             switch (type) {
                 case Q2_K -> {
                     q2_KPairs(w, p, a.qs16, y, lanes);
-                    long sc0 = w.get(I64, p), sc1 = w.get(I64, p + 8);
-                    for (int l = 0; l < 8; l++) {
-                        long sc = l < 4 ? sc0 : sc1;
-                        int k = 16 * (l % 4);
-                        lanes[MINS + l] = ((int) (sc >>> (k + 4)) & 0xF) * a.bsums[bs + 2 * l] + ((int) (sc >>> (k + 12)) & 0xF) * a.bsums[bs + 2 * l + 1];
-                    }
-                    finish(lanes, true, -a.d[sb] * f16(w, p + 82), a.d[sb] * f16(w, p + 80), acc);
+                    q2_KMins(widen(w, p).lanewise(VectorOperators.LSHR, 4).and((short) 0xF), ShortVector.fromArray(S16, a.bsums, bs), lanes);
+                    finish(lanes, true, false, -a.d[sb] * f16(w, p + 82), a.d[sb] * f16(w, p + 80), acc);
                 }
                 case Q3_K -> {
                     q3_KPairs(w, p, a.qs16, y, lanes);
-                    finish(lanes, false, 0, a.d[sb] * f16(w, p + 108), acc);
+                    finish(lanes, false, false, 0, a.d[sb] * f16(w, p + 108), acc);
                 }
                 case Q5_K -> {
                     q5_KPairs(w, p, a.qs16, y, lanes);
@@ -231,17 +256,12 @@ public final class GgmlOrderKQuants {
                     int minSum = 0;
                     for (int j = 0; j < 8; j++) minSum += ((int) (mins >>> (8 * j)) & 0xFF) * (a.bsums[bs + 2 * j] + a.bsums[bs + 2 * j + 1]);
                     summs = Math.fma(-a.d[sb] * f16(w, p + 2), (float) minSum, summs);
-                    finish(lanes, false, 0, a.d[sb] * f16(w, p), acc);
+                    finish(lanes, false, false, 0, a.d[sb] * f16(w, p), acc);
                 }
                 case Q6_K -> {
                     q6_KPairs(w, p, a.qs16, y, lanes);
-                    long sc0 = w.get(I64, p + 192), sc1 = w.get(I64, p + 200);
-                    for (int l = 0; l < 8; l++) {
-                        long sc = l < 4 ? sc0 : sc1;
-                        int k = 16 * (l % 4);
-                        lanes[OFFSET + l] = 32 * (a.bsums[bs + 2 * l] * (byte) (sc >>> k) + a.bsums[bs + 2 * l + 1] * (byte) (sc >>> (k + 8)));
-                    }
-                    finish(lanes, false, 0, a.d[sb] * f16(w, p + 208), acc);
+                    q6_KOffsets(ShortVector.fromArray(S16, a.bsums, bs), widen(w, p + 192), lanes);
+                    finish(lanes, false, true, 0, a.d[sb] * f16(w, p + 208), acc);
                 }
                 default -> throw new IllegalArgumentException("not a ggml-order K-quant: " + type);
             }
@@ -342,9 +362,10 @@ public final class GgmlOrderKQuants {
      * {@code d} and {@code m} (dmin) from {@code blk}; activations from element {@code y}.
      */
     static float dotUnpacked(GgmlType type, short[] q, short[] scale, short[] min, float[] d, float[] m,
-                             int e, int blk, int cols, QuantizedActivations a, int y) {
-        int[] lanes = new int[SLOTS];
-        float[] acc = new float[8];
+                             int e, int blk, int cols, QuantizedActivations a, int y, Scratch scratch) {
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
+        java.util.Arrays.fill(acc, 0);
         float summs = 0;
         for (int b = 0; b < cols / 256; b++, e += 256, y += 256, blk++) {
             int sb = y / 256, g0 = e / 16, bs = 16 * sb;
@@ -352,20 +373,20 @@ public final class GgmlOrderKQuants {
             float dd = a.d[sb] * d[blk], dmin = -a.d[sb] * m[blk];
             switch (type) {
                 case Q2_K -> {
-                    for (int l = 0; l < 8; l++) lanes[MINS + l] = min[g0 + 2 * l] * a.bsums[bs + 2 * l] + min[g0 + 2 * l + 1] * a.bsums[bs + 2 * l + 1];
-                    finish(lanes, true, dmin, dd, acc);
+                    q2_KMins(ShortVector.fromArray(S16, min, g0), ShortVector.fromArray(S16, a.bsums, bs), lanes);
+                    finish(lanes, true, false, dmin, dd, acc);
                 }
                 case Q5_K -> {
                     int minSum = 0;
                     for (int g = 0; g < 16; g++) minSum += min[g0 + g] * a.bsums[bs + g];
                     summs = Math.fma(dmin, (float) minSum, summs);
-                    finish(lanes, false, 0, dd, acc);
+                    finish(lanes, false, false, 0, dd, acc);
                 }
                 case Q6_K -> {
-                    for (int l = 0; l < 8; l++) lanes[OFFSET + l] = 32 * (a.bsums[bs + 2 * l] * scale[g0 + 2 * l] + a.bsums[bs + 2 * l + 1] * scale[g0 + 2 * l + 1]);
-                    finish(lanes, false, 0, dd, acc);
+                    q6_KOffsets(ShortVector.fromArray(S16, a.bsums, bs), ShortVector.fromArray(S16, scale, g0), lanes);
+                    finish(lanes, false, true, 0, dd, acc);
                 }
-                default -> finish(lanes, false, 0, dd, acc);
+                default -> finish(lanes, false, false, 0, dd, acc);
             }
         }
         return ScalarKernels.hsum8(acc) + summs;

@@ -31,6 +31,8 @@ final class UnpackedRows {
     final short[] scale, min;
     /** Per ggml block: the weight scale, and the min / dmin (zero where the type has none). */
     final float[] d, m;
+    /** Scratch of the ggml-order K-quant products (an instance serves one thread). */
+    private final GgmlOrderKQuants.Scratch kScratch = new GgmlOrderKQuants.Scratch();
 
     UnpackedRows(GgmlType type, int cols, int capacity) {
         this.type = type;
@@ -198,7 +200,7 @@ final class UnpackedRows {
     }
 
     private float dotK(int r, QuantizedActivations a, int y) {
-        if (GgmlOrderKQuants.supports(type)) return GgmlOrderKQuants.dotUnpacked(type, q, scale, min, d, m, r * cols, r * cols / 256, cols, a, y);
+        if (GgmlOrderKQuants.supports(type)) return GgmlOrderKQuants.dotUnpacked(type, q, scale, min, d, m, r * cols, r * cols / 256, cols, a, y, kScratch);
         float sum = 0;
         int e = r * cols, blk = e / 256;
         for (int b = 0; b < cols / 256; b++, e += 256, y += 256, blk++) {
