@@ -377,9 +377,7 @@ public final class GgmlOrderKQuants {
                     finish(lanes, true, false, dmin, dd, acc);
                 }
                 case Q5_K -> {
-                    int minSum = 0;
-                    for (int g = 0; g < 16; g++) minSum += min[g0 + g] * a.bsums[bs + g];
-                    summs = Math.fma(dmin, (float) minSum, summs);
+                    summs = Math.fma(dmin, (float) minSum(min, g0, a.bsums, bs), summs);
                     finish(lanes, false, false, 0, dd, acc);
                 }
                 case Q6_K -> {
@@ -390,6 +388,11 @@ public final class GgmlOrderKQuants {
             }
         }
         return ScalarKernels.hsum8(acc) + summs;
+    }
+
+    /** Σ_g min[g0 + g] * bsums[bs + g] over a super-block's 16 groups (an integer: any order). */
+    private static int minSum(short[] min, int g0, short[] bsums, int bs) {
+        return madd(ShortVector.fromArray(S16, min, g0), ShortVector.fromArray(S16, bsums, bs)).reduceLanes(VectorOperators.ADD);
     }
 
     private static void unpackedPairs(short[] q, short[] scale, int e, short[] act, int y, int[] lanes) {
