@@ -163,7 +163,7 @@ public final class GgmlOrderKQuants {
     // C2 inlines every Vector API call only while a compilation stays under its node budget
     // (NodeCountInliningCutoff); past it, vectors crossing calls that are not inlined get boxed and a kernel slows down
     // severalfold. So each kernel is split: a per-type method runs a super-block's chunks and leaves its pair sums in
-    // an int array ({@link #FIRST}, {@link #SECOND}) with the scalar per-lane terms ({@link #OFFSET}, {@link #MINS}),
+    // an int array ({@link #FIRST}, {@link #SECOND}) with the per-lane terms ({@link #OFFSET}, {@link #MINS}),
     // and {@link #finish} turns them into ggml's lanes and accumulates them into a float array. Each is its own
     // small compilation; the arrays stay in L1.
 
