@@ -27,9 +27,13 @@ public final class ScalarKernels {
         return sum;
     }
 
-    /** Types whose {@link #dotQ} already sums exactly as llama.cpp's x86 kernels do ({@link #blocks32InGgmlOrder}). */
+    /**
+     * Types whose {@link #dotQ} already sums exactly as llama.cpp's x86 kernels do ({@link #blocks32InGgmlOrder},
+     * {@link GgmlOrderKQuants}).
+     */
     public static boolean sumsInGgmlOrder(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q4_1 || type == GgmlType.Q5_1;
+        return type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q4_1 || type == GgmlType.Q5_1
+                || GgmlOrderKQuants.supports(type);
     }
 
     /** True when {@link #dotQ} handles {@code type}. */
@@ -43,6 +47,7 @@ public final class ScalarKernels {
      */
     public static float dotQ(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
         checkQ(type, w, offset, a, aOffset, n);
+        if (GgmlOrderKQuants.supports(type)) return GgmlOrderKQuants.dotScalar(type, w, offset, a, aOffset, n);
         if (sumsInGgmlOrder(type)) return blocks32InGgmlOrder(type, w, offset, a, aOffset, n);
         float sum = 0;
         int blocks = n / type.blockSize;
@@ -51,11 +56,7 @@ public final class ScalarKernels {
             int y = aOffset + b * type.blockSize;
             sum += switch (type) {
                 case Q4_0 -> q4_0(w, p, a, y);
-                case Q2_K -> q2_K(w, p, a, y);
-                case Q3_K -> q3_K(w, p, a, y);
                 case Q4_K -> q4_K(w, p, a, y);
-                case Q5_K -> q5_K(w, p, a, y);
-                case Q6_K -> q6_K(w, p, a, y);
                 default -> throw new UnsupportedOperationException("no quantised dot for " + type);
             };
         }
@@ -138,42 +139,7 @@ public final class ScalarKernels {
     }
 
     // ---- super-blocks of 256: d * Σ_sub scale_sub * Σ q a  -  dmin * Σ_sub min_sub * Σ a
-
-    private static float q2_K(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int b = y / 256;
-        int isum = 0, summs = 0;
-        for (int j = 0; j < 16; j++) {
-            int sc = u8(w, p + j);
-            summs += (sc >>> 4) * a.bsums[b * 16 + j];
-            // sub-block j: half j/8, 2-bit field (j%8)/2, bytes 16*(j%2) .. +16 of that half's 32
-            long q = p + 16 + 32L * (j / 8) + 16 * (j % 2);
-            int shift = 2 * ((j % 8) / 2);
-            int s = 0;
-            for (int l = 0; l < 16; l++) s += ((u8(w, q + l) >>> shift) & 3) * a.qs[y + 16 * j + l];
-            isum += (sc & 0xF) * s;
-        }
-        float dall = a.d[b] * f16(w, p + 80);
-        float dmin = a.d[b] * f16(w, p + 82);
-        return dall * isum - dmin * summs;
-    }
-
-    private static float q3_K(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int[] scales = Dequantize.q3kScales(w, p + 96);
-        int isum = 0;
-        for (int j = 0; j < 16; j++) {
-            long q = p + 32 + 32L * (j / 8) + 16 * (j % 2);
-            int shift = 2 * ((j % 8) / 2);
-            int bit = 1 << (j / 2); // hmask bit of the (half, field) pair
-            long hm = p + 16 * (j % 2);
-            int s = 0;
-            for (int l = 0; l < 16; l++) {
-                int v = ((u8(w, q + l) >>> shift) & 3) - ((u8(w, hm + l) & bit) != 0 ? 0 : 4);
-                s += v * a.qs[y + 16 * j + l];
-            }
-            isum += (scales[j] - 32) * s;
-        }
-        return a.d[y / 256] * f16(w, p + 108) * isum;
-    }
+    // (Q2_K, Q3_K, Q5_K, Q6_K: GgmlOrderKQuants)
 
     private static float q4_K(MemorySegment w, long p, QuantizedActivations a, int y) {
         int b = y / 256;
@@ -188,40 +154,5 @@ public final class ScalarKernels {
             isum += sc * s;
         }
         return a.d[b] * f16(w, p) * isum - a.d[b] * f16(w, p + 2) * summs;
-    }
-
-    private static float q5_K(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int b = y / 256;
-        int isum = 0, summs = 0;
-        for (int j = 0; j < 8; j++) {
-            int sc = Dequantize.scaleMinK4(w, p + 4, j, false), m = Dequantize.scaleMinK4(w, p + 4, j, true);
-            summs += m * (a.bsums[b * 16 + 2 * j] + a.bsums[b * 16 + 2 * j + 1]);
-            long q = p + 48 + 32L * (j / 2);
-            int shift = 4 * (j % 2);
-            int s = 0;
-            for (int l = 0; l < 32; l++) {
-                int v = ((u8(w, q + l) >>> shift) & 0xF) | (((u8(w, p + 16 + l) >>> j) & 1) << 4);
-                s += v * a.qs[y + 32 * j + l];
-            }
-            isum += sc * s;
-        }
-        return a.d[b] * f16(w, p) * isum - a.d[b] * f16(w, p + 2) * summs;
-    }
-
-    private static float q6_K(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int isum = 0;
-        for (int j = 0; j < 16; j++) {
-            // group j of 16: half j/8, quarter (j%8)/2 picks the ql bytes (+32) / nibble and the qh field
-            int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
-            long ql = p + 64L * half + (quarter % 2) * 32 + l0, qh = p + 128 + 32L * half + l0;
-            int s = 0;
-            for (int l = 0; l < 16; l++) {
-                int low = (u8(w, ql + l) >>> (4 * (quarter / 2))) & 0xF;
-                int high = (u8(w, qh + l) >>> (2 * quarter)) & 3;
-                s += ((low | (high << 4)) - 32) * a.qs[y + 16 * j + l];
-            }
-            isum += i8(w, p + 192 + j) * s;
-        }
-        return a.d[y / 256] * f16(w, p + 208) * isum;
     }
 }

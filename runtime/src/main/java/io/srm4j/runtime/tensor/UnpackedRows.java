@@ -31,6 +31,8 @@ final class UnpackedRows {
     final short[] scale, min;
     /** Per ggml block: the weight scale, and the min / dmin (zero where the type has none). */
     final float[] d, m;
+    /** Scratch of the ggml-order K-quant products (an instance serves one thread). */
+    private final GgmlOrderKQuants.Scratch kScratch = new GgmlOrderKQuants.Scratch();
 
     UnpackedRows(GgmlType type, int cols, int capacity) {
         this.type = type;
@@ -38,7 +40,7 @@ final class UnpackedRows {
         this.capacity = capacity;
         this.superBlocks = type.blockSize == 256;
         this.q = new short[capacity * cols];
-        this.qb = ScalarKernels.sumsInGgmlOrder(type) ? new byte[capacity * cols] : null;
+        this.qb = !superBlocks && ScalarKernels.sumsInGgmlOrder(type) ? new byte[capacity * cols] : null;
         this.scale = new short[capacity * cols / 16];
         this.min = new short[capacity * cols / 16];
         this.d = new float[capacity * cols / type.blockSize];
@@ -157,7 +159,7 @@ final class UnpackedRows {
             for (int l = 0; l < 16; l++) {
                 int low = (u8(w, ql + l) >>> (4 * (quarter / 2))) & 0xF;
                 int high = (u8(w, qh + l) >>> (2 * quarter)) & 3;
-                q[e + 16 * j + l] = (short) ((low | (high << 4)) - 32);
+                q[e + 16 * j + l] = (short) (low | (high << 4)); // unsigned: ggml subtracts the 32 per lane
             }
         }
     }
@@ -198,6 +200,7 @@ final class UnpackedRows {
     }
 
     private float dotK(int r, QuantizedActivations a, int y) {
+        if (GgmlOrderKQuants.supports(type)) return GgmlOrderKQuants.dotUnpacked(type, q, scale, min, d, m, r * cols, r * cols / 256, cols, a, y, kScratch);
         float sum = 0;
         int e = r * cols, blk = e / 256;
         for (int b = 0; b < cols / 256; b++, e += 256, y += 256, blk++) {

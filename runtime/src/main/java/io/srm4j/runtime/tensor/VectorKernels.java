@@ -250,11 +250,8 @@ public final class VectorKernels {
             case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
             case Q5_0, Q4_1, Q5_1 -> blocks32q(type, w, offset, a, aOffset, n);
             case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
-            case Q2_K -> q2_Kq(w, offset, a, aOffset, n);
-            case Q3_K -> q3_Kq(w, offset, a, aOffset, n);
             case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
-            case Q5_K -> q5_Kq(w, offset, a, aOffset, n);
-            case Q6_K -> q6_Kq(w, offset, a, aOffset, n);
+            case Q2_K, Q3_K, Q5_K, Q6_K -> GgmlOrderKQuants.dot(type, w, offset, a, aOffset, n);
             default -> throw new AssertionError(type);
         };
     }
@@ -414,26 +411,7 @@ public final class VectorKernels {
         return s;
     }
 
-
-    private static float q6_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        float sum = 0;
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 210, y += 256) {
-            IntVector isum = IntVector.zero(I8);
-            for (int j = 0; j < 16; j++) { // group of 16: half j/8, quarter (j%8)/2 picks ql bytes, nibble and qh field
-                int half = j / 8, quarter = (j % 8) / 2, l0 = 16 * (j % 2);
-                ShortVector low = widen(ByteVector.fromMemorySegment(B16, w, p + 64L * half + 32 * (quarter % 2) + l0, LE))
-                        .lanewise(VectorOperators.LSHR, 4 * (quarter / 2)).and((short) 0xF);
-                ShortVector high = widen(ByteVector.fromMemorySegment(B16, w, p + 128 + 32L * half + l0, LE))
-                        .lanewise(VectorOperators.LSHR, 2 * quarter).and((short) 3).lanewise(VectorOperators.LSHL, 4);
-                // (q - 32) * a <= 32 * 127: one product per short
-                ShortVector prod = low.or(high).sub((short) 32).mul(ShortVector.fromArray(S16, act, y + 16 * j));
-                isum = isum.add(pairSums(prod).mul(Dequantize.i8(w, p + 192 + j)));
-            }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 208) * isum.reduceLanes(VectorOperators.ADD);
-        }
-        return sum;
-    }
+    // Q2_K, Q3_K, Q5_K, Q6_K: GgmlOrderKQuants
 
     /** Lane j holds 1 << j: tests bit j of a 16-bit word broadcast to every lane. */
     private static final ShortVector LANE_BITS = ShortVector.fromArray(S16, new short[] {
@@ -452,72 +430,5 @@ public final class VectorKernels {
         ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBits(qh >>> 16)).add(offset);
         // |q| <= 31, |a| <= 127: two products fit in a short
         return pairSums(lo.mul(ShortVector.fromArray(S16, act, ay)).add(hi.mul(ShortVector.fromArray(S16, act, ay + 16))));
-    }
-
-    private static float q5_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        float sum = 0;
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 176, y += 256) {
-            int sb = y / 256;
-            long scales = kScales(w, p + 4), mins = kMins(w, p + 4);
-            IntVector isum = IntVector.zero(I8);
-            for (int j = 0; j < 8; j++) { // sub-block of 32: nibble j%2 of qs group j/2, bit j of qh
-                long qp = p + 48 + 32L * (j / 2);
-                int shift = 4 * (j % 2), ay = y + 32 * j;
-                ShortVector q0 = widen(ByteVector.fromMemorySegment(B16, w, qp, LE)).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
-                        .or(widen(ByteVector.fromMemorySegment(B16, w, p + 16, LE)).lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                ShortVector q1 = widen(ByteVector.fromMemorySegment(B16, w, qp + 16, LE)).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
-                        .or(widen(ByteVector.fromMemorySegment(B16, w, p + 32, LE)).lanewise(VectorOperators.LSHR, j).and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                // products <= 31 * 127: sums of two fit in a short
-                ShortVector prod = q0.mul(ShortVector.fromArray(S16, act, ay)).add(q1.mul(ShortVector.fromArray(S16, act, ay + 16)));
-                isum = isum.add(pairSums(prod).mul(byteAt(scales, j)));
-            }
-            float d = a.d[sb] * Dequantize.f16(w, p), dmin = a.d[sb] * Dequantize.f16(w, p + 2);
-            sum += d * isum.reduceLanes(VectorOperators.ADD) - dmin * kMinSums(mins, a.bsums, sb * 16);
-        }
-        return sum;
-    }
-
-    private static float q2_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        float sum = 0;
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 84, y += 256) {
-            int sb = y / 256;
-            long sc0 = w.get(I64, p), sc1 = w.get(I64, p + 8); // per group: low nibble scale, high nibble min
-            int summs = 0;
-            for (int k = 0; k < 8; k++) summs += (byteAt(sc0, k) >>> 4) * a.bsums[sb * 16 + k] + (byteAt(sc1, k) >>> 4) * a.bsums[sb * 16 + 8 + k];
-            IntVector isum = IntVector.zero(I8);
-            for (int j = 0; j < 16; j++) { // group j: half j/8, 2-bit field (j%8)/2 of bytes 16*(j%2) .. +16
-                ShortVector v = widen(ByteVector.fromMemorySegment(B16, w, p + 16 + 32L * (j / 8) + 16 * (j % 2), LE))
-                        .lanewise(VectorOperators.LSHR, 2 * ((j % 8) / 2)).and((short) 3);
-                int scale = byteAt(j < 8 ? sc0 : sc1, j % 8) & 0xF;
-                isum = isum.add(pairSums(v.mul(ShortVector.fromArray(S16, act, y + 16 * j))).mul(scale));
-            }
-            float dall = a.d[sb] * Dequantize.f16(w, p + 80), dmin = a.d[sb] * Dequantize.f16(w, p + 82);
-            sum += dall * isum.reduceLanes(VectorOperators.ADD) - dmin * summs;
-        }
-        return sum;
-    }
-
-    private static float q3_Kq(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        float sum = 0;
-        short[] act = a.qs16;
-        for (int b = 0; b < n / 256; b++, p += 110, y += 256) {
-            long lowBits = w.get(I64, p + 96); // scale j: low nibble in byte j (j < 8) or high nibble of byte j - 8
-            int highBits = w.get(Dequantize.I32, p + 104); // bits 2*(j/4) .. +2 of byte j % 4
-            IntVector isum = IntVector.zero(I8);
-            for (int j = 0; j < 16; j++) { // group j: as Q2_K, minus 4 where hmask bit j/2 of byte 16*(j%2) + l is clear
-                ShortVector lo = widen(ByteVector.fromMemorySegment(B16, w, p + 32 + 32L * (j / 8) + 16 * (j % 2), LE))
-                        .lanewise(VectorOperators.LSHR, 2 * ((j % 8) / 2)).and((short) 3);
-                ShortVector hbit = widen(ByteVector.fromMemorySegment(B16, w, p + 16 * (j % 2), LE))
-                        .lanewise(VectorOperators.LSHR, j / 2).and((short) 1);
-                ShortVector v = lo.add(hbit.lanewise(VectorOperators.LSHL, 2)).sub((short) 4);
-                int low = (int) (lowBits >>> (j < 8 ? 8 * j : 8 * (j - 8) + 4)) & 0xF;
-                int high = (highBits >>> (8 * (j % 4) + 2 * (j / 4))) & 3;
-                isum = isum.add(pairSums(v.mul(ShortVector.fromArray(S16, act, y + 16 * j))).mul((low | (high << 4)) - 32));
-            }
-            sum += a.d[y / 256] * Dequantize.f16(w, p + 108) * isum.reduceLanes(VectorOperators.ADD);
-        }
-        return sum;
     }
 }
