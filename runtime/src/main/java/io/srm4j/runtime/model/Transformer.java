@@ -136,14 +136,14 @@ public final class Transformer {
                 s.rowCache[r] = cache;
                 s.rowPos[r] = cache.length() + r;
             }
-            forwardRows(tokens, from + done, n, s);
+            // only the final token's output is wanted: earlier blocks need the last layer only for the KV cache
+            forwardRows(tokens, from + done, n, s, done + n == count ? n - 1 : -1);
             cache.advance(n);
             done += n;
         }
-        // The last block left its final token's hidden state in row (its size - 1) of s.x.
+        // The last block left its final token's hidden state in row 0 of s.x.
         int dim = c.embeddingLength();
-        int lastRow = (count - 1) % s.block;
-        rmsNorm(s.xb, 0, s.x, lastRow * dim, w.outputNorm(), dim);
+        rmsNorm(s.xb, 0, s.x, 0, w.outputNorm(), dim);
         trace("result_norm", -1, s.xb, 1, dim);
         MatMul.matVec(w.output(), s.xb, 0, s.logits, 0);
         java.util.Arrays.fill(s.rowCache, null);
@@ -169,15 +169,10 @@ public final class Transformer {
             s.rowPos[r] = caches[r].length() + k - 1;
         }
         for (var e : counts.entrySet()) e.getKey().reserve(e.getValue());
-        forwardRows(tokens, 0, n, s);
+        int k = forwardRows(tokens, 0, n, s, wantLogits);
         for (var e : counts.entrySet()) e.getKey().advance(e.getValue());
         int dim = c.embeddingLength(), vocab = c.vocabSize();
-        int k = 0;
-        for (int r = 0; r < n; r++) {
-            if (wantLogits != null && !wantLogits[r]) continue;
-            rmsNorm(s.xb, k * dim, s.x, r * dim, w.outputNorm(), dim);
-            k++;
-        }
+        for (int r = 0; r < k; r++) rmsNorm(s.xb, r * dim, s.x, r * dim, w.outputNorm(), dim);
         if (s.batchLogits.length < k * vocab) s.batchLogits = new float[k * vocab];
         if (k > 0) matMul(w.output(), s.xb, k, s.batchLogits);
         java.util.Arrays.fill(s.rowCache, null);
@@ -192,8 +187,20 @@ public final class Transformer {
         }
     }
 
-    /** The layers over n rows whose caches and positions are in s.rowCache / s.rowPos (already reserved). */
-    private void forwardRows(int[] tokens, int from, int n, Scratch s) {
+    /** {@link #forwardRows(int[], int, int, Scratch, boolean[])} wanting row {@code outRow} only (none when -1). */
+    private void forwardRows(int[] tokens, int from, int n, Scratch s, int outRow) {
+        boolean[] want = new boolean[n];
+        if (outRow >= 0) want[outRow] = true;
+        forwardRows(tokens, from, n, s, want);
+    }
+
+    /**
+     * The layers over n rows whose caches and positions are in s.rowCache / s.rowPos (already reserved). As in
+     * llama.cpp, the last layer's feed-forward runs only on the rows whose output is wanted ({@code wantOut}, null:
+     * all), which its attention leaves compacted at the front of s.x: the number of them is returned. (Besides the
+     * work saved, Q4_K products sum differently in groups of four rows, see RepackedQ4, so the row count matters.)
+     */
+    private int forwardRows(int[] tokens, int from, int n, Scratch s, boolean[] wantOut) {
         int dim = c.embeddingLength();
         for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[from + t], s.x, t * dim);
         // llama.cpp sums attention products in another order when a sequence evaluates several tokens at once
@@ -236,6 +243,16 @@ public final class Transformer {
             matMul(L.wo(), s.att, n, s.out);
             trace("attn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
+            if (l == c.layers() - 1 && wantOut != null) {
+                int k = 0;
+                for (int t = 0; t < n; t++) {
+                    if (!wantOut[t]) continue;
+                    if (k != t) System.arraycopy(s.x, t * dim, s.x, k * dim, dim);
+                    k++;
+                }
+                n = k;
+                if (n == 0) break;
+            }
             trace("ffn_inp", l, s.x, n, dim);
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
@@ -252,6 +269,7 @@ public final class Transformer {
             addInPlace(s.x, s.out, n * dim);
             trace("l_out", l, s.x, n, dim);
         }
+        return n;
     }
 
     private static void matMul(Matrix m, float[] x, int n, float[] out) {
