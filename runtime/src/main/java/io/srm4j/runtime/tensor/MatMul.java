@@ -66,6 +66,16 @@ public final class MatMul {
         }
     }
 
+    /**
+     * As {@link #matMul(WorkerPool, Matrix, float[], int, float[])}, with row t's product in the order of llama.cpp's
+     * repacked gemm when {@code gemmRows[t]}, else of its gemv (see {@link RepackedQ4}; only Q4_K sums differently).
+     */
+    public static void matMul(Matrix w, float[] x, int n, float[] out, boolean[] gemmRows) {
+        check(w, x, 0, n, out, 0);
+        if (RepackedQ4.applies(w.type(), w.rows())) RepackedQ4.matMul(WorkerPool.shared(), w, x, n, out, gemmRows);
+        else matMul(WorkerPool.shared(), w, x, n, out);
+    }
+
     public static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
         if (n == 1) {
             matVec(pool, w, x, 0, out, 0);
@@ -73,7 +83,7 @@ public final class MatMul {
         }
         check(w, x, 0, n, out, 0);
         if (RepackedQ4.applies(w.type(), w.rows())) {
-            RepackedQ4.matMul(pool, w, x, n, out);
+            RepackedQ4.matMul(pool, w, x, n, out, RepackedQ4.gemmRows(n));
             return;
         }
         GgmlType type = w.type();

@@ -54,15 +54,15 @@ public final class QuantizedActivations {
 
     /** Quantises {@code count} vectors of {@code length} elements, {@code x[xOffset + t * length + i]}. */
     public static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count) {
-        return quantize(format, x, xOffset, length, count, 0);
+        return quantize(format, x, xOffset, length, count, null);
     }
 
     /**
-     * As {@link #quantize}, but the first {@code gemmRows} Q8_K vectors as ggml_quantize_mat_q8_K_4x8 quantises the
-     * activations of its repacked gemm (see {@link RepackedQ4}): where a block's largest magnitude occurs with both
-     * signs, it takes the positive one for the scale, quantize_row_q8_K the first one.
+     * As {@link #quantize}, but the Q8_K vectors t with {@code gemmRows[t]} as ggml_quantize_mat_q8_K_4x8 quantises
+     * the activations of its repacked gemm (see {@link RepackedQ4}): where a block's largest magnitude occurs with
+     * both signs, it takes the positive one for the scale, quantize_row_q8_K the first one. Null: none.
      */
-    static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count, int gemmRows) {
+    static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count, boolean[] gemmRows) {
         if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1 && format != GgmlType.Q8_K) {
             throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
         }
@@ -73,7 +73,7 @@ public final class QuantizedActivations {
         QuantizedActivations a = new QuantizedActivations(format, length, count);
         int n = length * count;
         if (format == GgmlType.Q8_K) {
-            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b, b < gemmRows * (length / 256));
+            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
         } else {
             for (int b = 0; b < n / 32; b++) a.q8_0or1(x, xOffset, b);
         }

@@ -22,7 +22,9 @@ import java.lang.foreign.MemorySegment;
  * </ul>
  *
  * As forward_mul_mat does, a product of {@code n} activation rows takes the gemm order for the first
- * {@code n - n % 4} and the gemv order for the rest. The activation quantisation is otherwise the one of
+ * {@code n - n % 4} and the gemv order for the rest ({@link #gemmRows}); since each row's result depends only on its
+ * own activations and order, callers may choose the order row by row instead (MatMul.matMul with flags: the
+ * Transformer does, so that a sequence's rows sum the same in a batch of other sequences as alone). The activation quantisation is otherwise the one of
  * {@link QuantizedActivations} (ggml_quantize_mat_q8_0_4x8 computes as quantize_row_q8_0). Matrices with another row
  * count keep ggml's vec_dot order ({@link ScalarKernels#dotQ}). Held to ggml's own kernels by RepackedQ4ParityTest.
  *
@@ -42,14 +44,19 @@ public final class RepackedQ4 {
         return (type == GgmlType.Q4_0 || type == GgmlType.Q4_K) && rows % INTERLEAVE == 0;
     }
 
-    /** Activation rows of a product of {@code n} that ggml's repacked gemm takes (the rest go through gemv). */
-    static int gemmRows(int n) {
-        return n < GEMM_ROWS ? 0 : n - n % GEMM_ROWS;
+    /**
+     * Which activation rows of a product of {@code n} ggml's repacked gemm takes when they are multiplied together:
+     * the first {@code n - n % 4} (the rest go through gemv).
+     */
+    public static boolean[] gemmRows(int n) {
+        boolean[] gemm = new boolean[n];
+        java.util.Arrays.fill(gemm, 0, n - n % GEMM_ROWS, true);
+        return gemm;
     }
 
-    /** Activations for a product of {@code n} rows with a repacked {@code type} matrix. */
-    static QuantizedActivations quantize(GgmlType type, float[] x, int xOffset, int cols, int n) {
-        return QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, n, type == GgmlType.Q4_K ? gemmRows(n) : 0);
+    /** Activations for a product of {@code n} rows with a repacked {@code type} matrix, {@code gemm[t]}: row t's order. */
+    static QuantizedActivations quantize(GgmlType type, float[] x, int xOffset, int cols, int n, boolean[] gemm) {
+        return QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, n, type == GgmlType.Q4_K ? gemm : null);
     }
 
     // ------------------------------------------------------------------ scalar twins
@@ -105,13 +112,13 @@ public final class RepackedQ4 {
         return acc - accMin;
     }
 
-    /** Row {@code r} of a product of {@code n} rows, token {@code t}: the twin of what MatMul computes there. */
-    static float scalarProduct(Matrix w, QuantizedActivations a, int t, int n, int r) {
+    /** Row {@code r} of token {@code t}'s product, in the gemm order or not: the twin of what MatMul computes there. */
+    static float scalarProduct(Matrix w, QuantizedActivations a, int t, boolean gemm, int r) {
         long p = r * w.rowBytes();
         int cols = w.cols(), ao = t * cols;
         return switch (w.type()) {
             case Q4_0 -> q4_0(w.data(), p, a, ao, cols);
-            case Q4_K -> t < gemmRows(n) ? q4_KGemm(w.data(), p, a, ao, cols) : q4_KGemv(w.data(), p, a, ao, cols);
+            case Q4_K -> gemm ? q4_KGemm(w.data(), p, a, ao, cols) : q4_KGemv(w.data(), p, a, ao, cols);
             default -> throw new IllegalArgumentException(w.type() + " is not repacked");
         };
     }
@@ -122,7 +129,7 @@ public final class RepackedQ4 {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        QuantizedActivations q = quantize(w.type(), x, xOffset, cols, 1);
+        QuantizedActivations q = quantize(w.type(), x, xOffset, cols, 1, null);
         if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
             BlockActivations a = BlockActivations.forRow(q, 0);
             pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
@@ -132,27 +139,28 @@ public final class RepackedQ4 {
             });
         } else {
             pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> {
-                for (int r = from; r < to; r++) out[outOffset + r] = scalarProduct(w, q, 0, 1, r);
+                for (int r = from; r < to; r++) out[outOffset + r] = scalarProduct(w, q, 0, false, r);
             });
         }
     }
 
-    static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
+    /** {@code gemm[t]}: token t's product in the gemm order (it differs from gemv only for Q4_K). */
+    static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out, boolean[] gemm) {
+        if (gemm.length < n) throw new IllegalArgumentException(gemm.length + " gemm flags for " + n + " rows");
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        QuantizedActivations q = quantize(w.type(), x, 0, cols, n);
+        QuantizedActivations q = quantize(w.type(), x, 0, cols, n, gemm);
         if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
             BlockActivations a = BlockActivations.forTokens(q);
             int tile = ExactBlockKernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
                     ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
-            int gemm = gemmRows(n);
             pool.parallelFor(0, rows, MatMul.ROW_GRAIN, (from, to) -> {
                 for (int t = 0; t < n; t++) {
                     for (int r = from; r < to; r++) {
-                        out[t * rows + r] = t < gemm ? RepackedQ4Kernels.q4_KGemm(data, r * rowBytes, q, t * cols, cols)
+                        out[t * rows + r] = gemm[t] ? RepackedQ4Kernels.q4_KGemm(data, r * rowBytes, q, t * cols, cols)
                                 : RepackedQ4Kernels.q4_KGemv(data, r * rowBytes, q, t * cols, cols);
                     }
                 }
@@ -160,7 +168,7 @@ public final class RepackedQ4 {
         } else {
             pool.parallelFor(0, rows, MatMul.ROW_GRAIN, (from, to) -> {
                 for (int t = 0; t < n; t++) {
-                    for (int r = from; r < to; r++) out[t * rows + r] = scalarProduct(w, q, t, n, r);
+                    for (int r = from; r < to; r++) out[t * rows + r] = scalarProduct(w, q, t, gemm[t], r);
                 }
             });
         }

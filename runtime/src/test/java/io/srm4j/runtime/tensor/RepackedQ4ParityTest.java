@@ -69,10 +69,11 @@ class RepackedQ4ParityTest {
             assertTrue(RepackedQ4.applies(c.type, c.rows), c.type + " with " + c.rows + " rows is repacked by llama.cpp");
             Matrix w = new Matrix("w", c.type, c.rows, c.cols, MemorySegment.ofArray(c.weights));
             String what = c.type + " " + c.rows + "x" + c.cols + ", " + c.tokens + " tokens";
-            QuantizedActivations a = RepackedQ4.quantize(c.type, c.x, 0, c.cols, c.tokens);
+            boolean[] gemm = RepackedQ4.gemmRows(c.tokens);
+            QuantizedActivations a = RepackedQ4.quantize(c.type, c.x, 0, c.cols, c.tokens, gemm);
             for (int t = 0; t < c.tokens; t++) {
                 for (int r = 0; r < c.rows; r++) {
-                    assertEquals(Float.floatToRawIntBits(c.expected[t * c.rows + r]), Float.floatToRawIntBits(RepackedQ4.scalarProduct(w, a, t, c.tokens, r)),
+                    assertEquals(Float.floatToRawIntBits(c.expected[t * c.rows + r]), Float.floatToRawIntBits(RepackedQ4.scalarProduct(w, a, t, gemm[t], r)),
                             what + ": scalar twin, token " + t + " row " + r);
                 }
             }
@@ -93,6 +94,37 @@ class RepackedQ4ParityTest {
         assertTrue(checked >= 40, "only " + checked + " fixtures");
     }
 
+    /**
+     * Each row's product depends only on its own activations and order: flags chosen row by row (as the Transformer
+     * does for sequences batched together) give each row what a product of that row alone in that order gives.
+     */
+    @Test
+    void rowByRowOrdersAreIndependentOfTheBatch() {
+        Random rnd = new Random(43);
+        int rows = 24, cols = 512, n = 7;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_K}) {
+            Matrix w = new Matrix("w", type, rows, cols, MemorySegment.ofArray(KernelsTest.rawRandomRows(type, rnd, rows, cols)));
+            float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
+            // a block whose largest magnitude occurs with both signs, so the gemm quantisation differs too
+            x[3 * cols + 7] = 9f;
+            x[3 * cols + 1] = -9f;
+            boolean[] gemm = {true, false, true, true, false, false, true};
+            float[] batched = new float[n * rows];
+            MatMul.matMul(w, x, n, batched, gemm);
+            for (int t = 0; t < n; t++) {
+                float[] alone = new float[rows];
+                MatMul.matMul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone, new boolean[] {gemm[t]});
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(batched[t * rows + r]), type + " token " + t + " row " + r);
+                }
+                if (!gemm[t]) {
+                    MatMul.matVec(w, x, t * cols, alone, 0);
+                    for (int r = 0; r < rows; r++) assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(batched[t * rows + r]), type + " matVec token " + t);
+                }
+            }
+        }
+    }
+
     /** The vector Q4_K kernels against their twins on random bytes: every quant, scale and min bit pattern. */
     @Test
     void q4_KVectorKernelsEqualTheScalarTwins() {
@@ -105,7 +137,7 @@ class RepackedQ4ParityTest {
             long rowBytes = GgmlType.Q4_K.rowBytes(cols);
             for (int n : new int[] {1, 4, 6}) {
                 float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
-                QuantizedActivations a = RepackedQ4.quantize(GgmlType.Q4_K, x, 0, cols, n);
+                QuantizedActivations a = RepackedQ4.quantize(GgmlType.Q4_K, x, 0, cols, n, RepackedQ4.gemmRows(n));
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
                         assertEquals(Float.floatToRawIntBits(RepackedQ4.q4_KGemv(seg, r * rowBytes, a, t * cols, cols)),
