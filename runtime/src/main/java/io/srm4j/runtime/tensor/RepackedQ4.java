@@ -28,8 +28,9 @@ import java.lang.foreign.MemorySegment;
  * {@link QuantizedActivations} (ggml_quantize_mat_q8_0_4x8 computes as quantize_row_q8_0). Matrices with another row
  * count keep ggml's vec_dot order ({@link ScalarKernels#dotQ}). Held to ggml's own kernels by RepackedQ4ParityTest.
  *
- * <p>The scalar methods here are the reference twins; {@link ExactBlockKernels} (Q4_0) and {@link RepackedQ4Kernels}
- * (Q4_K) are the fast ones.
+ * <p>The scalar methods here are the reference twins; {@link Q4_0x8} (Q4_0, one token: the rows interleaved as
+ * llama.cpp does), {@link ExactBlockKernels} (Q4_0, several tokens) and {@link RepackedQ4Kernels} (Q4_K) are the fast
+ * ones.
  */
 public final class RepackedQ4 {
     private RepackedQ4() {}
@@ -130,9 +131,10 @@ public final class RepackedQ4 {
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         QuantizedActivations q = quantize(w.type(), x, xOffset, cols, 1, null);
-        if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
-            BlockActivations a = BlockActivations.forRow(q, 0);
-            pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
+        if (w.type() == GgmlType.Q4_0 && Q4_0x8.supported()) {
+            Q4_0x8 packed = Q4_0x8.of(pool, w);
+            Q4_0x8.Pairs a = Q4_0x8.Pairs.of(q);
+            pool.parallelFor(0, w.rows() / INTERLEAVE, 1, (g0, g1) -> packed.matVecGroups(a, g0, g1, out, outOffset));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
             pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = RepackedQ4Kernels.q4_KGemv(data, r * rowBytes, q, 0, cols);
@@ -157,11 +159,14 @@ public final class RepackedQ4 {
             pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
                     ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
-            pool.parallelFor(0, rows, MatMul.ROW_GRAIN, (from, to) -> {
-                for (int t = 0; t < n; t++) {
-                    for (int r = from; r < to; r++) {
-                        out[t * rows + r] = gemm[t] ? RepackedQ4Kernels.q4_KGemm(data, r * rowBytes, q, t * cols, cols)
-                                : RepackedQ4Kernels.q4_KGemv(data, r * rowBytes, q, t * cols, cols);
+            int block = MatMul.ROW_BLOCK;
+            pool.parallelFor(0, rows, block, (from, to) -> {
+                UnpackedRows unpacked = new UnpackedRows(GgmlType.Q4_K, cols, block);
+                for (int r0 = from; r0 < to; r0 += block) {
+                    int nRows = Math.min(block, to - r0);
+                    unpacked.unpack(data, r0 * rowBytes, rowBytes, nRows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < nRows; r++) out[t * rows + r0 + r] = RepackedQ4Kernels.q4_K(unpacked, r, q, t * cols, gemm[t]);
                     }
                 }
             });

@@ -50,6 +50,39 @@ final class RepackedQ4Kernels {
         return acc - accMin;
     }
 
+    /**
+     * As {@link RepackedQ4#q4_KGemm} ({@code gemm}) or {@link RepackedQ4#q4_KGemv}, for row {@code r} of rows already
+     * unpacked to 16-bit quants ({@link UnpackedRows}; prompts decode each weight once for all their tokens).
+     */
+    static float q4_K(UnpackedRows rows, int r, QuantizedActivations a, int y, boolean gemm) {
+        float acc = 0, accMin = 0;
+        short[] q = rows.q, act = a.qs16;
+        int e = r * rows.cols, blk = e / 256;
+        for (int b = 0; b < rows.cols / 256; b++, e += 256, y += 256, blk++) {
+            int sb = y / 256;
+            float d = rows.d[blk] * a.d[sb], dmin = rows.m[blk] * a.d[sb];
+            IntVector isum = IntVector.zero(VectorKernels.I8);
+            int summs = 0;
+            for (int g = 0; g < 16; g++) {
+                // |q| <= 15, |a| <= 127: one product per short
+                ShortVector prod = ShortVector.fromArray(VectorKernels.S16, q, e + 16 * g).mul(ShortVector.fromArray(VectorKernels.S16, act, y + 16 * g));
+                isum = isum.add(VectorKernels.pairSums(prod).mul(rows.scale[e / 16 + g]));
+                summs += rows.min[e / 16 + g] * a.bsums[sb * 16 + g];
+                if (gemm && g % 4 == 3) { // a pair of sub-blocks: 64 elements
+                    acc = Math.fma((float) isum.reduceLanes(VectorOperators.ADD), d, acc);
+                    accMin = Math.fma((float) summs, dmin, accMin);
+                    isum = IntVector.zero(VectorKernels.I8);
+                    summs = 0;
+                }
+            }
+            if (!gemm) {
+                acc = Math.fma((float) isum.reduceLanes(VectorOperators.ADD), d, acc);
+                accMin = Math.fma((float) summs, dmin, accMin);
+            }
+        }
+        return acc - accMin;
+    }
+
     /** Lanes summing to sc_{2g} Σ q·a over sub-block 2g (low nibbles of qs bytes 32g..) plus sc_{2g+1} for 2g+1. */
     private static IntVector pair(MemorySegment w, long p, short[] act, int y, int g, long scales) {
         long qp = p + 16 + 32L * g;
