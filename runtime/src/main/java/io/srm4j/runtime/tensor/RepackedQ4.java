@@ -131,10 +131,13 @@ public final class RepackedQ4 {
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         QuantizedActivations q = quantize(w.type(), x, xOffset, cols, 1, null);
-        if (w.type() == GgmlType.Q4_0 && Q4_0x8.supported()) {
-            Q4_0x8 packed = Q4_0x8.of(pool, w);
+        Q4_0x8 packed = w.type() == GgmlType.Q4_0 && Q4_0x8.supported() ? Q4_0x8.ready(w) : null;
+        if (packed != null) {
             Q4_0x8.Pairs a = Q4_0x8.Pairs.of(q);
             pool.parallelFor(0, w.rows() / INTERLEAVE, 1, (g0, g1) -> packed.matVecGroups(a, g0, g1, out, outOffset));
+        } else if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
+            BlockActivations a = BlockActivations.forRow(q, 0);
+            pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
             pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = RepackedQ4Kernels.q4_KGemv(data, r * rowBytes, q, 0, cols);

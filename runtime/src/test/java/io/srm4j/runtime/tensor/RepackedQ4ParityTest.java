@@ -125,6 +125,35 @@ class RepackedQ4ParityTest {
         }
     }
 
+    /**
+     * The interleaved copy single-token Q4_0 products run on ({@link Q4_0x8}) against the twin, bit for bit, on random
+     * bytes (every nibble pattern) and several shapes; and it belongs to one Matrix instance: an equal record over the
+     * same memory with other contents (a model mapped where a closed one was) gets its own.
+     */
+    @Test
+    void interleavedQ4_0CopiesEqualTheTwinAndFollowTheMatrixInstance() {
+        Random rnd = new Random(47);
+        for (int[] shape : new int[][] {{8, 32}, {16, 64}, {24, 1024}, {40, 96}}) {
+            int rows = shape[0], cols = shape[1];
+            byte[] bytes = KernelsTest.rawRandomRows(GgmlType.Q4_0, rnd, rows, cols);
+            for (int round = 0; round < 2; round++) {
+                if (round == 1) System.arraycopy(KernelsTest.rawRandomRows(GgmlType.Q4_0, rnd, rows, cols), 0, bytes, 0, bytes.length);
+                float[] x = Fixtures.gaussian(rnd, cols, round == 0 ? 1f : 1e-3f);
+                QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_0, x, cols, 1);
+                Matrix w = new Matrix("w", GgmlType.Q4_0, rows, cols, MemorySegment.ofArray(bytes));
+                float[] out = new float[rows + 3];
+                Q4_0x8.of(three, w).matVecGroups(Q4_0x8.Pairs.of(a), 0, rows / 8, out, 3);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(RepackedQ4.q4_0(w.data(), r * w.rowBytes(), a, 0, cols)), Float.floatToRawIntBits(out[3 + r]),
+                            rows + "x" + cols + " round " + round + " row " + r);
+                }
+                float[] viaMatMul = new float[rows];
+                MatMul.matVec(single, w, x, 0, viaMatMul, 0);
+                assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(out, 3, rows + 3)), java.util.Arrays.toString(viaMatMul), "MatMul.matVec");
+            }
+        }
+    }
+
     /** The vector Q4_K kernels against their twins on random bytes: every quant, scale and min bit pattern. */
     @Test
     void q4_KVectorKernelsEqualTheScalarTwins() {
