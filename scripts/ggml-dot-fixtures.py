@@ -26,7 +26,8 @@ FROM_FLOAT = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_i
 VEC_DOT = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 
 # ggml type id -> (block size, type size, byte offsets of f16 scales)
-TYPES = {8: ("Q8_0", 32, 34, [0]), 6: ("Q5_0", 32, 22, [0]), 3: ("Q4_1", 32, 20, [0, 2]), 7: ("Q5_1", 32, 24, [0, 2])}
+TYPES = {8: ("Q8_0", 32, 34, [0]), 6: ("Q5_0", 32, 22, [0]), 3: ("Q4_1", 32, 20, [0, 2]), 7: ("Q5_1", 32, 24, [0, 2]),
+         2: ("Q4_0", 32, 18, [0])}  # Q4_0: its vec_dot, for matrices llama.cpp does not repack
 ACT = {8: (32, 34), 9: (32, 36), 15: (256, 292)}  # Q8_0, Q8_1, Q8_K: block size, bytes
 
 rng = np.random.default_rng(20261127)

@@ -227,7 +227,7 @@ public final class BatchEngine implements AutoCloseable {
         int cap = scratch.rowCapacity();
         KvCache[] caches = new KvCache[cap];
         int[] tokens = new int[cap];
-        boolean[] want = new boolean[cap];
+        boolean[] want = new boolean[cap], gemm = new boolean[cap];
         Seq[] owner = new Seq[cap];
         int n = 0;
         for (Seq s : active) {
@@ -246,12 +246,13 @@ public final class BatchEngine implements AutoCloseable {
                 caches[n] = s.cache;
                 tokens[n] = s.req.prompt[s.prefilled + i];
                 want[n] = s.prefilled + i == s.req.prompt.length - 1;
+                gemm[n] = s.prefilled + i < s.req.prompt.length - s.req.prompt.length % 4; // as a Session ingesting it
                 owner[n++] = s;
             }
             s.prefilled += chunk;
             prefilling.add(s);
         }
-        float[] logits = transformer.forwardBatch(caches, tokens, n, want, scratch);
+        float[] logits = transformer.forwardBatch(caches, tokens, n, want, gemm, scratch);
         int vocab = transformer.config().vocabSize();
         int k = 0;
         List<Seq> spawned = new ArrayList<>();

@@ -92,6 +92,8 @@ public final class Transformer {
         final KvCache[] rowCache;
         final int[] rowPos;
         final int[] rowsOfCache;
+        /** Per row: its Q4_K products in the order of llama.cpp's repacked gemm (else gemv), see RepackedQ4. */
+        final boolean[] gemm;
 
         public Scratch(int block) {
             this.block = block;
@@ -109,6 +111,7 @@ public final class Transformer {
             rowCache = new KvCache[block];
             rowPos = new int[block];
             rowsOfCache = new int[block];
+            gemm = new boolean[block];
         }
 
         /** Most rows one forward pass takes. */
@@ -135,15 +138,17 @@ public final class Transformer {
             for (int r = 0; r < n; r++) {
                 s.rowCache[r] = cache;
                 s.rowPos[r] = cache.length() + r;
+                // llama.cpp evaluates the whole call as one batch: its gemm takes the first count - count % 4 rows
+                s.gemm[r] = done + r < count - count % 4;
             }
-            forwardRows(tokens, from + done, n, s);
+            // only the final token's output is wanted: earlier blocks need the last layer only for the KV cache
+            forwardRows(tokens, from + done, n, s, done + n == count ? n - 1 : -1);
             cache.advance(n);
             done += n;
         }
-        // The last block left its final token's hidden state in row (its size - 1) of s.x.
+        // The last block left its final token's hidden state in row 0 of s.x.
         int dim = c.embeddingLength();
-        int lastRow = (count - 1) % s.block;
-        rmsNorm(s.xb, 0, s.x, lastRow * dim, w.outputNorm(), dim);
+        rmsNorm(s.xb, 0, s.x, 0, w.outputNorm(), dim);
         trace("result_norm", -1, s.xb, 1, dim);
         MatMul.matVec(w.output(), s.xb, 0, s.logits, 0);
         java.util.Arrays.fill(s.rowCache, null);
@@ -159,6 +164,16 @@ public final class Transformer {
      * @return the wanted rows' logits, packed in row order ({@code vocab} floats each), a view of the scratch buffer
      */
     public float[] forwardBatch(KvCache[] caches, int[] tokens, int n, boolean[] wantLogits, Scratch s) {
+        return forwardBatch(caches, tokens, n, wantLogits, null, s);
+    }
+
+    /**
+     * As {@link #forwardBatch(KvCache[], int[], int, boolean[], Scratch)}, with {@code gemmRows[r]} (null: none)
+     * marking the rows llama.cpp would multiply in its repacked gemm order if the row's sequence were evaluated alone
+     * ({@link io.srm4j.runtime.tensor.RepackedQ4#gemmRows} of the prompt it belongs to): so a Q4_K sequence sums the
+     * same in a batch as alone, whatever else is batched.
+     */
+    public float[] forwardBatch(KvCache[] caches, int[] tokens, int n, boolean[] wantLogits, boolean[] gemmRows, Scratch s) {
         if (n <= 0 || n > s.block) throw new IllegalArgumentException("batch of " + n + " rows (1.." + s.block + " allowed)");
         checkTokens(tokens, 0, n);
         // positions: each cache continues where it stands, rows of one cache in order
@@ -169,17 +184,14 @@ public final class Transformer {
             s.rowPos[r] = caches[r].length() + k - 1;
         }
         for (var e : counts.entrySet()) e.getKey().reserve(e.getValue());
-        forwardRows(tokens, 0, n, s);
+        for (int r = 0; r < n; r++) s.gemm[r] = gemmRows != null && gemmRows[r];
+        int k = forwardRows(tokens, 0, n, s, wantLogits);
         for (var e : counts.entrySet()) e.getKey().advance(e.getValue());
         int dim = c.embeddingLength(), vocab = c.vocabSize();
-        int k = 0;
-        for (int r = 0; r < n; r++) {
-            if (wantLogits != null && !wantLogits[r]) continue;
-            rmsNorm(s.xb, k * dim, s.x, r * dim, w.outputNorm(), dim);
-            k++;
-        }
+        for (int r = 0; r < k; r++) rmsNorm(s.xb, r * dim, s.x, r * dim, w.outputNorm(), dim);
         if (s.batchLogits.length < k * vocab) s.batchLogits = new float[k * vocab];
-        if (k > 0) matMul(w.output(), s.xb, k, s.batchLogits);
+        // each row as its sequence alone would have it: one output row, gemv
+        if (k > 0) matMul(w.output(), s.xb, k, s.batchLogits, new boolean[k]);
         java.util.Arrays.fill(s.rowCache, null);
         return s.batchLogits;
     }
@@ -192,8 +204,20 @@ public final class Transformer {
         }
     }
 
-    /** The layers over n rows whose caches and positions are in s.rowCache / s.rowPos (already reserved). */
-    private void forwardRows(int[] tokens, int from, int n, Scratch s) {
+    /** {@link #forwardRows(int[], int, int, Scratch, boolean[])} wanting row {@code outRow} only (none when -1). */
+    private void forwardRows(int[] tokens, int from, int n, Scratch s, int outRow) {
+        boolean[] want = new boolean[n];
+        if (outRow >= 0) want[outRow] = true;
+        forwardRows(tokens, from, n, s, want);
+    }
+
+    /**
+     * The layers over n rows whose caches and positions are in s.rowCache / s.rowPos (already reserved). As in
+     * llama.cpp, the last layer's feed-forward runs only on the rows whose output is wanted ({@code wantOut}, null:
+     * all), which its attention leaves compacted at the front of s.x: the number of them is returned. (Besides the
+     * work saved, Q4_K products sum differently in groups of four rows, see RepackedQ4, so the row count matters.)
+     */
+    private int forwardRows(int[] tokens, int from, int n, Scratch s, boolean[] wantOut) {
         int dim = c.embeddingLength();
         for (int t = 0; t < n; t++) w.tokenEmbedding().dequantizeRow(tokens[from + t], s.x, t * dim);
         // llama.cpp sums attention products in another order when a sequence evaluates several tokens at once
@@ -207,9 +231,9 @@ public final class Transformer {
             TransformerWeights.Layer L = w.layers()[l];
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.attnNorm(), dim);
             trace("attn_norm", l, s.xb, n, dim);
-            matMul(L.wq(), s.xb, n, s.q);
-            matMul(L.wk(), s.xb, n, s.k);
-            matMul(L.wv(), s.xb, n, s.v);
+            matMul(L.wq(), s.xb, n, s.q, s.gemm);
+            matMul(L.wk(), s.xb, n, s.k, s.gemm);
+            matMul(L.wv(), s.xb, n, s.v, s.gemm);
             for (int t = 0; t < n; t++) {
                 int pos = s.rowPos[t];
                 int qo = t * c.queryDim(), ko = t * c.kvDim(), vo = t * c.kvValueDim();
@@ -233,30 +257,43 @@ public final class Transformer {
             trace("Vcur", l, s.v, n, c.kvValueDim());
             attention(l, n, s);
             trace("kqv_out", l, s.att, n, c.heads() * c.valueDim());
-            matMul(L.wo(), s.att, n, s.out);
+            matMul(L.wo(), s.att, n, s.out, s.gemm);
             trace("attn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
+            if (l == c.layers() - 1 && wantOut != null) {
+                int k = 0;
+                for (int t = 0; t < n; t++) {
+                    if (!wantOut[t]) continue;
+                    if (k != t) System.arraycopy(s.x, t * dim, s.x, k * dim, dim);
+                    k++;
+                }
+                n = k;
+                if (n == 0) break;
+                // llama.cpp's rows here are the outputs alone: one for a sequence evaluated alone, so gemv
+                java.util.Arrays.fill(s.gemm, 0, n, false);
+            }
             trace("ffn_inp", l, s.x, n, dim);
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
             trace("ffn_norm", l, s.xb, n, dim);
-            matMul(L.wGate(), s.xb, n, s.ffnGate);
-            matMul(L.wUp(), s.xb, n, s.ffnUp);
+            matMul(L.wGate(), s.xb, n, s.ffnGate, s.gemm);
+            matMul(L.wUp(), s.xb, n, s.ffnUp, s.gemm);
             trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
             trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
             int ffn = n * c.feedForwardLength();
             for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
             trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
-            matMul(L.wDown(), s.ffnGate, n, s.out);
+            matMul(L.wDown(), s.ffnGate, n, s.out, s.gemm);
             trace("ffn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
             trace("l_out", l, s.x, n, dim);
         }
+        return n;
     }
 
-    private static void matMul(Matrix m, float[] x, int n, float[] out) {
-        if (n == 1) MatMul.matVec(m, x, 0, out, 0);
-        else MatMul.matMul(m, x, n, out);
+    private static void matMul(Matrix m, float[] x, int n, float[] out, boolean[] gemm) {
+        if (n == 1 && !gemm[0]) MatMul.matVec(m, x, 0, out, 0);
+        else MatMul.matMul(m, x, n, out, gemm);
     }
 
     /** One thread's attention scratch, reused across calls. */

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_0 products in float lanes, bit-identical to {@link ScalarKernels#dotQ}: one token ({@link #matVecRows},
+ * Q4_0 products in float lanes, bit-identical to {@link RepackedQ4#q4_0} (llama.cpp's repacked order): one token ({@link #matVecRows},
  * decode) and several ({@link #matMulRows}, prefill and batched decode).
  *
  * <p>Why floats: a weight quant (|q| <= 8) times an 8-bit activation quant (|a| <= 127) is an integer, and a
@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #matMulRows} put 8 tokens in the lanes ({@link BlockActivations#forTokens}) and drop reductions: rows are
  * converted to floats once per call, 16 at a time, and in 4-row tiles each weight is broadcast against the token
  * lanes, so the weights are read once for all tokens. Each exact block sum is scaled and added to the row's sum
- * block by block, as the scalar twin does ({@code sum += sumi * (d_w * d_a)}), so a row's product is the same alone
- * (MatMul.matVec through {@link VectorKernels#dotQ}) or in a batch.
+ * block by block with one fma, as the scalar twin does ({@code sum = fma(sumi, d_w * d_a, sum)}), so a row's product
+ * is the same alone or in a batch.
  *
  * <p>Q8_0 is not here: its products follow ggml's AVX2 lane order (eight lanes of four-element sums, scaled per
  * block), which this token-lane layout would need eight accumulators per row and token to reproduce. Needs 256-bit
@@ -83,7 +83,7 @@ final class ExactBlockKernels {
             float s = q4_0Block(w, p, FloatVector.fromArray(F8, q, e), FloatVector.fromArray(F8, q, e + 8),
                     FloatVector.fromArray(F8, q, e + 16), FloatVector.fromArray(F8, q, e + 24)).reduceLanes(VectorOperators.ADD)
                     - 8 * a.blockSums[b];
-            sum += s * (Dequantize.f16(w, p) * a.d[b]);
+            sum = Math.fma(s, Dequantize.f16(w, p) * a.d[b], sum);
         }
         return sum;
     }
@@ -158,11 +158,11 @@ final class ExactBlockKernels {
             c2 = c2.add(e2);
             c3 = c3.add(e3);
             FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES);
-            // as the scalar twin: sum += sumi * (d_w * d_a)
-            s0 = s0.add(c0.mul(da.mul(wd[dOff + b])));
-            s1 = s1.add(c1.mul(da.mul(wd[dOff + blocks + b])));
-            s2 = s2.add(c2.mul(da.mul(wd[dOff + 2 * blocks + b])));
-            s3 = s3.add(c3.mul(da.mul(wd[dOff + 3 * blocks + b])));
+            // as the scalar twin: sum = fma(sumi, d_w * d_a, sum)
+            s0 = c0.fma(da.mul(wd[dOff + b]), s0);
+            s1 = c1.fma(da.mul(wd[dOff + blocks + b]), s1);
+            s2 = c2.fma(da.mul(wd[dOff + 2 * blocks + b]), s2);
+            s3 = c3.fma(da.mul(wd[dOff + 3 * blocks + b]), s3);
         }
         int tokens = Math.min(LANES, a.count - g * LANES);
         for (int k = 0; k < nRows; k++) {

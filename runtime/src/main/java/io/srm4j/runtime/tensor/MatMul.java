@@ -16,9 +16,8 @@ import java.lang.foreign.MemorySegment;
  * for the integer kernels, see {@link UnpackedRows}; to floats otherwise) and multiplied with all the activation
  * vectors.
  *
- * <p>Q4_0 (with 256-bit vectors) takes {@link ExactBlockKernels} instead: exact block sums in float lanes,
- * bit-identical to {@link ScalarKernels#dotQ}, with the tokens of {@link #matMul} in the lanes so that the weights
- * are converted once per call and a batch of sequences costs little more than one.
+ * <p>Q4_0 and Q4_K matrices whose rows are a multiple of 8 take {@link RepackedQ4} instead, which sums as
+ * llama.cpp's repacked kernels do.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
@@ -45,14 +44,15 @@ public final class MatMul {
 
     public static void matVec(WorkerPool pool, Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
         check(w, x, xOffset, 1, out, outOffset);
+        if (RepackedQ4.applies(w.type(), w.rows())) {
+            RepackedQ4.matVec(pool, w, x, xOffset, out, outOffset);
+            return;
+        }
         GgmlType type = w.type();
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (ExactBlockKernels.supports(type)) {
-            BlockActivations a = BlockActivations.forRow(QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1), 0);
-            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
-        } else if (usesQuantizedActivations(type)) {
+        if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, 1);
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, 0, cols);
@@ -66,22 +66,31 @@ public final class MatMul {
         }
     }
 
+    /**
+     * As {@link #matMul(WorkerPool, Matrix, float[], int, float[])}, with row t's product in the order of llama.cpp's
+     * repacked gemm when {@code gemmRows[t]}, else of its gemv (see {@link RepackedQ4}; only Q4_K sums differently).
+     */
+    public static void matMul(Matrix w, float[] x, int n, float[] out, boolean[] gemmRows) {
+        check(w, x, 0, n, out, 0);
+        if (RepackedQ4.applies(w.type(), w.rows())) RepackedQ4.matMul(WorkerPool.shared(), w, x, n, out, gemmRows);
+        else matMul(WorkerPool.shared(), w, x, n, out);
+    }
+
     public static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
         if (n == 1) {
             matVec(pool, w, x, 0, out, 0);
             return;
         }
         check(w, x, 0, n, out, 0);
+        if (RepackedQ4.applies(w.type(), w.rows())) {
+            RepackedQ4.matMul(pool, w, x, n, out, RepackedQ4.gemmRows(n));
+            return;
+        }
         GgmlType type = w.type();
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (ExactBlockKernels.supports(type)) {
-            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
-            int tile = ExactBlockKernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
-            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
-                    ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
-        } else if (usesQuantizedActivations(type)) {
+        if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
                 UnpackedRows block = new UnpackedRows(type, cols, ROW_BLOCK);

@@ -54,6 +54,15 @@ public final class QuantizedActivations {
 
     /** Quantises {@code count} vectors of {@code length} elements, {@code x[xOffset + t * length + i]}. */
     public static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count) {
+        return quantize(format, x, xOffset, length, count, null);
+    }
+
+    /**
+     * As {@link #quantize}, but the Q8_K vectors t with {@code gemmRows[t]} as ggml_quantize_mat_q8_K_4x8 quantises
+     * the activations of its repacked gemm (see {@link RepackedQ4}): where a block's largest magnitude occurs with
+     * both signs, it takes the positive one for the scale, quantize_row_q8_K the first one. Null: none.
+     */
+    static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count, boolean[] gemmRows) {
         if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1 && format != GgmlType.Q8_K) {
             throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
         }
@@ -64,7 +73,7 @@ public final class QuantizedActivations {
         QuantizedActivations a = new QuantizedActivations(format, length, count);
         int n = length * count;
         if (format == GgmlType.Q8_K) {
-            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b);
+            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
         } else {
             for (int b = 0; b < n / 32; b++) a.q8_0or1(x, xOffset, b);
         }
@@ -93,12 +102,12 @@ public final class QuantizedActivations {
     }
 
     /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, float d, block sums. */
-    private void q8K(float[] x, int xOffset, int b) {
+    private void q8K(float[] x, int xOffset, int b, boolean positiveWinsTies) {
         int o = b * 256, xo = xOffset + o;
         float max = 0, amax = 0;
         for (int j = 0; j < 256; j++) {
             float ax = Math.abs(x[xo + j]);
-            if (ax > amax) {
+            if (ax > amax || positiveWinsTies && ax == amax && x[xo + j] > 0) {
                 amax = ax;
                 max = x[xo + j];
             }

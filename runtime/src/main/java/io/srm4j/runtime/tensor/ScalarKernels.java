@@ -32,7 +32,7 @@ public final class ScalarKernels {
      * {@link GgmlOrderKQuants}).
      */
     public static boolean sumsInGgmlOrder(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q5_0 || type == GgmlType.Q4_1 || type == GgmlType.Q5_1
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q4_1 || type == GgmlType.Q5_1
                 || GgmlOrderKQuants.supports(type);
     }
 
@@ -55,7 +55,6 @@ public final class ScalarKernels {
             long p = offset + (long) b * type.typeSize;
             int y = aOffset + b * type.blockSize;
             sum += switch (type) {
-                case Q4_0 -> q4_0(w, p, a, y);
                 case Q4_K -> q4_K(w, p, a, y);
                 default -> throw new UnsupportedOperationException("no quantised dot for " + type);
             };
@@ -78,18 +77,10 @@ public final class ScalarKernels {
 
     // ---- 32-element blocks: d_w * d_a * Σ q_w q_a (+ m_w * s_a for the affine types)
 
-    private static float q4_0(MemorySegment w, long p, QuantizedActivations a, int y) {
-        int sumi = 0;
-        for (int j = 0; j < 16; j++) {
-            int q = u8(w, p + 2 + j);
-            sumi += ((q & 0xF) - 8) * a.qs[y + j] + ((q >>> 4) - 8) * a.qs[y + j + 16];
-        }
-        return sumi * (f16(w, p) * a.d[y / 32]);
-    }
-
     /**
-     * Q8_0, Q5_0, Q4_1 and Q5_1 rows in the order of ggml's AVX2 {@code ggml_vec_dot_*} (and of llamafile's
-     * tinyBLAS for Q8_0 / Q5_0 prompts, which sums the same way), what llama.cpp runs for these types on x86: per
+     * Q8_0, Q4_0, Q5_0, Q4_1 and Q5_1 rows in the order of ggml's AVX2 {@code ggml_vec_dot_*} (and of llamafile's
+     * tinyBLAS for Q8_0 / Q4_0 / Q5_0 prompts, which sums the same way), what llama.cpp runs for these types on x86
+     * (Q4_0 only for matrices it does not repack, see {@link RepackedQ4}): per
      * block, eight integer sums of four consecutive elements, each added to its own float lane as
      * {@code fma(d_w * d_a, lane, acc)}; the lanes summed at the end as {@link #hsum8} does; for Q4_1 / Q5_1 plus
      * {@code Σ m_w * s_a} accumulated with fma (the C compiler contracts it). Bit for bit the same sums make the
@@ -108,6 +99,7 @@ public final class ScalarKernels {
                 case Q8_0 -> {
                     for (int e = 0; e < 32; e++) v[e] = i8(w, p + 2 + e);
                 }
+                case Q4_0 -> nibbles(w, p + 2, 0, -8, v);
                 case Q5_0 -> nibbles(w, p + 6, w.get(Dequantize.I32, p + 2), -16, v);
                 case Q4_1 -> nibbles(w, p + 4, 0, 0, v);
                 case Q5_1 -> nibbles(w, p + 8, w.get(Dequantize.I32, p + 4), 0, v);

@@ -248,8 +248,7 @@ public final class VectorKernels {
         if (!hasFastQuantizedDot(type)) return ScalarKernels.dotQ(type, w, offset, a, aOffset, n);
         return switch (type) {
             case Q8_0 -> q8_0q(w, offset, a, aOffset, n);
-            case Q5_0, Q4_1, Q5_1 -> blocks32q(type, w, offset, a, aOffset, n);
-            case Q4_0 -> q4_0q(w, offset, a, aOffset, n);
+            case Q4_0, Q5_0, Q4_1, Q5_1 -> blocks32q(type, w, offset, a, aOffset, n);
             case Q4_K -> q4_Kq(w, offset, a, aOffset, n);
             case Q2_K, Q3_K, Q5_K, Q6_K -> GgmlOrderKQuants.dot(type, w, offset, a, aOffset, n);
             default -> throw new AssertionError(type);
@@ -267,10 +266,6 @@ public final class VectorKernels {
      */
     private static ShortVector widenUnsigned(MemorySegment w, long p) {
         return widen(ByteVector.fromMemorySegment(B16, w, p, LE)).and((short) 0xFF);
-    }
-
-    private static ShortVector acts(QuantizedActivations a, int y) {
-        return ShortVector.fromArray(S16, a.qs16, y);
     }
 
     /**
@@ -309,12 +304,17 @@ public final class VectorKernels {
     }
 
     /**
-     * Q5_0, Q4_1, Q5_1, bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: the block's 32 values are unpacked to
+     * Q4_0, Q5_0, Q4_1, Q5_1, bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: the block's 32 values are unpacked to
      * bytes in element order (all fit a signed byte), then summed as {@link #q8_0q}.
      */
     private static float blocks32q(GgmlType type, MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        boolean affine = type != GgmlType.Q5_0, five = type != GgmlType.Q4_1;
-        int qhAt = affine ? 4 : 2, qsAt = five ? qhAt + 4 : 4, offset = type == GgmlType.Q5_0 ? -16 : 0;
+        boolean affine = type == GgmlType.Q4_1 || type == GgmlType.Q5_1, five = type == GgmlType.Q5_0 || type == GgmlType.Q5_1;
+        int qhAt = affine ? 4 : 2, qsAt = five ? qhAt + 4 : qhAt;
+        int offset = switch (type) {
+            case Q4_0 -> -8;
+            case Q5_0 -> -16;
+            default -> 0;
+        };
         byte[] v = new byte[32];
         FloatVector acc = FloatVector.zero(F8);
         float summs = 0;
@@ -332,21 +332,6 @@ public final class VectorKernels {
             if (affine) summs = Math.fma(Dequantize.f16(w, p + 2), a.s[y / 32], summs);
         }
         return ScalarKernels.hsum8(acc.toArray()) + summs;
-    }
-
-    private static float q4_0q(MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        FloatVector acc = FloatVector.zero(F8);
-        for (int b = 0; b < n / 32; b++, p += 18, y += 32) {
-            ShortVector q = widenUnsigned(w, p + 2);
-            ShortVector lo = q.and((short) 0xF).sub((short) 8);
-            ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-            ShortVector a0 = acts(a, y);
-            ShortVector a1 = acts(a, y + 16);
-            IntVector sumi = pairSums(lo.mul(a0).add(hi.mul(a1)));
-            float scale = Dequantize.f16(w, p) * a.d[y / 32];
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
-        }
-        return sum(acc);
     }
 
     // C2 inlines every Vector API call only while a method stays under its node budget (NodeCountInliningCutoff);

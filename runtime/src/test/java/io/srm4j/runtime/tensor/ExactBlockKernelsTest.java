@@ -13,8 +13,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Q4_0 products through MatMul — matVec and matMul, both the float-lane {@link ExactBlockKernels} —
- * against {@link ScalarKernels#dotQ}: bit for bit (not within a tolerance), for every row count 1..17 (the 4-row
+ * Q4_0 products through MatMul — matVec and matMul, the float-lane {@link ExactBlockKernels} where llama.cpp repacks
+ * (rows a multiple of 8), ggml's vec_dot order elsewhere — against their scalar twins ({@link RepackedQ4#q4_0},
+ * {@link ScalarKernels#dotQ}): bit for bit (not within a tolerance), for every row count 1..17 (the 4-row
  * tiles and their tails), token counts 1..17 (the 8-token lane groups and their padding), short and long rows,
  * random bytes (every quant bit pattern): so a sequence's product is the same alone or in a batch.
  */
@@ -35,8 +36,13 @@ class ExactBlockKernelsTest {
 
     /** The scalar twin's product of row r with token t of x (quantised alone, as matVec does). */
     static float scalar(Matrix w, float[] x, int t, int r) {
+        return scalar(w, x, t, r, RepackedQ4.applies(w.type(), w.rows()));
+    }
+
+    static float scalar(Matrix w, float[] x, int t, int r, boolean repacked) {
         QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_0, x, t * w.cols(), w.cols(), 1);
-        return ScalarKernels.dotQ(w.type(), w.data(), r * w.rowBytes(), a, 0, w.cols());
+        return repacked ? RepackedQ4.q4_0(w.data(), r * w.rowBytes(), a, 0, w.cols())
+                : ScalarKernels.dotQ(w.type(), w.data(), r * w.rowBytes(), a, 0, w.cols());
     }
 
     static Matrix randomMatrix(GgmlType type, Random rnd, int rows, int cols, boolean raw) {
@@ -71,7 +77,7 @@ class ExactBlockKernelsTest {
         assumeTrue(ExactBlockKernels.supports(type), "no 256-bit vectors here");
         Random rnd = new Random(21 + type.id);
         for (int cols : new int[] {64, 288}) {
-            for (int rows : new int[] {1, 3, 4, 5, 9, 17}) {
+            for (int rows : new int[] {1, 3, 4, 5, 8, 9, 17, 24}) {
                 Matrix w = randomMatrix(type, rnd, rows, cols, rows % 2 == 1);
                 for (int n = 1; n <= 17; n++) {
                     float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
@@ -100,9 +106,9 @@ class ExactBlockKernelsTest {
         ExactBlockKernels.matVecRows(w.data(), w.rowBytes(), BlockActivations.forRow(q, 1), 3, 26, v, 0);
         ExactBlockKernels.matMulRows(w.data(), w.rowBytes(), BlockActivations.forTokens(q), 5, 27, m, rows);
         for (int r = 0; r < rows; r++) {
-            assertEquals(r >= 3 && r < 26 ? scalar(w, x, 1, r) : 0f, v[r], "matVec row " + r);
+            assertEquals(r >= 3 && r < 26 ? scalar(w, x, 1, r, true) : 0f, v[r], "matVec row " + r);
             for (int t = 0; t < 3; t++) {
-                assertEquals(r >= 5 && r < 27 ? scalar(w, x, t, r) : 0f, m[t * rows + r], "row " + r + " token " + t);
+                assertEquals(r >= 5 && r < 27 ? scalar(w, x, t, r, true) : 0f, m[t * rows + r], "row " + r + " token " + t);
             }
         }
     }
