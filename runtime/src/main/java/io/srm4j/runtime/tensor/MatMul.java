@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Q4_0 (with 256-bit vectors) takes {@link ExactBlockKernels} instead: exact block sums in float lanes,
  * bit-identical to {@link ScalarKernels#dotQ}, with the tokens of {@link #matMul} in the lanes so that the weights
- * are converted once per call and a batch of sequences costs little more than one.
+ * are converted once per call and a batch of sequences costs little more than one. Q8_0 likewise takes
+ * {@link Q8_0Kernels}, bit-identical to ScalarKernels' ggml-order twin.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
@@ -49,7 +50,11 @@ public final class MatMul {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (ExactBlockKernels.supports(type)) {
+        if (Q8_0Kernels.supports(type)) {
+            QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1);
+            float[] xl = Q8_0Kernels.laneMajor(q, 0);
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, q.d, 0, from, to, out, outOffset));
+        } else if (ExactBlockKernels.supports(type)) {
             BlockActivations a = BlockActivations.forRow(QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1), 0);
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
         } else if (usesQuantizedActivations(type)) {
@@ -76,7 +81,12 @@ public final class MatMul {
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (ExactBlockKernels.supports(type)) {
+        if (Q8_0Kernels.supports(type)) {
+            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
+            int tile = Q8_0Kernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
+                    Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (ExactBlockKernels.supports(type)) {
             BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
             int tile = ExactBlockKernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
