@@ -42,11 +42,13 @@ final class Q8_0Kernels {
     private static final int BLOCK_BYTES = 34;
     /** Rows per register tile in {@link #matMulRows}. */
     static final int TILE_ROWS = 4;
-    /** Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB. */
+    /**
+     * Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB.
+     */
     static final int CHUNK_ROWS = 16;
 
     /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats, their block scales, lane sums. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[LANES * TILE_ROWS * LANES]});
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[LANES * TILE_ROWS * LANES + LANES]});
 
     static boolean supports(GgmlType type) {
         return VectorKernels.INT_PATH && type == GgmlType.Q8_0;
@@ -134,7 +136,7 @@ final class Q8_0Kernels {
             for (int g = 0; g < groups; g++) {
                 for (int t = 0; t < chunkRows; t += TILE_ROWS) {
                     tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, lanes);
-                    store(lanes, a, g, c0 + t, Math.min(TILE_ROWS, chunkRows - t), out, outStride);
+                    for (int k = 0; k < Math.min(TILE_ROWS, chunkRows - t); k++) store(lanes, k, TILE_ROWS, a, g, c0 + t + k, out, outStride);
                 }
             }
         }
@@ -153,8 +155,9 @@ final class Q8_0Kernels {
 
     /**
      * TILE_ROWS rows times token group g: for each ggml lane l, one pass over the blocks with one accumulator per
-     * row (token lanes), the lane's four-element sum exact per block, scaled per block; the accumulators go to
-     * {@code lanes[(l * TILE_ROWS + row) * LANES + token]}.
+     * row (token lanes), the lane's four-element sum exact per block, scaled per block; row k's results go to
+     * {@code lanes[(l * TILE_ROWS + k) * LANES + token]}. Tried and slower: two rows times two token groups (half
+     * the weight broadcasts), with the scales inline or precomputed per tile.
      */
     private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, float[] lanes) {
         float[] q = a.q, d = a.d;
@@ -180,12 +183,12 @@ final class Q8_0Kernels {
                 c1 = FloatVector.broadcast(F8, wf[w1 + e + 3]).fma(x3, c1);
                 c2 = FloatVector.broadcast(F8, wf[w2 + e + 3]).fma(x3, c2);
                 c3 = FloatVector.broadcast(F8, wf[w3 + e + 3]).fma(x3, c3);
-                FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES);
+                FloatVector dv = FloatVector.fromArray(F8, d, dBase + b * LANES);
                 // as the scalar twin: acc = fma(d_w * d_a, sumi, acc)
-                s0 = da.mul(wd[dOff + b]).fma(c0, s0);
-                s1 = da.mul(wd[dOff + blocks + b]).fma(c1, s1);
-                s2 = da.mul(wd[dOff + 2 * blocks + b]).fma(c2, s2);
-                s3 = da.mul(wd[dOff + 3 * blocks + b]).fma(c3, s3);
+                s0 = dv.mul(wd[dOff + b]).fma(c0, s0);
+                s1 = dv.mul(wd[dOff + blocks + b]).fma(c1, s1);
+                s2 = dv.mul(wd[dOff + 2 * blocks + b]).fma(c2, s2);
+                s3 = dv.mul(wd[dOff + 3 * blocks + b]).fma(c3, s3);
             }
             int o = l * TILE_ROWS * LANES;
             s0.intoArray(lanes, o);
@@ -195,19 +198,20 @@ final class Q8_0Kernels {
         }
     }
 
-    /** Each row's eight lane sums combined per token in {@link ScalarKernels#hsum8}'s order, then stored. */
-    private static void store(float[] lanes, BlockActivations a, int g, int r0, int nRows, float[] out, int outStride) {
+    /**
+     * Slot {@code slot}'s eight lane sums (of a tile with {@code slots} slots) combined per token in
+     * {@link ScalarKernels#hsum8}'s order, then stored as row {@code row} of group g's tokens.
+     */
+    private static void store(float[] lanes, int slot, int slots, BlockActivations a, int g, int row, float[] out, int outStride) {
         int tokens = Math.min(LANES, a.count - g * LANES);
-        float[] sums = new float[LANES];
-        for (int k = 0; k < nRows; k++) {
-            int o = k * LANES, step = TILE_ROWS * LANES;
-            FloatVector v0 = FloatVector.fromArray(F8, lanes, o), v1 = FloatVector.fromArray(F8, lanes, o + step);
-            FloatVector v2 = FloatVector.fromArray(F8, lanes, o + 2 * step), v3 = FloatVector.fromArray(F8, lanes, o + 3 * step);
-            FloatVector v4 = FloatVector.fromArray(F8, lanes, o + 4 * step), v5 = FloatVector.fromArray(F8, lanes, o + 5 * step);
-            FloatVector v6 = FloatVector.fromArray(F8, lanes, o + 6 * step), v7 = FloatVector.fromArray(F8, lanes, o + 7 * step);
-            FloatVector r0v = v4.add(v0), r1v = v5.add(v1), r2v = v6.add(v2), r3v = v7.add(v3);
-            r0v.add(r2v).add(r1v.add(r3v)).intoArray(sums, 0);
-            for (int t = 0; t < tokens; t++) out[(g * LANES + t) * outStride + r0 + k] = sums[t];
-        }
+        int o = slot * LANES, step = slots * LANES;
+        FloatVector v0 = FloatVector.fromArray(F8, lanes, o), v1 = FloatVector.fromArray(F8, lanes, o + step);
+        FloatVector v2 = FloatVector.fromArray(F8, lanes, o + 2 * step), v3 = FloatVector.fromArray(F8, lanes, o + 3 * step);
+        FloatVector v4 = FloatVector.fromArray(F8, lanes, o + 4 * step), v5 = FloatVector.fromArray(F8, lanes, o + 5 * step);
+        FloatVector v6 = FloatVector.fromArray(F8, lanes, o + 6 * step), v7 = FloatVector.fromArray(F8, lanes, o + 7 * step);
+        FloatVector r0 = v4.add(v0), r1 = v5.add(v1), r2 = v6.add(v2), r3 = v7.add(v3);
+        int at = LANES * TILE_ROWS * LANES; // the scratch's last LANES floats
+        r0.add(r2).add(r1.add(r3)).intoArray(lanes, at);
+        for (int t = 0; t < tokens; t++) out[(g * LANES + t) * outStride + row] = lanes[at + t];
     }
 }
