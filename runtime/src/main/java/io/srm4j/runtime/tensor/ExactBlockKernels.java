@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * is the same alone or in a batch.
  *
  * <p>Q8_0 is not here: its products follow ggml's AVX2 lane order (eight lanes of four-element sums, scaled per
- * block), which this token-lane layout would need eight accumulators per row and token to reproduce. Needs 256-bit
+ * block); {@link Q8_0Kernels} reproduces that with one pass over the blocks per lane. Needs 256-bit
  * vectors ({@link #supports}); elsewhere MatMul keeps the other kernels.
  */
 final class ExactBlockKernels {

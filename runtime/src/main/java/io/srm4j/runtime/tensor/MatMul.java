@@ -18,6 +18,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Q4_0 and Q4_K matrices whose rows are a multiple of 8 take {@link RepackedQ4} instead, which sums as
  * llama.cpp's repacked kernels do.
+ * Q8_0 takes {@link Q8_0Kernels}: exact lane sums in float lanes, bit-identical to ScalarKernels' ggml-order twin.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
@@ -52,7 +53,11 @@ public final class MatMul {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (usesQuantizedActivations(type)) {
+        if (Q8_0Kernels.supports(type)) {
+            QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1);
+            float[] xl = Q8_0Kernels.laneMajor(q, 0);
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, q.d, 0, from, to, out, outOffset));
+        } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, 1);
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, 0, cols);
@@ -90,7 +95,12 @@ public final class MatMul {
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (usesQuantizedActivations(type)) {
+        if (Q8_0Kernels.supports(type)) {
+            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
+            int tile = Q8_0Kernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
+                    Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
                 UnpackedRows block = new UnpackedRows(type, cols, ROW_BLOCK);

@@ -1,0 +1,217 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0 products in float lanes, bit-identical to {@link ScalarKernels#blocks32InGgmlOrder} (ggml's AVX2
+ * {@code ggml_vec_dot_q8_0_q8_0} order): one token ({@link #matVecRows}, decode) and several ({@link #matMulRows},
+ * prefill and batched decode).
+ *
+ * <p>ggml's order per 32-block: eight lanes, lane l the exact integer sum of elements 4l..4l+3, then
+ * {@code acc[l] = fma(d_w * d_a, lane, acc[l])}, and at the end {@link ScalarKernels#hsum8}. A lane's four products
+ * (|q_w| <= 128, |q_a| <= 127) sum to less than 2^24, so float FMA gives the same exact integer in any order; that
+ * replaces the 32-bit integer multiplies of the older kernel, which are slow on x86.
+ *
+ * <p>One token: the weights' 32 bytes load as eight int lanes (lane l = bytes 4l..4l+3, ggml's lane); byte k of
+ * every lane is shifted out and converted to floats, and multiplied by the activations laid out
+ * {@link #laneMajor} (element 4l+k at 8k+l), so a block is four conversions, four FMAs and one scaled FMA, with no
+ * shuffles and no per-block reduction.
+ *
+ * <p>Several tokens: tokens in the lanes ({@link BlockActivations#forTokens}), weights converted to floats once per
+ * call, 16 rows at a time, and broadcast against the token lanes in 4-row tiles (as {@link ExactBlockKernels} does
+ * for Q4_0). ggml's eight lanes become eight passes over the blocks, one accumulator per row and token each; the
+ * eight results are combined per token in {@link ScalarKernels#hsum8}'s order, so a row's product is the same
+ * alone or in a batch.
+ */
+final class Q8_0Kernels {
+    private Q8_0Kernels() {}
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final int LANES = BlockActivations.LANES;
+    private static final int BLOCK_BYTES = 34;
+    /** Rows per register tile in {@link #matMulRows}. */
+    static final int TILE_ROWS = 4;
+    /**
+     * Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB.
+     */
+    static final int CHUNK_ROWS = 16;
+
+    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats, their block scales, lane sums. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[LANES * TILE_ROWS * LANES + LANES]});
+
+    static boolean supports(GgmlType type) {
+        return VectorKernels.INT_PATH && type == GgmlType.Q8_0;
+    }
+
+    // ------------------------------------------------------------------ one token
+
+    /**
+     * Vector {@code t} of {@code a} (Q8_0) as floats, each 32-block permuted so that element {@code 4l + k} sits at
+     * {@code 8k + l}: lane l of the block's k-th 8-float vector is ggml lane l's k-th element.
+     */
+    static float[] laneMajor(QuantizedActivations a, int t) {
+        if (a.format != GgmlType.Q8_0) throw new IllegalArgumentException("Q8_0 products take Q8_0 activations, got " + a.format);
+        int n = a.length, o = t * n;
+        float[] x = new float[n];
+        for (int b = 0; b < n; b += 32) {
+            for (int l = 0; l < 8; l++) {
+                for (int k = 0; k < 4; k++) x[b + 8 * k + l] = a.qs[o + b + 4 * l + k];
+            }
+        }
+        return x;
+    }
+
+    /**
+     * {@code out[outOffset + r] = W[r] · a} for rows {@code [from, to)} of the Q8_0 matrix at {@code w}
+     * ({@code rowBytes} apart); {@code x} from {@link #laneMajor}, {@code d} its block scales from {@code dOff}.
+     * Tried and slower (C2 spills): two rows per pass sharing the activation loads.
+     */
+    static void matVecRows(MemorySegment w, long rowBytes, float[] x, float[] d, int dOff, int from, int to, float[] out, int outOffset) {
+        int blocks = x.length / 32;
+        for (int r = from; r < to; r++) out[outOffset + r] = row(w, r * rowBytes, x, d, dOff, blocks);
+    }
+
+    /** Byte {@code k} of every int lane, sign-extended, as floats. */
+    private static FloatVector byteOfLanes(IntVector q, int k) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    private static IntVector blockLanes(MemorySegment w, long p) {
+        return ByteVector.fromMemorySegment(B32, w, p + 2, LE).reinterpretAsInts();
+    }
+
+    private static float row(MemorySegment w, long p, float[] x, float[] d, int dOff, int blocks) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += BLOCK_BYTES) {
+            IntVector q = blockLanes(w, p);
+            // exact: each lane's partial sums are integers below 2^24
+            FloatVector s = byteOfLanes(q, 0).mul(FloatVector.fromArray(F8, x, e));
+            s = byteOfLanes(q, 1).fma(FloatVector.fromArray(F8, x, e + 8), s);
+            s = byteOfLanes(q, 2).fma(FloatVector.fromArray(F8, x, e + 16), s);
+            s = byteOfLanes(q, 3).fma(FloatVector.fromArray(F8, x, e + 24), s);
+            acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[dOff + b]).fma(s, acc);
+        }
+        return hsum8(acc);
+    }
+
+    /** {@link ScalarKernels#hsum8} of the vector's lanes. */
+    private static float hsum8(FloatVector v) {
+        float r0 = v.lane(4) + v.lane(0), r1 = v.lane(5) + v.lane(1), r2 = v.lane(6) + v.lane(2), r3 = v.lane(7) + v.lane(3);
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    // ------------------------------------------------------------------ several tokens
+
+    /**
+     * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the Q8_0 matrix at {@code w} and
+     * every token of {@code a} ({@link BlockActivations#forTokens}).
+     */
+    static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
+        int cols = a.length, blocks = a.blocks;
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < CHUNK_ROWS * cols) {
+            scratch[0] = new float[CHUNK_ROWS * cols];
+            scratch[1] = new float[CHUNK_ROWS * blocks];
+        }
+        float[] wf = scratch[0], wd = scratch[1], lanes = scratch[2];
+        int groups = BlockActivations.groups(a.count);
+        // a chunk of rows is converted once, then every token group passes over it
+        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
+            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
+            for (int k = 0; k < CHUNK_ROWS; k++) {
+                if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
+                else Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
+            }
+            for (int g = 0; g < groups; g++) {
+                for (int t = 0; t < chunkRows; t += TILE_ROWS) {
+                    tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, lanes);
+                    for (int k = 0; k < Math.min(TILE_ROWS, chunkRows - t); k++) store(lanes, k, TILE_ROWS, a, g, c0 + t + k, out, outStride);
+                }
+            }
+        }
+    }
+
+    /** A Q8_0 row's quants as floats, in element order, and its block scales. */
+    private static void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, o += 32) {
+            wd[dO + b] = Dequantize.f16(w, p);
+            for (int j = 0; j < 32; j += 8) {
+                ByteVector q = ByteVector.fromMemorySegment(B8, w, p + 2 + j, LE);
+                ((FloatVector) ((IntVector) q.convertShape(VectorOperators.B2I, I8, 0)).convert(VectorOperators.I2F, 0)).intoArray(wf, o + j);
+            }
+        }
+    }
+
+    /**
+     * TILE_ROWS rows times token group g: for each ggml lane l, one pass over the blocks with one accumulator per
+     * row (token lanes), the lane's four-element sum exact per block, scaled per block; row k's results go to
+     * {@code lanes[(l * TILE_ROWS + k) * LANES + token]}. Tried and slower: two rows times two token groups (half
+     * the weight broadcasts), with the scales inline or precomputed per tile.
+     */
+    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, float[] lanes) {
+        float[] q = a.q, d = a.d;
+        int qBase = g * cols * LANES, dBase = g * blocks * LANES;
+        int w1 = wo + cols, w2 = wo + 2 * cols, w3 = wo + 3 * cols;
+        for (int l = 0; l < 8; l++) {
+            FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
+            for (int b = 0, e = 4 * l; b < blocks; b++, e += 32) {
+                int xi = qBase + e * LANES;
+                FloatVector x0 = FloatVector.fromArray(F8, q, xi), x1 = FloatVector.fromArray(F8, q, xi + LANES);
+                FloatVector x2 = FloatVector.fromArray(F8, q, xi + 2 * LANES), x3 = FloatVector.fromArray(F8, q, xi + 3 * LANES);
+                // exact integer sums of the lane's four products
+                FloatVector c0 = x0.mul(wf[wo + e]), c1 = x0.mul(wf[w1 + e]), c2 = x0.mul(wf[w2 + e]), c3 = x0.mul(wf[w3 + e]);
+                c0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(x1, c0);
+                c1 = FloatVector.broadcast(F8, wf[w1 + e + 1]).fma(x1, c1);
+                c2 = FloatVector.broadcast(F8, wf[w2 + e + 1]).fma(x1, c2);
+                c3 = FloatVector.broadcast(F8, wf[w3 + e + 1]).fma(x1, c3);
+                c0 = FloatVector.broadcast(F8, wf[wo + e + 2]).fma(x2, c0);
+                c1 = FloatVector.broadcast(F8, wf[w1 + e + 2]).fma(x2, c1);
+                c2 = FloatVector.broadcast(F8, wf[w2 + e + 2]).fma(x2, c2);
+                c3 = FloatVector.broadcast(F8, wf[w3 + e + 2]).fma(x2, c3);
+                c0 = FloatVector.broadcast(F8, wf[wo + e + 3]).fma(x3, c0);
+                c1 = FloatVector.broadcast(F8, wf[w1 + e + 3]).fma(x3, c1);
+                c2 = FloatVector.broadcast(F8, wf[w2 + e + 3]).fma(x3, c2);
+                c3 = FloatVector.broadcast(F8, wf[w3 + e + 3]).fma(x3, c3);
+                FloatVector dv = FloatVector.fromArray(F8, d, dBase + b * LANES);
+                // as the scalar twin: acc = fma(d_w * d_a, sumi, acc)
+                s0 = dv.mul(wd[dOff + b]).fma(c0, s0);
+                s1 = dv.mul(wd[dOff + blocks + b]).fma(c1, s1);
+                s2 = dv.mul(wd[dOff + 2 * blocks + b]).fma(c2, s2);
+                s3 = dv.mul(wd[dOff + 3 * blocks + b]).fma(c3, s3);
+            }
+            int o = l * TILE_ROWS * LANES;
+            s0.intoArray(lanes, o);
+            s1.intoArray(lanes, o + LANES);
+            s2.intoArray(lanes, o + 2 * LANES);
+            s3.intoArray(lanes, o + 3 * LANES);
+        }
+    }
+
+    /**
+     * Slot {@code slot}'s eight lane sums (of a tile with {@code slots} slots) combined per token in
+     * {@link ScalarKernels#hsum8}'s order, then stored as row {@code row} of group g's tokens.
+     */
+    private static void store(float[] lanes, int slot, int slots, BlockActivations a, int g, int row, float[] out, int outStride) {
+        int tokens = Math.min(LANES, a.count - g * LANES);
+        int o = slot * LANES, step = slots * LANES;
+        FloatVector v0 = FloatVector.fromArray(F8, lanes, o), v1 = FloatVector.fromArray(F8, lanes, o + step);
+        FloatVector v2 = FloatVector.fromArray(F8, lanes, o + 2 * step), v3 = FloatVector.fromArray(F8, lanes, o + 3 * step);
+        FloatVector v4 = FloatVector.fromArray(F8, lanes, o + 4 * step), v5 = FloatVector.fromArray(F8, lanes, o + 5 * step);
+        FloatVector v6 = FloatVector.fromArray(F8, lanes, o + 6 * step), v7 = FloatVector.fromArray(F8, lanes, o + 7 * step);
+        FloatVector r0 = v4.add(v0), r1 = v5.add(v1), r2 = v6.add(v2), r3 = v7.add(v3);
+        int at = LANES * TILE_ROWS * LANES; // the scratch's last LANES floats
+        r0.add(r2).add(r1.add(r3)).intoArray(lanes, at);
+        for (int t = 0; t < tokens; t++) out[(g * LANES + t) * outStride + row] = lanes[at + t];
+    }
+}
