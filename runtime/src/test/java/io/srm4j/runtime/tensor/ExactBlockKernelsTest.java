@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
@@ -20,19 +18,7 @@ import org.junit.jupiter.api.Test;
  * random bytes (every quant bit pattern): so a sequence's product is the same alone or in a batch.
  */
 class ExactBlockKernelsTest {
-    static WorkerPool single, three;
-
-    @BeforeAll
-    static void pools() {
-        single = new WorkerPool(1);
-        three = new WorkerPool(3);
-    }
-
-    @AfterAll
-    static void closePools() {
-        single.close();
-        three.close();
-    }
+    static final WorkerPool single = TestPools.SINGLE, three = TestPools.THREE;
 
     /** The scalar twin's product of row r with token t of x (quantised alone, as matVec does). */
     static float scalar(Matrix w, float[] x, int t, int r) {

@@ -7,25 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Tolerances as in {@link KernelsTest}: 1e-4 of Σ|w·x| per output, where only the summation order differs. */
 class MatMulTest {
-    static WorkerPool single, three;
-
-    @BeforeAll
-    static void pools() {
-        single = new WorkerPool(1);
-        three = new WorkerPool(3);
-    }
-
-    @AfterAll
-    static void closePools() {
-        single.close();
-        three.close();
-    }
+    static final WorkerPool single = TestPools.SINGLE, three = TestPools.THREE;
 
     static Matrix matrix(GgmlType t, Random rnd, int rows, int cols) {
         return new Matrix("w", t, rows, cols, MemorySegment.ofArray(Fixtures.randomMatrix(t, rnd, rows, cols)));

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,19 +16,7 @@ import org.junit.jupiter.api.Test;
  * blocks, one dominant activation, tiny (subnormal) and large f16 scales.
  */
 class Q8_0KernelsTest {
-    static WorkerPool single, three;
-
-    @BeforeAll
-    static void pools() {
-        single = new WorkerPool(1);
-        three = new WorkerPool(3);
-    }
-
-    @AfterAll
-    static void closePools() {
-        single.close();
-        three.close();
-    }
+    static final WorkerPool single = TestPools.SINGLE, three = TestPools.THREE;
 
     static void assertSameBits(float expected, float actual, String what) {
         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual), what + ": " + expected + " vs " + actual);

@@ -12,8 +12,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,19 +21,7 @@ import org.junit.jupiter.api.Test;
  * them exactly, not within a tolerance.
  */
 class RepackedQ4ParityTest {
-    static WorkerPool single, three;
-
-    @BeforeAll
-    static void pools() {
-        single = new WorkerPool(1);
-        three = new WorkerPool(3);
-    }
-
-    @AfterAll
-    static void closePools() {
-        single.close();
-        three.close();
-    }
+    static final WorkerPool single = TestPools.SINGLE, three = TestPools.THREE;
 
     record Case(GgmlType type, int rows, int cols, int tokens, byte[] weights, float[] x, float[] expected) {}
 
