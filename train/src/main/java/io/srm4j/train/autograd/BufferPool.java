@@ -31,17 +31,12 @@ public final class BufferPool {
     }
 
     /** A zeroed array of length n. */
-    public float[] take(int n) {
-        float[] a;
-        synchronized (this) {
-            ArrayDeque<float[]> q = free.get(n);
-            a = q == null ? null : q.poll();
-            if (a == null) return new float[n];
-            pooledFloats -= n;
-        }
-        // a step zeroes a hundred MB of gradients this way: spread over the pool rather than on the caller alone
-        float[] zeroed = a;
-        VectorMath.forRange(n, (from, to) -> Arrays.fill(zeroed, from, to, 0f));
+    public synchronized float[] take(int n) {
+        ArrayDeque<float[]> q = free.get(n);
+        float[] a = q == null ? null : q.poll();
+        if (a == null) return new float[n];
+        pooledFloats -= n;
+        Arrays.fill(a, 0f);
         return a;
     }
 

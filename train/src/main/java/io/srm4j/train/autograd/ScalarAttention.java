@@ -16,18 +16,11 @@ final class ScalarAttention {
     private ScalarAttention() {}
 
     static Tensor apply(Tape tape, Tensor q, Tensor k, Tensor v, Attention.Shape s, int seqLen) {
-        return apply(tape, q, k, v, s, seqLen, null);
-    }
-
-    /** With packed documents as {@link Attention#apply(Tape, Tensor, Tensor, Tensor, Attention.Shape, int, int[], MatMulKernel)}. */
-    static Tensor apply(Tape tape, Tensor q, Tensor k, Tensor v, Attention.Shape s, int seqLen, int[] positions) {
         int rows = q.rows();
         if (q.cols() != s.heads() * s.headDim()) throw new IllegalArgumentException("queries have " + q.cols() + " columns, expected " + s.heads() * s.headDim());
         if (k.cols() != s.kvHeads() * s.headDim() || k.rows() != rows) throw new IllegalArgumentException("keys " + k + " do not match " + s + " over " + rows + " rows");
         if (v.cols() != s.kvHeads() * s.valueDim() || v.rows() != rows) throw new IllegalArgumentException("values " + v + " do not match " + s + " over " + rows + " rows");
         if (seqLen <= 0 || rows % seqLen != 0) throw new IllegalArgumentException(rows + " rows are not a whole number of sequences of " + seqLen);
-        if (positions != null) Attention.checkPositions(positions, rows, seqLen);
-        int[] pos = positions == null ? null : positions.clone();
         int batch = rows / seqLen, H = s.heads(), KV = s.kvHeads(), hd = s.headDim(), vd = s.valueDim(), group = H / KV;
         int qCols = H * hd, kCols = KV * hd, vCols = KV * vd, oCols = H * vd;
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -45,25 +38,24 @@ final class ScalarAttention {
                 int b = bh / H, h = bh % H, kvh = h / group;
                 int pBase = bh * seqLen * seqLen;
                 for (int t = 0; t < seqLen; t++) {
-                    int first = pos == null ? 0 : t - pos[b * seqLen + t]; // the document's first row
                     int qo = (b * seqLen + t) * qCols + h * hd;
                     int pRow = pBase + t * seqLen;
                     float max = Float.NEGATIVE_INFINITY;
-                    for (int u = first; u <= t; u++) {
+                    for (int u = 0; u <= t; u++) {
                         int ko = (b * seqLen + u) * kCols + kvh * hd;
                         float sc = VectorMath.dot(qs, qo, ks, ko, hd) * scale;
                         probs[pRow + u] = sc;
                         if (sc > max) max = sc;
                     }
                     double sum = 0;
-                    for (int u = first; u <= t; u++) {
+                    for (int u = 0; u <= t; u++) {
                         float e = (float) Math.exp(probs[pRow + u] - max);
                         probs[pRow + u] = e;
                         sum += e;
                     }
                     float inv = (float) (1.0 / sum);
                     int oo = (b * seqLen + t) * oCols + h * vd;
-                    for (int u = first; u <= t; u++) {
+                    for (int u = 0; u <= t; u++) {
                         float p = probs[pRow + u] * inv;
                         probs[pRow + u] = p;
                         int vo = (b * seqLen + u) * vCols + kvh * vd;
@@ -85,12 +77,11 @@ final class ScalarAttention {
                         for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                             int pBase = (b * H + h) * seqLen * seqLen;
                             for (int t = 0; t < seqLen; t++) {
-                                int first = pos == null ? 0 : t - pos[b * seqLen + t];
                                 int pRow = pBase + t * seqLen;
                                 int oo = (b * seqLen + t) * oCols + h * vd;
                                 int qo = (b * seqLen + t) * qCols + h * hd;
                                 double rowDot = 0;
-                                for (int u = first; u <= t; u++) {
+                                for (int u = 0; u <= t; u++) {
                                     int vo = (b * seqLen + u) * vCols + kvh * vd;
                                     float d = VectorMath.dot(dO, oo, vs, vo, vd);
                                     dP[u] = d;
@@ -100,7 +91,7 @@ final class ScalarAttention {
                                         VectorMath.axpy(p, dO, oo, dv, vo, vd);
                                     }
                                 }
-                                for (int u = first; u <= t; u++) {
+                                for (int u = 0; u <= t; u++) {
                                     float dS = probs[pRow + u] * (dP[u] - (float) rowDot) * scale;
                                     int ko = (b * seqLen + u) * kCols + kvh * hd;
                                     if (dq != null) VectorMath.axpy(dS, ks, ko, dq, qo, hd);

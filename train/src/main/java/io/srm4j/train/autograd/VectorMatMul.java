@@ -4,8 +4,6 @@ import io.srm4j.runtime.tensor.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * {@link MatMulKernel} as a cache- and register-blocked GEMM on the Vector API, in the manner of BLIS/GotoBLAS:
  * for each block of {@value #KC} steps of the shared dimension, A is packed into panels of {@value #MR} rows and B
@@ -16,11 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * strides, which is how transposed operands and attention heads inside wider rows come for free.
  *
  * <p>Sizes: a B micro-panel (KC·NR floats, 16 KB with 8-lane vectors) stays in L1 while the A panels of a block
- * ({@value #MC} rows, 80 KB) stream from L2. All blocks are packed first, then each tile of C runs through them in
- * order, so a product costs two hand-offs between threads however long k is, and every element of C sums its
- * terms in the same order whatever the thread count (a resumed training run stays bit-identical). Packing and the
- * tiles of C are spread over the worker pool; a call made from inside a worker task runs on that thread alone
- * (attention's per-head products).
+ * ({@value #MC} rows, 80 KB) stream from L2. Packing and the tiles of C are spread over the worker pool; a call made
+ * from inside a worker task runs on that thread alone (attention's per-head products).
  */
 public final class VectorMatMul implements MatMulKernel {
     public static final VectorMatMul INSTANCE = new VectorMatMul(WorkerPool.shared());
@@ -28,14 +23,13 @@ public final class VectorMatMul implements MatMulKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     static final int MR = 4;
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128; // MR floats
     static final int NR = 2 * L;
     static final int KC = 256;
     static final int MC = 80;             // rows of C per work unit, a multiple of MR
     private static final int NC = 16 * NR;  // columns of C per work unit
     private static final long PARALLEL_WORK = 1L << 18; // below this many multiply-adds one thread is quicker
 
-    /** Per calling thread: packed A and B (every KC block), and an MR×NR tile for ragged edges. */
+    /** Per calling thread: packed A and B for one KC block, and an MR×NR tile for ragged edges. */
     private static final class Scratch {
         float[] packA = new float[0], packB = new float[0];
         final float[] edge = new float[MR * NR];
@@ -55,82 +49,54 @@ public final class VectorMatMul implements MatMulKernel {
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int blocks = (k + KC - 1) / KC;
         int kc0 = (k + blocks - 1) / blocks; // even blocks: 384 = 2×192 rather than 256 + 128
+        Scratch s = SCRATCH.get();
+        if (a.colStride() != 1 && s.packA.length < mPanels * MR * kc0) s.packA = new float[mPanels * MR * kc0];
+        if (s.packB.length < nPanels * NR * kc0) s.packB = new float[nPanels * NR * kc0];
+        float[] pa = s.packA, pb = s.packB;
+        boolean parallel = (long) m * n * k >= PARALLEL_WORK && pool.threads() > 1;
         // rows of A already contiguous along k are read in place: packing them costs more than it saves
         boolean directA = a.colStride() == 1;
         int aPanels = directA ? 0 : mPanels;
-        // every block of k is packed up front, so the tiles of C then run through all blocks in one parallel pass:
-        // two hand-offs per product rather than two per block, each tile still summing the blocks in order
-        Scratch s = SCRATCH.get();
-        long aSize = (long) mPanels * MR * k, bSize = (long) nPanels * NR * k;
-        if (aSize > Integer.MAX_VALUE - 8 || bSize > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a " + m + "×" + k + "×" + n + " product is too large to pack");
-        }
-        if (!directA && s.packA.length < aSize) s.packA = new float[(int) aSize];
-        if (s.packB.length < bSize) s.packB = new float[(int) bSize];
-        float[] pa = s.packA, pb = s.packB;
-        int packTasks = blocks * (aPanels + nPanels);
-        View aDirect = directA ? a : null;
-        boolean parallel = (long) m * n * k >= PARALLEL_WORK && pool.threads() > 1;
-        // tiles of about MC×NC, cut into even shares of panels (384 columns as 2×192, not 256 + 128), and in
-        // parallel at least eight per thread, so that threads claiming them one by one finish close together
-        int colUnits = (nPanels + NC / NR - 1) / (NC / NR);
-        int minUnits = parallel ? 8 * pool.threads() : 1;
-        int rowUnits = Math.min(mPanels, Math.max((mPanels + MC / MR - 1) / (MC / MR), (minUnits + colUnits - 1) / colUnits));
-        int units = rowUnits * colUnits;
-        if (parallel) {
-            pool.parallelFor(0, packTasks, 4, (from, to) -> {
-                for (int t = from; t < to; t++) pack(a, b, pa, pb, t, aPanels, nPanels, kc0, k, m, n);
-            });
-            // one task per thread, each claiming tiles until none is left: the last tile, not the last quarter of
-            // the work, bounds how long one thread waits for the other
-            AtomicInteger next = new AtomicInteger();
-            pool.parallelFor(0, pool.threads(), 1, (from, to) -> {
-                float[] edge = SCRATCH.get().edge;
-                for (int u; (u = next.getAndIncrement()) < units; ) {
-                    computeAllBlocks(aDirect, pa, pb, c, cOffset, ldc, m, n, k, kc0, mPanels, nPanels, rowUnits, colUnits, u, accumulate, edge);
+        int rowUnits = (m + MC - 1) / MC, colUnits = (n + NC - 1) / NC;
+        for (int pc = 0; pc < k; pc += kc0) {
+            int kc = Math.min(kc0, k - pc);
+            int p0 = pc;
+            boolean add = accumulate || pc > 0;
+            if (parallel) {
+                pool.parallelFor(0, aPanels + nPanels, 4, (from, to) -> {
+                    for (int t = from; t < to; t++) {
+                        if (t < aPanels) packA(a, pa, t, p0, kc, m);
+                        else packB(b, pb, t - aPanels, p0, kc, n);
+                    }
+                });
+                pool.parallelFor(0, rowUnits * colUnits, 1, (from, to) -> {
+                    float[] edge = SCRATCH.get().edge;
+                    for (int u = from; u < to; u++) {
+                        compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, edge);
+                    }
+                });
+            } else {
+                for (int t = 0; t < aPanels; t++) packA(a, pa, t, p0, kc, m);
+                for (int t = 0; t < nPanels; t++) packB(b, pb, t, p0, kc, n);
+                for (int u = 0; u < rowUnits * colUnits; u++) {
+                    compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, s.edge);
                 }
-            });
-        } else {
-            for (int t = 0; t < packTasks; t++) pack(a, b, pa, pb, t, aPanels, nPanels, kc0, k, m, n);
-            for (int u = 0; u < units; u++) {
-                computeAllBlocks(aDirect, pa, pb, c, cOffset, ldc, m, n, k, kc0, mPanels, nPanels, rowUnits, colUnits, u, accumulate, s.edge);
             }
         }
     }
 
-    /** Packing task {@code t}: block {@code t / (aPanels + nPanels)} of k, then an A panel or a B panel of it. */
-    private static void pack(View a, View b, float[] pa, float[] pb, int t, int aPanels, int nPanels, int kc0, int k, int m, int n) {
-        int perBlock = aPanels + nPanels, blk = t / perBlock, i = t % perBlock;
-        int p0 = blk * kc0, kc = Math.min(kc0, k - p0);
-        if (i < aPanels) packA(a, pa, p0 * ((m + MR - 1) / MR) * MR + i * MR * kc, i, p0, kc, m);
-        else packB(b, pb, p0 * nPanels * NR + (i - aPanels) * NR * kc, i - aPanels, p0, kc, n);
-    }
-
-    /** Tile {@code u} of C (row share u / colUnits, column share u % colUnits) over every block of k in order. */
-    private static void computeAllBlocks(View direct, float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int k,
-                                         int kc0, int mPanels, int nPanels, int rowUnits, int colUnits, int u, boolean accumulate, float[] edge) {
-        int ru = u / colUnits, cu = u % colUnits;
-        int i0 = share(mPanels, rowUnits, ru) * MR, iEnd = Math.min(m, share(mPanels, rowUnits, ru + 1) * MR);
-        int j0 = share(nPanels, colUnits, cu) * NR, jEnd = Math.min(n, share(nPanels, colUnits, cu + 1) * NR);
-        for (int p0 = 0; p0 < k; p0 += kc0) {
-            int kc = Math.min(kc0, k - p0);
-            compute(direct, p0, pa, p0 * mPanels * MR, pb, p0 * nPanels * NR, c, cOffset, ldc, kc, i0, iEnd, j0, jEnd,
-                    accumulate || p0 > 0, edge);
-        }
-    }
-
-    /** Where share {@code s} of {@code panels} split into {@code shares} even parts starts. */
-    private static int share(int panels, int shares, int s) {
-        return (int) ((long) panels * s / shares);
-    }
-
     /** Panel {@code t} of A: rows t·MR.. of columns p0..p0+kc, stored [p][r], rows past m as zeros. */
-    private static void packA(View a, float[] pa, int base, int t, int p0, int kc, int m) {
-        int i0 = t * MR, rows = Math.min(MR, m - i0);
+    private static void packA(View a, float[] pa, int t, int p0, int kc, int m) {
+        int base = t * MR * kc, i0 = t * MR, rows = Math.min(MR, m - i0);
         float[] d = a.data();
         int rs = a.rowStride(), cs = a.colStride(), src = a.offset() + i0 * rs + p0 * cs;
-        if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side, one 4-lane copy a step
-            for (int p = 0, o = base; p < kc; p++, o += MR, src += cs) FloatVector.fromArray(S4, d, src).intoArray(pa, o);
+        if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side
+            for (int p = 0, o = base; p < kc; p++, o += MR, src += cs) {
+                pa[o] = d[src];
+                pa[o + 1] = d[src + 1];
+                pa[o + 2] = d[src + 2];
+                pa[o + 3] = d[src + 3];
+            }
             return;
         }
         for (int r = 0; r < rows; r++) {
@@ -141,18 +107,11 @@ public final class VectorMatMul implements MatMulKernel {
     }
 
     /** Panel {@code t} of B: columns t·NR.. of rows p0..p0+kc, stored [p][j], columns past n as zeros. */
-    private static void packB(View b, float[] pb, int base, int t, int p0, int kc, int n) {
-        int j0 = t * NR, cols = Math.min(NR, n - j0);
+    private static void packB(View b, float[] pb, int t, int p0, int kc, int n) {
+        int base = t * NR * kc, j0 = t * NR, cols = Math.min(NR, n - j0);
         float[] d = b.data();
         int rs = b.rowStride(), cs = b.colStride(), src = b.offset() + p0 * rs + j0 * cs;
-        if (cs == 1 && cols == NR) { // rows of B are contiguous: two vectors per step (a 16-float arraycopy is a call)
-            for (int p = 0, o = base; p < kc; p++, o += NR, src += rs) {
-                FloatVector.fromArray(S, d, src).intoArray(pb, o);
-                FloatVector.fromArray(S, d, src + L).intoArray(pb, o + L);
-            }
-            return;
-        }
-        if (cs == 1) { // a ragged last panel: copy a row segment per step
+        if (cs == 1) { // rows of B are contiguous: copy a row segment per step
             for (int p = 0; p < kc; p++) {
                 System.arraycopy(d, src + p * rs, pb, base + p * NR, cols);
                 for (int j = cols; j < NR; j++) pb[base + p * NR + j] = 0f;
@@ -167,17 +126,18 @@ public final class VectorMatMul implements MatMulKernel {
     }
 
     /**
-     * One block of k for a work unit: rows i0..iEnd, columns j0..jEnd of C, B panels outermost so each stays in L1. A comes from
+     * One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. A comes from
      * its packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
      */
-    private static void compute(View direct, int p0, float[] pa, int paBase, float[] pb, int pbBase, float[] c, int cOffset, int ldc, int kc,
-                                int i0, int iEnd, int j0, int jEnd, boolean add, float[] edge) {
+    private static void compute(View direct, int p0, float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int kc,
+                                int i0, int j0, boolean add, float[] edge) {
+        int iEnd = Math.min(m, i0 + MC), jEnd = Math.min(n, j0 + NC);
         for (int j = j0; j < jEnd; j += NR) {
-            int bOff = pbBase + (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
+            int bOff = (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
             for (int i = i0; i < iEnd; i += MR) {
                 int rows = Math.min(MR, iEnd - i), cOff = cOffset + i * ldc + j;
                 if (direct == null) {
-                    microKernel(pa, paBase + (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
+                    microKernel(pa, (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
                 } else {
                     int lda = direct.rowStride(), a0 = direct.offset() + i * lda + p0;
                     // a ragged last panel repeats its first row in the missing ones; those results are not stored

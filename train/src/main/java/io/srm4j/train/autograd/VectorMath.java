@@ -229,31 +229,6 @@ public final class VectorMath {
         for (int u = 0; u < n; u++) p[o + u] *= inv;
     }
 
-    /**
-     * Softmax backward in place over {@code d[d0..d0+n)} for probabilities {@code p[po..po+n)}:
-     * {@code d[u] = scale · p[u] · (d[u] − Σ p·d)}, the sum per lane in float, added up in double.
-     */
-    public static void softmaxBackward(float[] p, int po, float[] d, int d0, int n, float scale) {
-        FloatVector acc = FloatVector.zero(S);
-        int end = S.loopBound(n), i = 0;
-        for (; i < end; i += L) acc = FloatVector.fromArray(S, p, po + i).fma(FloatVector.fromArray(S, d, d0 + i), acc);
-        double dot = sumLanes(acc);
-        for (; i < n; i++) dot += p[po + i] * d[d0 + i];
-        float r = (float) dot;
-        FloatVector vr = FloatVector.broadcast(S, r), vs = FloatVector.broadcast(S, scale);
-        for (i = 0; i < end; i += L) {
-            FloatVector.fromArray(S, p, po + i).mul(FloatVector.fromArray(S, d, d0 + i).sub(vr)).mul(vs).intoArray(d, d0 + i);
-        }
-        for (; i < n; i++) d[d0 + i] = p[po + i] * (d[d0 + i] - r) * scale;
-    }
-
-    public static void softmaxBackwardScalar(float[] p, int po, float[] d, int d0, int n, float scale) {
-        double dot = 0;
-        for (int u = 0; u < n; u++) dot += p[po + u] * d[d0 + u];
-        float r = (float) dot;
-        for (int u = 0; u < n; u++) d[d0 + u] = p[po + u] * (d[d0 + u] - r) * scale;
-    }
-
     /** Σ exp(z[o+i] − shift) over i < n, in double across lanes. */
     static double sumExp(float[] z, int o, int n, float shift) {
         FloatVector vm = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);

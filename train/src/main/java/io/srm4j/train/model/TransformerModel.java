@@ -13,6 +13,7 @@ import io.srm4j.train.autograd.Elementwise;
 import io.srm4j.train.autograd.Embedding;
 import io.srm4j.train.autograd.Linear;
 import io.srm4j.train.autograd.MatMulKernel;
+import io.srm4j.train.autograd.PackedAttention;
 import io.srm4j.train.autograd.PackedRope;
 import io.srm4j.train.autograd.RmsNorm;
 import io.srm4j.train.autograd.Rope;
@@ -200,7 +201,7 @@ public final class TransformerModel implements Module {
             throw new IllegalArgumentException(tokens.length + " tokens do not form " + batch + " sequences of " + seqLen);
         }
         if (seqLen > config.context()) throw new IllegalArgumentException("sequence of " + seqLen + " exceeds the context of " + config.context());
-        if (positions != null) Attention.checkPositions(positions, tokens.length, seqLen);
+        if (positions != null) PackedAttention.checkPositions(positions, tokens.length, seqLen);
         TransformerConfig c = config;
         Tensor x = Embedding.apply(tape, tokenEmbedding, tokens);
         for (Block b : blocks) {
@@ -215,7 +216,7 @@ public final class TransformerModel implements Module {
             } else {
                 q = PackedRope.apply(tape, q, rope, c.heads(), c.headDim(), positions, c.ropeNeox());
                 k = PackedRope.apply(tape, k, rope, c.kvHeads(), c.headDim(), positions, c.ropeNeox());
-                att = Attention.apply(tape, q, k, v, attentionShape, seqLen, positions, kernel);
+                att = PackedAttention.apply(tape, q, k, v, attentionShape, seqLen, positions);
             }
             x = Elementwise.add(tape, x, Linear.apply(tape, att, b.wo(), kernel));
 

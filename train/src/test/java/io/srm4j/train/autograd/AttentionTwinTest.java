@@ -20,33 +20,8 @@ class AttentionTwinTest {
         int rows = batch * seq;
         float[] qd = gaussian(rnd, rows * heads * headDim), kd = gaussian(rnd, rows * kvHeads * headDim), vd = gaussian(rnd, rows * kvHeads * valueDim);
         float[] upstream = gaussian(rnd, rows * heads * valueDim);
-        float[][] fast = run(true, qd, kd, vd, upstream, shape, seq, null, heads, kvHeads, headDim, valueDim, rows);
-        float[][] ref = run(false, qd, kd, vd, upstream, shape, seq, null, heads, kvHeads, headDim, valueDim, rows);
-        compare(fast, ref);
-    }
-
-    /** Packed rows: documents that start inside a query block, span blocks, or fill a row alone. */
-    @ParameterizedTest
-    @CsvSource({"2,150,4,2,16,16", "1,129,3,3,7,5", "3,64,4,2,12,10"})
-    void packedDocumentsMatchTheScalarTwin(int batch, int seq, int heads, int kvHeads, int headDim, int valueDim) {
-        Random rnd = new Random(seq * 17L + batch);
-        var shape = new Attention.Shape(heads, kvHeads, headDim, valueDim);
-        int rows = batch * seq;
-        int[] positions = new int[rows];
-        for (int b = 0; b < batch; b++) {
-            int t = 0;
-            while (t < seq) { // documents of 1..90 tokens; the last row keeps one document
-                int len = batch > 1 && b == batch - 1 ? seq : 1 + rnd.nextInt(90);
-                for (int i = 0; i < len && t < seq; i++, t++) positions[b * seq + t] = i;
-            }
-        }
-        float[] qd = gaussian(rnd, rows * heads * headDim), kd = gaussian(rnd, rows * kvHeads * headDim), vd = gaussian(rnd, rows * kvHeads * valueDim);
-        float[] upstream = gaussian(rnd, rows * heads * valueDim);
-        compare(run(true, qd, kd, vd, upstream, shape, seq, positions, heads, kvHeads, headDim, valueDim, rows),
-                run(false, qd, kd, vd, upstream, shape, seq, positions, heads, kvHeads, headDim, valueDim, rows));
-    }
-
-    private static void compare(float[][] fast, float[][] ref) {
+        float[][] fast = run(true, qd, kd, vd, upstream, shape, seq, heads, kvHeads, headDim, valueDim, rows);
+        float[][] ref = run(false, qd, kd, vd, upstream, shape, seq, heads, kvHeads, headDim, valueDim, rows);
         String[] names = {"output", "dq", "dk", "dv"};
         for (int t = 0; t < names.length; t++) {
             double scale = 0;
@@ -60,13 +35,12 @@ class AttentionTwinTest {
     }
 
     private static float[][] run(boolean blocked, float[] qd, float[] kd, float[] vd, float[] upstream, Attention.Shape shape, int seq,
-                                 int[] positions, int heads, int kvHeads, int headDim, int valueDim, int rows) {
+                                 int heads, int kvHeads, int headDim, int valueDim, int rows) {
         Tensor q = Tensor.param(qd.clone(), rows, heads * headDim);
         Tensor k = Tensor.param(kd.clone(), rows, kvHeads * headDim);
         Tensor v = Tensor.param(vd.clone(), rows, kvHeads * valueDim);
         Tape tape = new Tape();
-        Tensor out = blocked ? Attention.apply(tape, q, k, v, shape, seq, positions, MatMulKernel.defaultKernel())
-                : ScalarAttention.apply(tape, q, k, v, shape, seq, positions);
+        Tensor out = blocked ? Attention.apply(tape, q, k, v, shape, seq) : ScalarAttention.apply(tape, q, k, v, shape, seq);
         tape.backward(GradCheck.weightedSum(tape, out, upstream));
         return new float[][]{out.data(), q.grad(), k.grad(), v.grad()};
     }
