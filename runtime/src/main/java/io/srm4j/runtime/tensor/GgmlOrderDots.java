@@ -60,6 +60,71 @@ public final class GgmlOrderDots {
         return (float) sum;
     }
 
+    /**
+     * ggml_vec_dot_bf16's order on AVX2 (its own loop, not GGML_SIMD's): four eight-lane FMA accumulators over steps
+     * of 32 (the shipped haswell build fuses its multiply and add), added as (c1 + c3) + (c2 + c4), the lanes summed
+     * as {@link ScalarKernels#hsum8} (not GGML_F32x8_REDUCE's hadd order), elements past the last multiple of 32
+     * added in double. {@code acc}: 32 floats of scratch.
+     */
+    public static float vecDotBf16Scalar(float[] a, int aOff, float[] b, int bOff, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0, 32, 0f);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32) {
+            for (int j = 0; j < 32; j++) acc[j] = Math.fma(a[aOff + i + j], b[bOff + i + j], acc[j]);
+        }
+        float[] c = new float[8];
+        for (int l = 0; l < 8; l++) c[l] = (acc[l] + acc[16 + l]) + (acc[8 + l] + acc[24 + l]);
+        double sum = ((c[4] + c[0]) + (c[6] + c[2])) + ((c[5] + c[1]) + (c[7] + c[3]));
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /** {@link #vecDotBf16Scalar} in vector lanes. */
+    public static float vecDotBf16(float[] a, int aOff, float[] b, int bOff, int n) {
+        int np = n & ~31;
+        FloatVector x = sum32(a, aOff, b, bOff, np);
+        double sum = hsum8(x);
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /**
+     * ggml_vec_dot_f32's order on AVX2: as {@link #vecDotF16Scalar} (GGML_F32_STEP 32, GGML_F32x8_REDUCE) but the
+     * sum kept in float, elements past the last multiple of 32 added in float.
+     */
+    public static float vecDotF32Scalar(float[] a, int aOff, float[] b, int bOff, int n, float[] acc) {
+        int np = n & ~31;
+        float sum = vecDotF16Scalar(a, aOff, 1, b, bOff, np, acc);
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** {@link #vecDotF32Scalar} in vector lanes. */
+    public static float vecDotF32(float[] a, int aOff, float[] b, int bOff, int n) {
+        int np = n & ~31;
+        float sum = reduceHadd(sum32(a, aOff, b, bOff, np));
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** ggml's four accumulators over the first {@code np} (a multiple of 32) elements, added as (s0 + s2) + (s1 + s3). */
+    private static FloatVector sum32(float[] a, int aOff, float[] b, int bOff, int np) {
+        FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = 0; i < np; i += 32) {
+            s0 = FloatVector.fromArray(F8, a, aOff + i).fma(FloatVector.fromArray(F8, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F8, a, aOff + i + 8).fma(FloatVector.fromArray(F8, b, bOff + i + 8), s1);
+            s2 = FloatVector.fromArray(F8, a, aOff + i + 16).fma(FloatVector.fromArray(F8, b, bOff + i + 16), s2);
+            s3 = FloatVector.fromArray(F8, a, aOff + i + 24).fma(FloatVector.fromArray(F8, b, bOff + i + 24), s3);
+        }
+        return s0.add(s2).add(s1.add(s3));
+    }
+
+    /** GGML_F32x8_REDUCE's last steps: halves added, then two hadds. */
+    private static float reduceHadd(FloatVector x) {
+        float t0 = x.lane(0) + x.lane(4), t1 = x.lane(1) + x.lane(5), t2 = x.lane(2) + x.lane(6), t3 = x.lane(3) + x.lane(7);
+        return (t0 + t1) + (t2 + t3);
+    }
+
     /** {@link #tinyBlasScalar} with stride 1, in vector lanes. */
     public static float tinyBlas(float[] a, int aOff, float[] b, int bOff, int n) {
         if (n % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);

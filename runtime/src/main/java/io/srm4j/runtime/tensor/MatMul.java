@@ -62,6 +62,16 @@ public final class MatMul {
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, 0, cols);
             });
+        } else if (isFloatWeight(type)) {
+            float[] xa = floatActivations(type, x, xOffset, cols);
+            int xo = xa == x ? xOffset : 0;
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+                float[] row = new float[cols];
+                for (int r = from; r < to; r++) {
+                    Dequantize.row(type, data, r * rowBytes, row, 0, cols);
+                    out[outOffset + r] = vecDot(type, row, 0, xa, xo, cols);
+                }
+            });
         } else {
             float[] xa = floatActivations(type, x, xOffset, cols);
             int xo = xa == x ? xOffset : 0;
@@ -112,6 +122,23 @@ public final class MatMul {
                     }
                 }
             });
+        } else if (isFloatWeight(type)) {
+            float[] xa = floatActivations(type, x, 0, cols * n);
+            boolean tinyBlas = usesTinyBlas(rows, cols, n);
+            pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
+                float[] block = new float[ROW_BLOCK * cols];
+                for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+                    int r1 = Math.min(to, r0 + ROW_BLOCK);
+                    for (int r = r0; r < r1; r++) Dequantize.row(type, data, r * rowBytes, block, (r - r0) * cols, cols);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = r0; r < r1; r++) {
+                            out[t * rows + r] = tinyBlas
+                                    ? GgmlOrderDots.tinyBlas(block, (r - r0) * cols, xa, t * cols, cols)
+                                    : vecDot(type, block, (r - r0) * cols, xa, t * cols, cols);
+                        }
+                    }
+                }
+            });
         } else {
             float[] xa = floatActivations(type, x, 0, cols * n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
@@ -123,6 +150,28 @@ public final class MatMul {
                 }
             });
         }
+    }
+
+    private static boolean isFloatWeight(GgmlType type) {
+        return type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16;
+    }
+
+    /**
+     * Whether llama.cpp (AVX2) multiplies float weights of this shape with {@code n} tokens through llamafile's
+     * tinyBLAS: llamafile_sgemm declines single tokens, tinyBLAS lengths that are not a multiple of its 8 lanes and
+     * row counts that are not a multiple of 4; ggml's vec_dot kernels take those.
+     */
+    static boolean usesTinyBlas(int rows, int cols, int n) {
+        return n >= 2 && cols % 8 == 0 && rows % 4 == 0;
+    }
+
+    /** A float weight row times activations in the order of llama.cpp's vec_dot kernel for the weight type. */
+    static float vecDot(GgmlType type, float[] w, int wOff, float[] x, int xOff, int n) {
+        return switch (type) {
+            case F16 -> GgmlOrderDots.vecDotF16(w, wOff, x, xOff, n);
+            case BF16 -> GgmlOrderDots.vecDotBf16(w, wOff, x, xOff, n);
+            default -> GgmlOrderDots.vecDotF32(w, wOff, x, xOff, n);
+        };
     }
 
     /** The float activations ggml's vec_dot_type implies: rounded through half or bfloat16 for those weights. */
