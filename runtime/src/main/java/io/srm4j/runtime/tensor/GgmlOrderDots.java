@@ -133,6 +133,41 @@ public final class GgmlOrderDots {
         return hsum8(acc);
     }
 
+    /**
+     * {@link #tinyBlas} of four rows of {@code a} (at {@code aOff}, {@code aOff + k}, …) with two vectors of {@code b}
+     * (at {@code bOff}, {@code bOff + k}): eight independent accumulator chains, as tinyBLAS's own tiles keep several
+     * in flight, each the same chain as {@link #tinyBlas} so the results are the same bits. {@code out[outOff + j *
+     * outStride + i]} receives row i with vector j.
+     */
+    public static void tinyBlas4x2(float[] a, int aOff, float[] b, int bOff, int k, float[] out, int outOff, int outStride) {
+        if (k % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + k);
+        FloatVector c00 = FloatVector.zero(F8), c10 = c00, c20 = c00, c30 = c00, c01 = c00, c11 = c00, c21 = c00, c31 = c00;
+        int a1 = aOff + k, a2 = aOff + 2 * k, a3 = aOff + 3 * k, b1 = bOff + k;
+        for (int i = 0; i < k; i += 8) {
+            FloatVector x0 = FloatVector.fromArray(F8, b, bOff + i), x1 = FloatVector.fromArray(F8, b, b1 + i);
+            FloatVector w = FloatVector.fromArray(F8, a, aOff + i);
+            c00 = w.fma(x0, c00);
+            c01 = w.fma(x1, c01);
+            w = FloatVector.fromArray(F8, a, a1 + i);
+            c10 = w.fma(x0, c10);
+            c11 = w.fma(x1, c11);
+            w = FloatVector.fromArray(F8, a, a2 + i);
+            c20 = w.fma(x0, c20);
+            c21 = w.fma(x1, c21);
+            w = FloatVector.fromArray(F8, a, a3 + i);
+            c30 = w.fma(x0, c30);
+            c31 = w.fma(x1, c31);
+        }
+        out[outOff] = hsum8(c00);
+        out[outOff + 1] = hsum8(c10);
+        out[outOff + 2] = hsum8(c20);
+        out[outOff + 3] = hsum8(c30);
+        out[outOff + outStride] = hsum8(c01);
+        out[outOff + outStride + 1] = hsum8(c11);
+        out[outOff + outStride + 2] = hsum8(c21);
+        out[outOff + outStride + 3] = hsum8(c31);
+    }
+
     /** {@link #vecDotF16Scalar} with stride 1, in vector lanes. */
     public static float vecDotF16(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;

@@ -68,7 +68,7 @@ public final class MatMul {
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
                 float[] row = new float[cols];
                 for (int r = from; r < to; r++) {
-                    Dequantize.row(type, data, r * rowBytes, row, 0, cols);
+                    floatRow(type, data, r * rowBytes, row, 0, cols);
                     out[outOffset + r] = vecDot(type, row, 0, xa, xo, cols);
                 }
             });
@@ -129,8 +129,21 @@ public final class MatMul {
                 float[] block = new float[ROW_BLOCK * cols];
                 for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
                     int r1 = Math.min(to, r0 + ROW_BLOCK);
-                    for (int r = r0; r < r1; r++) Dequantize.row(type, data, r * rowBytes, block, (r - r0) * cols, cols);
-                    for (int t = 0; t < n; t++) {
+                    for (int r = r0; r < r1; r++) floatRow(type, data, r * rowBytes, block, (r - r0) * cols, cols);
+                    int t = 0;
+                    if (tinyBlas) {
+                        // tiles of four rows and two tokens; the rest one product at a time, in the same order
+                        int tiled = r0 + ((r1 - r0) & ~3);
+                        for (; t + 2 <= n; t += 2) {
+                            for (int r = r0; r < tiled; r += 4) {
+                                GgmlOrderDots.tinyBlas4x2(block, (r - r0) * cols, xa, t * cols, cols, out, t * rows + r, rows);
+                            }
+                            for (int r = tiled; r < r1; r++) {
+                                for (int j = t; j < t + 2; j++) out[j * rows + r] = GgmlOrderDots.tinyBlas(block, (r - r0) * cols, xa, j * cols, cols);
+                            }
+                        }
+                    }
+                    for (; t < n; t++) {
                         for (int r = r0; r < r1; r++) {
                             out[t * rows + r] = tinyBlas
                                     ? GgmlOrderDots.tinyBlas(block, (r - r0) * cols, xa, t * cols, cols)
@@ -150,6 +163,28 @@ public final class MatMul {
                 }
             });
         }
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Short> S8 = jdk.incubator.vector.ShortVector.SPECIES_128;
+    private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
+
+    /**
+     * {@link Dequantize#row} for float weights, with bfloat16 widened eight at a time (the same bits: a bfloat16 is
+     * the top half of its float), which keeps BF16 single-token products from being bound by the scalar conversion.
+     */
+    static void floatRow(GgmlType type, MemorySegment data, long offset, float[] dst, int dstOffset, int n) {
+        if (type != GgmlType.BF16 || offset < 0 || offset + 2L * n > data.byteSize() || dstOffset < 0 || dstOffset + n > dst.length) {
+            Dequantize.row(type, data, offset, dst, dstOffset, n);
+            return;
+        }
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            var bits = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
+                    .fromMemorySegment(S8, data, offset + 2L * i, java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(jdk.incubator.vector.VectorOperators.S2I, I8, 0);
+            bits.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOffset + i);
+        }
+        if (i < n) Dequantize.row(type, data, offset + 2L * i, dst, dstOffset + i, n - i);
     }
 
     private static boolean isFloatWeight(GgmlType type) {

@@ -37,6 +37,21 @@ class GgmlOrderDotsTest {
         }
     }
 
+    @Test
+    void tinyBlasTilesAreBitIdentical() {
+        Random r = new Random(9);
+        for (int k : new int[] {8, 64, 200}) {
+            float[] a = gaussian(r, 3 + 4 * k), b = gaussian(r, 5 + 2 * k), out = new float[2 + 2 * 7];
+            GgmlOrderDots.tinyBlas4x2(a, 3, b, 5, k, out, 2, 7);
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 2; j++) {
+                    assertEquals(Float.floatToRawIntBits(GgmlOrderDots.tinyBlasScalar(a, 3 + i * k, 1, b, 5 + j * k, k)),
+                            Float.floatToRawIntBits(out[2 + j * 7 + i]), "k " + k + " row " + i + " vector " + j);
+                }
+            }
+        }
+    }
+
     /** The three vec_dot orders are really different orders: on random data some results differ in their bits. */
     @Test
     void vecDotOrdersDiffer() {

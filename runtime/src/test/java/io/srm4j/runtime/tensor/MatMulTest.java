@@ -182,4 +182,21 @@ class MatMulTest {
             }
         }
     }
+
+    /** The widened BF16 rows are Dequantize's rows, bit for bit, tails included. */
+    @Test
+    void floatRowsEqualDequantize() {
+        Random rnd = new Random(10);
+        for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+            for (int cols : new int[] {5, 64, 100}) {
+                Matrix w = matrix(t, rnd, 3, cols);
+                float[] fast = new float[cols + 1], slow = new float[cols + 1];
+                for (int r = 0; r < 3; r++) {
+                    MatMul.floatRow(t, w.data(), r * w.rowBytes(), fast, 1, cols);
+                    Dequantize.row(t, w.data(), r * w.rowBytes(), slow, 1, cols);
+                    assertArrayEquals(slow, fast, t + " cols " + cols + " row " + r);
+                }
+            }
+        }
+    }
 }
