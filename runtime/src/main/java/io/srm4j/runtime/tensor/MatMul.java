@@ -19,6 +19,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Q4_0 and Q4_K matrices whose rows are a multiple of 8 take {@link RepackedQ4} instead, which sums as
  * llama.cpp's repacked kernels do.
  * Q8_0 takes {@link Q8_0Kernels}: exact lane sums in float lanes, bit-identical to ScalarKernels' ggml-order twin.
+ * F32, F16 and BF16 weights sum in llama.cpp's order ({@link GgmlOrderDots}): tinyBLAS where llamafile_sgemm takes
+ * the product ({@link #usesTinyBlas}), the type's vec_dot otherwise.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
