@@ -60,12 +60,112 @@ public final class GgmlOrderDots {
         return (float) sum;
     }
 
+    /**
+     * ggml_vec_dot_bf16's order on AVX2 (its own loop, not GGML_SIMD's): four eight-lane FMA accumulators over steps
+     * of 32 (the shipped haswell build fuses its multiply and add), added as (c1 + c3) + (c2 + c4), the lanes summed
+     * as {@link ScalarKernels#hsum8} (not GGML_F32x8_REDUCE's hadd order), elements past the last multiple of 32
+     * added in double. {@code acc}: 32 floats of scratch.
+     */
+    public static float vecDotBf16Scalar(float[] a, int aOff, float[] b, int bOff, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0, 32, 0f);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32) {
+            for (int j = 0; j < 32; j++) acc[j] = Math.fma(a[aOff + i + j], b[bOff + i + j], acc[j]);
+        }
+        float[] c = new float[8];
+        for (int l = 0; l < 8; l++) c[l] = (acc[l] + acc[16 + l]) + (acc[8 + l] + acc[24 + l]);
+        double sum = ((c[4] + c[0]) + (c[6] + c[2])) + ((c[5] + c[1]) + (c[7] + c[3]));
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /** {@link #vecDotBf16Scalar} in vector lanes. */
+    public static float vecDotBf16(float[] a, int aOff, float[] b, int bOff, int n) {
+        int np = n & ~31;
+        FloatVector x = sum32(a, aOff, b, bOff, np);
+        double sum = hsum8(x);
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return (float) sum;
+    }
+
+    /**
+     * ggml_vec_dot_f32's order on AVX2: as {@link #vecDotF16Scalar} (GGML_F32_STEP 32, GGML_F32x8_REDUCE) but the
+     * sum kept in float, elements past the last multiple of 32 added in float.
+     */
+    public static float vecDotF32Scalar(float[] a, int aOff, float[] b, int bOff, int n, float[] acc) {
+        int np = n & ~31;
+        float sum = vecDotF16Scalar(a, aOff, 1, b, bOff, np, acc);
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** {@link #vecDotF32Scalar} in vector lanes. */
+    public static float vecDotF32(float[] a, int aOff, float[] b, int bOff, int n) {
+        int np = n & ~31;
+        float sum = reduceHadd(sum32(a, aOff, b, bOff, np));
+        for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** ggml's four accumulators over the first {@code np} (a multiple of 32) elements, added as (s0 + s2) + (s1 + s3). */
+    private static FloatVector sum32(float[] a, int aOff, float[] b, int bOff, int np) {
+        FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = 0; i < np; i += 32) {
+            s0 = FloatVector.fromArray(F8, a, aOff + i).fma(FloatVector.fromArray(F8, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F8, a, aOff + i + 8).fma(FloatVector.fromArray(F8, b, bOff + i + 8), s1);
+            s2 = FloatVector.fromArray(F8, a, aOff + i + 16).fma(FloatVector.fromArray(F8, b, bOff + i + 16), s2);
+            s3 = FloatVector.fromArray(F8, a, aOff + i + 24).fma(FloatVector.fromArray(F8, b, bOff + i + 24), s3);
+        }
+        return s0.add(s2).add(s1.add(s3));
+    }
+
+    /** GGML_F32x8_REDUCE's last steps: halves added, then two hadds. */
+    private static float reduceHadd(FloatVector x) {
+        float t0 = x.lane(0) + x.lane(4), t1 = x.lane(1) + x.lane(5), t2 = x.lane(2) + x.lane(6), t3 = x.lane(3) + x.lane(7);
+        return (t0 + t1) + (t2 + t3);
+    }
+
     /** {@link #tinyBlasScalar} with stride 1, in vector lanes. */
     public static float tinyBlas(float[] a, int aOff, float[] b, int bOff, int n) {
         if (n % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + n);
         FloatVector acc = FloatVector.zero(F8);
         for (int i = 0; i < n; i += 8) acc = FloatVector.fromArray(F8, a, aOff + i).fma(FloatVector.fromArray(F8, b, bOff + i), acc);
         return hsum8(acc);
+    }
+
+    /**
+     * {@link #tinyBlas} of four rows of {@code a} (at {@code aOff}, {@code aOff + k}, …) with two vectors of {@code b}
+     * (at {@code bOff}, {@code bOff + k}): eight independent accumulator chains, as tinyBLAS's own tiles keep several
+     * in flight, each the same chain as {@link #tinyBlas} so the results are the same bits. {@code out[outOff + j *
+     * outStride + i]} receives row i with vector j.
+     */
+    public static void tinyBlas4x2(float[] a, int aOff, float[] b, int bOff, int k, float[] out, int outOff, int outStride) {
+        if (k % 8 != 0) throw new IllegalArgumentException("tinyBLAS sums multiples of 8, got " + k);
+        FloatVector c00 = FloatVector.zero(F8), c10 = c00, c20 = c00, c30 = c00, c01 = c00, c11 = c00, c21 = c00, c31 = c00;
+        int a1 = aOff + k, a2 = aOff + 2 * k, a3 = aOff + 3 * k, b1 = bOff + k;
+        for (int i = 0; i < k; i += 8) {
+            FloatVector x0 = FloatVector.fromArray(F8, b, bOff + i), x1 = FloatVector.fromArray(F8, b, b1 + i);
+            FloatVector w = FloatVector.fromArray(F8, a, aOff + i);
+            c00 = w.fma(x0, c00);
+            c01 = w.fma(x1, c01);
+            w = FloatVector.fromArray(F8, a, a1 + i);
+            c10 = w.fma(x0, c10);
+            c11 = w.fma(x1, c11);
+            w = FloatVector.fromArray(F8, a, a2 + i);
+            c20 = w.fma(x0, c20);
+            c21 = w.fma(x1, c21);
+            w = FloatVector.fromArray(F8, a, a3 + i);
+            c30 = w.fma(x0, c30);
+            c31 = w.fma(x1, c31);
+        }
+        out[outOff] = hsum8(c00);
+        out[outOff + 1] = hsum8(c10);
+        out[outOff + 2] = hsum8(c20);
+        out[outOff + 3] = hsum8(c30);
+        out[outOff + outStride] = hsum8(c01);
+        out[outOff + outStride + 1] = hsum8(c11);
+        out[outOff + outStride + 2] = hsum8(c21);
+        out[outOff + outStride + 3] = hsum8(c31);
     }
 
     /** {@link #vecDotF16Scalar} with stride 1, in vector lanes. */

@@ -19,6 +19,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Q4_0 and Q4_K matrices whose rows are a multiple of 8 take {@link RepackedQ4} instead, which sums as
  * llama.cpp's repacked kernels do.
  * Q8_0 takes {@link Q8_0Kernels}: exact lane sums in float lanes, bit-identical to ScalarKernels' ggml-order twin.
+ * F32, F16 and BF16 weights sum in llama.cpp's order ({@link GgmlOrderDots}): tinyBLAS where llamafile_sgemm takes
+ * the product ({@link #usesTinyBlas}), the type's vec_dot otherwise.
  */
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
@@ -61,6 +63,16 @@ public final class MatMul {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, 1);
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, 0, cols);
+            });
+        } else if (isFloatWeight(type)) {
+            float[] xa = floatActivations(type, x, xOffset, cols);
+            int xo = xa == x ? xOffset : 0;
+            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+                float[] row = new float[cols];
+                for (int r = from; r < to; r++) {
+                    floatRow(type, data, r * rowBytes, row, 0, cols);
+                    out[outOffset + r] = vecDot(type, row, 0, xa, xo, cols);
+                }
             });
         } else {
             float[] xa = floatActivations(type, x, xOffset, cols);
@@ -112,6 +124,36 @@ public final class MatMul {
                     }
                 }
             });
+        } else if (isFloatWeight(type)) {
+            float[] xa = floatActivations(type, x, 0, cols * n);
+            boolean tinyBlas = usesTinyBlas(rows, cols, n);
+            pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
+                float[] block = new float[ROW_BLOCK * cols];
+                for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+                    int r1 = Math.min(to, r0 + ROW_BLOCK);
+                    for (int r = r0; r < r1; r++) floatRow(type, data, r * rowBytes, block, (r - r0) * cols, cols);
+                    int t = 0;
+                    if (tinyBlas) {
+                        // tiles of four rows and two tokens; the rest one product at a time, in the same order
+                        int tiled = r0 + ((r1 - r0) & ~3);
+                        for (; t + 2 <= n; t += 2) {
+                            for (int r = r0; r < tiled; r += 4) {
+                                GgmlOrderDots.tinyBlas4x2(block, (r - r0) * cols, xa, t * cols, cols, out, t * rows + r, rows);
+                            }
+                            for (int r = tiled; r < r1; r++) {
+                                for (int j = t; j < t + 2; j++) out[j * rows + r] = GgmlOrderDots.tinyBlas(block, (r - r0) * cols, xa, j * cols, cols);
+                            }
+                        }
+                    }
+                    for (; t < n; t++) {
+                        for (int r = r0; r < r1; r++) {
+                            out[t * rows + r] = tinyBlas
+                                    ? GgmlOrderDots.tinyBlas(block, (r - r0) * cols, xa, t * cols, cols)
+                                    : vecDot(type, block, (r - r0) * cols, xa, t * cols, cols);
+                        }
+                    }
+                }
+            });
         } else {
             float[] xa = floatActivations(type, x, 0, cols * n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
@@ -123,6 +165,50 @@ public final class MatMul {
                 }
             });
         }
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Short> S8 = jdk.incubator.vector.ShortVector.SPECIES_128;
+    private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
+
+    /**
+     * {@link Dequantize#row} for float weights, with bfloat16 widened eight at a time (the same bits: a bfloat16 is
+     * the top half of its float), which keeps BF16 single-token products from being bound by the scalar conversion.
+     */
+    static void floatRow(GgmlType type, MemorySegment data, long offset, float[] dst, int dstOffset, int n) {
+        if (type != GgmlType.BF16 || offset < 0 || offset + 2L * n > data.byteSize() || dstOffset < 0 || dstOffset + n > dst.length) {
+            Dequantize.row(type, data, offset, dst, dstOffset, n);
+            return;
+        }
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            var bits = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
+                    .fromMemorySegment(S8, data, offset + 2L * i, java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(jdk.incubator.vector.VectorOperators.S2I, I8, 0);
+            bits.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOffset + i);
+        }
+        if (i < n) Dequantize.row(type, data, offset + 2L * i, dst, dstOffset + i, n - i);
+    }
+
+    private static boolean isFloatWeight(GgmlType type) {
+        return type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16;
+    }
+
+    /**
+     * Whether llama.cpp (AVX2) multiplies float weights of this shape with {@code n} tokens through llamafile's
+     * tinyBLAS: llamafile_sgemm declines single tokens, tinyBLAS lengths that are not a multiple of its 8 lanes and
+     * row counts that are not a multiple of 4; ggml's vec_dot kernels take those.
+     */
+    static boolean usesTinyBlas(int rows, int cols, int n) {
+        return n >= 2 && cols % 8 == 0 && rows % 4 == 0;
+    }
+
+    /** A float weight row times activations in the order of llama.cpp's vec_dot kernel for the weight type. */
+    static float vecDot(GgmlType type, float[] w, int wOff, float[] x, int xOff, int n) {
+        return switch (type) {
+            case F16 -> GgmlOrderDots.vecDotF16(w, wOff, x, xOff, n);
+            case BF16 -> GgmlOrderDots.vecDotBf16(w, wOff, x, xOff, n);
+            default -> GgmlOrderDots.vecDotF32(w, wOff, x, xOff, n);
+        };
     }
 
     /** The float activations ggml's vec_dot_type implies: rounded through half or bfloat16 for those weights. */

@@ -28,6 +28,45 @@ class GgmlOrderDotsTest {
             assertEquals(Float.floatToRawIntBits(GgmlOrderDots.vecDotF16Scalar(a, 1, 1, b, 2, n, acc)),
                     Float.floatToRawIntBits(GgmlOrderDots.vecDotF16(a, 1, b, 2, n)), "vec_dot_f16 n=" + n);
         }
+        for (int n = 1; n <= 200; n++) {
+            float[] a = gaussian(r, n + 1), b = gaussian(r, n + 2);
+            assertEquals(Float.floatToRawIntBits(GgmlOrderDots.vecDotBf16Scalar(a, 1, b, 2, n, acc)),
+                    Float.floatToRawIntBits(GgmlOrderDots.vecDotBf16(a, 1, b, 2, n)), "vec_dot_bf16 n=" + n);
+            assertEquals(Float.floatToRawIntBits(GgmlOrderDots.vecDotF32Scalar(a, 1, b, 2, n, acc)),
+                    Float.floatToRawIntBits(GgmlOrderDots.vecDotF32(a, 1, b, 2, n)), "vec_dot_f32 n=" + n);
+        }
+    }
+
+    @Test
+    void tinyBlasTilesAreBitIdentical() {
+        Random r = new Random(9);
+        for (int k : new int[] {8, 64, 200}) {
+            float[] a = gaussian(r, 3 + 4 * k), b = gaussian(r, 5 + 2 * k), out = new float[2 + 2 * 7];
+            GgmlOrderDots.tinyBlas4x2(a, 3, b, 5, k, out, 2, 7);
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 2; j++) {
+                    assertEquals(Float.floatToRawIntBits(GgmlOrderDots.tinyBlasScalar(a, 3 + i * k, 1, b, 5 + j * k, k)),
+                            Float.floatToRawIntBits(out[2 + j * 7 + i]), "k " + k + " row " + i + " vector " + j);
+                }
+            }
+        }
+    }
+
+    /** The three vec_dot orders are really different orders: on random data some results differ in their bits. */
+    @Test
+    void vecDotOrdersDiffer() {
+        Random r = new Random(7);
+        float[] acc = new float[32];
+        int bf16VsF16 = 0, f32VsF16 = 0;
+        for (int k = 0; k < 200; k++) {
+            float[] a = gaussian(r, 96), b = gaussian(r, 96);
+            float f16 = GgmlOrderDots.vecDotF16Scalar(a, 0, 1, b, 0, 96, acc);
+            if (GgmlOrderDots.vecDotBf16Scalar(a, 0, b, 0, 96, acc) != f16) bf16VsF16++;
+            float[] a2 = gaussian(r, 100), b2 = gaussian(r, 100);
+            if (GgmlOrderDots.vecDotF32Scalar(a2, 0, b2, 0, 100, acc) != GgmlOrderDots.vecDotF16Scalar(a2, 0, 1, b2, 0, 100, acc)) f32VsF16++;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(bf16VsF16 > 0, "bf16 reduction order differs from f16's");
+        org.junit.jupiter.api.Assertions.assertTrue(f32VsF16 > 0, "f32 float tail differs from f16's double tail");
     }
 
     @Test

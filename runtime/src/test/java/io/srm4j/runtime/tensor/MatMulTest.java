@@ -141,4 +141,62 @@ class MatMulTest {
         Matrix iq = new Matrix("iq", GgmlType.IQ4_NL, 1, 32, MemorySegment.ofArray(new byte[18]));
         assertThrows(UnsupportedOperationException.class, () -> MatMul.matVec(single, iq, new float[32], 0, new float[1], 0));
     }
+
+    /** Float weights sum in llama.cpp's order: vec_dot for one token or shapes tinyBLAS declines, tinyBLAS otherwise. */
+    @Test
+    void floatWeightsFollowGgmlOrderBitForBit() {
+        Random rnd = new Random(8);
+        float[] acc = new float[32];
+        for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+            for (int[] shape : new int[][] {{20, 256}, {21, 256}, {20, 100}}) {
+                int rows = shape[0], cols = shape[1];
+                Matrix w = matrix(t, rnd, rows, cols);
+                for (int n : new int[] {1, 3}) {
+                    float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
+                    float[] out = new float[n * rows];
+                    MatMul.matMul(three, w, x, n, out);
+                    float[] full = new float[cols];
+                    for (int tok = 0; tok < n; tok++) {
+                        float[] xr = new float[cols];
+                        for (int c = 0; c < cols; c++) {
+                            float v = x[tok * cols + c];
+                            xr[c] = switch (t) {
+                                case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                                case BF16 -> Dequantize.bf16ToFloat(Quantize.floatToBf16(v));
+                                default -> v;
+                            };
+                        }
+                        for (int r = 0; r < rows; r++) {
+                            w.dequantizeRow(r, full, 0);
+                            boolean tiny = n >= 2 && cols % 8 == 0 && rows % 4 == 0;
+                            float expected = tiny ? GgmlOrderDots.tinyBlasScalar(full, 0, 1, xr, 0, cols) : switch (t) {
+                                case F16 -> GgmlOrderDots.vecDotF16Scalar(full, 0, 1, xr, 0, cols, acc);
+                                case BF16 -> GgmlOrderDots.vecDotBf16Scalar(full, 0, xr, 0, cols, acc);
+                                default -> GgmlOrderDots.vecDotF32Scalar(full, 0, xr, 0, cols, acc);
+                            };
+                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[tok * rows + r]),
+                                    t + " " + rows + "x" + cols + " n=" + n + " token " + tok + " row " + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The widened BF16 rows are Dequantize's rows, bit for bit, tails included. */
+    @Test
+    void floatRowsEqualDequantize() {
+        Random rnd = new Random(10);
+        for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
+            for (int cols : new int[] {5, 64, 100}) {
+                Matrix w = matrix(t, rnd, 3, cols);
+                float[] fast = new float[cols + 1], slow = new float[cols + 1];
+                for (int r = 0; r < 3; r++) {
+                    MatMul.floatRow(t, w.data(), r * w.rowBytes(), fast, 1, cols);
+                    Dequantize.row(t, w.data(), r * w.rowBytes(), slow, 1, cols);
+                    assertArrayEquals(slow, fast, t + " cols " + cols + " row " + r);
+                }
+            }
+        }
+    }
 }
