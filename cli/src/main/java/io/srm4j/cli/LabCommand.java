@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "lab", description = {
         "Train a direct-answer and a chain-of-thought model from scratch on synthetic reasoning problems with the",
         "same size and budget, evaluate both on held-out problems (greedy and self-consistency) and print and save",
-        "the table with 95% confidence intervals. Resumes an interrupted run in the same --out folder."})
+        "the table with 95%% confidence intervals. Resumes an interrupted run in the same --out folder."})
 final class LabCommand implements Callable<Integer> {
     private static final LabConfig D = LabConfig.defaults();
 
