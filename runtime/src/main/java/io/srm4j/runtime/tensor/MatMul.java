@@ -70,7 +70,7 @@ public final class MatMul {
             pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
                 float[] row = new float[cols];
                 for (int r = from; r < to; r++) {
-                    floatRow(type, data, r * rowBytes, row, 0, cols);
+                    VectorKernels.floatRow(type, data, r * rowBytes, row, 0, cols);
                     out[outOffset + r] = vecDot(type, row, 0, xa, xo, cols);
                 }
             });
@@ -131,7 +131,7 @@ public final class MatMul {
                 float[] block = new float[ROW_BLOCK * cols];
                 for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
                     int r1 = Math.min(to, r0 + ROW_BLOCK);
-                    for (int r = r0; r < r1; r++) floatRow(type, data, r * rowBytes, block, (r - r0) * cols, cols);
+                    for (int r = r0; r < r1; r++) VectorKernels.floatRow(type, data, r * rowBytes, block, (r - r0) * cols, cols);
                     int t = 0;
                     if (tinyBlas) {
                         // tiles of four rows and two tokens; the rest one product at a time, in the same order
@@ -165,28 +165,6 @@ public final class MatMul {
                 }
             });
         }
-    }
-
-    private static final jdk.incubator.vector.VectorSpecies<Short> S8 = jdk.incubator.vector.ShortVector.SPECIES_128;
-    private static final jdk.incubator.vector.VectorSpecies<Integer> I8 = jdk.incubator.vector.IntVector.SPECIES_256;
-
-    /**
-     * {@link Dequantize#row} for float weights, with bfloat16 widened eight at a time (the same bits: a bfloat16 is
-     * the top half of its float), which keeps BF16 single-token products from being bound by the scalar conversion.
-     */
-    static void floatRow(GgmlType type, MemorySegment data, long offset, float[] dst, int dstOffset, int n) {
-        if (type != GgmlType.BF16 || offset < 0 || offset + 2L * n > data.byteSize() || dstOffset < 0 || dstOffset + n > dst.length) {
-            Dequantize.row(type, data, offset, dst, dstOffset, n);
-            return;
-        }
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            var bits = (jdk.incubator.vector.IntVector) jdk.incubator.vector.ShortVector
-                    .fromMemorySegment(S8, data, offset + 2L * i, java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(jdk.incubator.vector.VectorOperators.S2I, I8, 0);
-            bits.lanewise(jdk.incubator.vector.VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOffset + i);
-        }
-        if (i < n) Dequantize.row(type, data, offset + 2L * i, dst, dstOffset + i, n - i);
     }
 
     private static boolean isFloatWeight(GgmlType type) {

@@ -113,6 +113,23 @@ public final class VectorKernels {
         return sum;
     }
 
+    /**
+     * {@link Dequantize#row} for float weights (its scalar twin), with bfloat16 widened a vector at a time (the same
+     * bits: a bfloat16 is the top half of its float), so BF16 single-token products are not bound by the conversion.
+     */
+    static void floatRow(GgmlType type, MemorySegment data, long offset, float[] dst, int dstOffset, int n) {
+        if (type != GgmlType.BF16) {
+            Dequantize.row(type, data, offset, dst, dstOffset, n);
+            return;
+        }
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(SL, data, offset + 2L * i, LE).convertShape(VectorOperators.S2I, IL, 0);
+            bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOffset + i);
+        }
+        if (i < n) Dequantize.row(type, data, offset + 2L * i, dst, dstOffset + i, n - i);
+    }
+
     private static float bf16(MemorySegment w, long p, float[] x, int xo, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;

@@ -192,7 +192,7 @@ class MatMulTest {
                 Matrix w = matrix(t, rnd, 3, cols);
                 float[] fast = new float[cols + 1], slow = new float[cols + 1];
                 for (int r = 0; r < 3; r++) {
-                    MatMul.floatRow(t, w.data(), r * w.rowBytes(), fast, 1, cols);
+                    VectorKernels.floatRow(t, w.data(), r * w.rowBytes(), fast, 1, cols);
                     Dequantize.row(t, w.data(), r * w.rowBytes(), slow, 1, cols);
                     assertArrayEquals(slow, fast, t + " cols " + cols + " row " + r);
                 }
