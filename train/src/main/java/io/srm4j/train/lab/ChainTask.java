@@ -73,11 +73,6 @@ public final class ChainTask implements LabTask {
     }
 
     @Override
-    public boolean isCorrect(LabProblem problem, String answer) {
-        return answer != null && answer.strip().equals(problem.answer());
-    }
-
-    @Override
     public String checkTrace(LabProblem p) {
         String q = p.question(), t = p.trace();
         if (q.length() != 1 + 4 * steps || !Character.isDigit(q.charAt(0))) return "question is not " + steps + " steps: " + q;

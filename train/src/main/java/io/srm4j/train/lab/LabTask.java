@@ -12,8 +12,13 @@ public interface LabTask {
     /** A random problem and the teacher's solution; deterministic in {@code random}'s state. */
     LabProblem generate(RandomGenerator random);
 
-    /** Reward 1: whether {@code answer} (the model's final answer, trimmed) solves {@code problem}. */
-    boolean isCorrect(LabProblem problem, String answer);
+    /**
+     * Reward 1: whether {@code answer} (the model's final answer, trimmed) solves {@code problem}; here, whether it is
+     * the one right answer. A task with several right answers (an expression, say) overrides it.
+     */
+    default boolean isCorrect(LabProblem problem, String answer) {
+        return answer != null && answer.strip().equals(problem.answer());
+    }
 
     /**
      * Re-derives every step of {@code problem}'s trace from the question, independently of the generator; returns
