@@ -231,9 +231,14 @@ public final class Transformer {
             TransformerWeights.Layer L = w.layers()[l];
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.attnNorm(), dim);
             trace("attn_norm", l, s.xb, n, dim);
-            matMul(L.wq(), s.xb, n, s.q, s.gemm);
-            matMul(L.wk(), s.xb, n, s.k, s.gemm);
-            matMul(L.wv(), s.xb, n, s.v, s.gemm);
+            // one token: the three products as one job on the pool (one hand-off instead of three)
+            if (n == 1 && !s.gemm[0]) {
+                MatMul.matVecs(WorkerPool.shared(), s.xb, 0, new Matrix[] {L.wq(), L.wk(), L.wv()}, new float[][] {s.q, s.k, s.v});
+            } else {
+                matMul(L.wq(), s.xb, n, s.q, s.gemm);
+                matMul(L.wk(), s.xb, n, s.k, s.gemm);
+                matMul(L.wv(), s.xb, n, s.v, s.gemm);
+            }
             for (int t = 0; t < n; t++) {
                 int pos = s.rowPos[t];
                 int qo = t * c.queryDim(), ko = t * c.kvDim(), vo = t * c.kvValueDim();
@@ -276,12 +281,20 @@ public final class Transformer {
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
             trace("ffn_norm", l, s.xb, n, dim);
-            matMul(L.wGate(), s.xb, n, s.ffnGate, s.gemm);
-            matMul(L.wUp(), s.xb, n, s.ffnUp, s.gemm);
-            trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
-            trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
-            int ffn = n * c.feedForwardLength();
-            for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+            if (n == 1 && !s.gemm[0] && trace == null) {
+                // one token: gate, up and their SwiGLU as one job, row range by row range
+                float[] gate = s.ffnGate, up = s.ffnUp;
+                MatMul.matVecPair(WorkerPool.shared(), s.xb, 0, L.wGate(), gate, L.wUp(), up, (r0, r1) -> {
+                    for (int i = r0; i < r1; i++) gate[i] = silu(gate[i]) * up[i];
+                });
+            } else {
+                matMul(L.wGate(), s.xb, n, s.ffnGate, s.gemm);
+                matMul(L.wUp(), s.xb, n, s.ffnUp, s.gemm);
+                trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
+                trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
+                int ffn = n * c.feedForwardLength();
+                for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+            }
             trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
             matMul(L.wDown(), s.ffnGate, n, s.out, s.gemm);
             trace("ffn_out", l, s.out, n, dim);
