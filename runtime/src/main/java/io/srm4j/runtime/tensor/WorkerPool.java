@@ -27,8 +27,9 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * One parallel-for call; workers that wake late find its range taken and touch nothing else. Pieces shrink as the
-     * range is used up (a share of what is left, at least the grain), so both threads finish close together: a fixed
-     * piece size leaves one thread idle for up to a piece at the end of every call.
+     * range is used up (a quarter of an even share of what is left, at least the grain), so the threads finish close
+     * together: a fixed piece size leaves one thread idle for up to a piece at the end of every call. The first piece
+     * is no larger than the fixed one was, so a descheduled thread holds up no more.
      */
     private static final class Job {
         final RangeTask task;
@@ -42,7 +43,7 @@ public final class WorkerPool implements AutoCloseable {
             this.task = task;
             this.end = end;
             this.grain = grain;
-            this.shares = 2 * threads;
+            this.shares = 4 * threads;
             this.next = new AtomicInteger(start);
             this.total = end - start;
         }
