@@ -42,7 +42,9 @@ public final class WorkerPool implements AutoCloseable {
         Job(RangeTask task, int start, int end, int grain, int threads) {
             this.task = task;
             this.end = end;
-            this.grain = grain;
+            // the smallest piece: the grain, or 1/16 of an even share (each piece costs two atomic updates that the
+            // threads contend for; with pieces down to the grain, a decode product took ~50 of them)
+            this.grain = Math.max(grain, (end - start) / (16 * threads));
             this.shares = 4 * threads;
             this.next = new AtomicInteger(start);
             this.total = end - start;
