@@ -94,6 +94,8 @@ public final class Transformer {
         final int[] rowsOfCache;
         /** Per row: its Q4_K products in the order of llama.cpp's repacked gemm (else gemv), see RepackedQ4. */
         final boolean[] gemm;
+        /** Per row: the rotary cos and sin of each pair at the row's position, shared by every head and layer. */
+        final float[] ropeCos, ropeSin;
 
         public Scratch(int block) {
             this.block = block;
@@ -112,6 +114,8 @@ public final class Transformer {
             rowPos = new int[block];
             rowsOfCache = new int[block];
             gemm = new boolean[block];
+            ropeCos = new float[block * (c.ropeDims() / 2)];
+            ropeSin = new float[block * (c.ropeDims() / 2)];
         }
 
         /** Most rows one forward pass takes. */
@@ -226,14 +230,21 @@ public final class Transformer {
             for (int u = 0; u < n; u++) if (s.rowCache[u] == s.rowCache[t]) k++;
             s.rowsOfCache[t] = k;
         }
+        int pairs = c.ropeDims() / 2;
+        for (int t = 0; t < n; t++) ropeTable(s.rowPos[t], s.ropeCos, s.ropeSin, t * pairs);
 
         for (int l = 0; l < c.layers(); l++) {
             TransformerWeights.Layer L = w.layers()[l];
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.attnNorm(), dim);
             trace("attn_norm", l, s.xb, n, dim);
-            matMul(L.wq(), s.xb, n, s.q, s.gemm);
-            matMul(L.wk(), s.xb, n, s.k, s.gemm);
-            matMul(L.wv(), s.xb, n, s.v, s.gemm);
+            // one token: the three products as one job on the pool (one hand-off instead of three)
+            if (n == 1 && !s.gemm[0]) {
+                MatMul.matVecs(WorkerPool.shared(), s.xb, 0, new Matrix[] {L.wq(), L.wk(), L.wv()}, new float[][] {s.q, s.k, s.v});
+            } else {
+                matMul(L.wq(), s.xb, n, s.q, s.gemm);
+                matMul(L.wk(), s.xb, n, s.k, s.gemm);
+                matMul(L.wv(), s.xb, n, s.v, s.gemm);
+            }
             for (int t = 0; t < n; t++) {
                 int pos = s.rowPos[t];
                 int qo = t * c.queryDim(), ko = t * c.kvDim(), vo = t * c.kvValueDim();
@@ -243,12 +254,12 @@ public final class Transformer {
                 for (int h = 0; h < c.heads(); h++) {
                     int off = qo + h * c.headDim();
                     if (L.qNorm() != null) rmsNorm(s.q, off, s.q, off, L.qNorm(), c.headDim());
-                    rope(s.q, off, pos);
+                    rope(s.q, off, s.ropeCos, s.ropeSin, t * pairs);
                 }
                 for (int h = 0; h < c.kvHeads(); h++) {
                     int off = ko + h * c.headDim();
                     if (L.kNorm() != null) rmsNorm(s.k, off, s.k, off, L.kNorm(), c.headDim());
-                    rope(s.k, off, pos);
+                    rope(s.k, off, s.ropeCos, s.ropeSin, t * pairs);
                 }
                 s.rowCache[t].store(l, pos, s.k, ko, s.v, vo);
             }
@@ -276,12 +287,20 @@ public final class Transformer {
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
             trace("ffn_norm", l, s.xb, n, dim);
-            matMul(L.wGate(), s.xb, n, s.ffnGate, s.gemm);
-            matMul(L.wUp(), s.xb, n, s.ffnUp, s.gemm);
-            trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
-            trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
-            int ffn = n * c.feedForwardLength();
-            for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+            if (n == 1 && !s.gemm[0] && trace == null) {
+                // one token: gate, up and their SwiGLU as one job, row range by row range
+                float[] gate = s.ffnGate, up = s.ffnUp;
+                MatMul.matVecPair(WorkerPool.shared(), s.xb, 0, L.wGate(), gate, L.wUp(), up, (r0, r1) -> {
+                    for (int i = r0; i < r1; i++) gate[i] = silu(gate[i]) * up[i];
+                });
+            } else {
+                matMul(L.wGate(), s.xb, n, s.ffnGate, s.gemm);
+                matMul(L.wUp(), s.xb, n, s.ffnUp, s.gemm);
+                trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
+                trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
+                int ffn = n * c.feedForwardLength();
+                for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+            }
             trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
             matMul(L.wDown(), s.ffnGate, n, s.out, s.gemm);
             trace("ffn_out", l, s.out, n, dim);
@@ -434,7 +453,11 @@ public final class Transformer {
         return Math.fma(s2, j, s2) * s1;
     }
 
-    private void rope(float[] x, int off, int pos) {
+    /**
+     * The rotation of each pair at position {@code pos} into {@code cos[o ..]} and {@code sin[o ..]}: the same for every
+     * head and layer, so computed once per row and pass (the trigonometry was most of RoPE's time).
+     */
+    private void ropeTable(int pos, float[] cosOut, float[] sinOut, int o) {
         int nd = c.ropeDims();
         RopeScaling rs = c.ropeScaling();
         float freqScale = rs.freqScale();
@@ -453,7 +476,16 @@ public final class Transformer {
                 theta = theta * (1 - rampMix) + thetaExtrap * rampMix;
                 mscale *= 1.0f + 0.1f * (float) Math.log(1.0f / freqScale);
             }
-            float cos = (float) Math.cos(theta) * mscale, sin = (float) Math.sin(theta) * mscale;
+            cosOut[o + i] = (float) Math.cos(theta) * mscale;
+            sinOut[o + i] = (float) Math.sin(theta) * mscale;
+        }
+    }
+
+    /** Rotates the pairs of one head at {@code x[off ..]} by a row's {@link #ropeTable}. */
+    private void rope(float[] x, int off, float[] cosT, float[] sinT, int o) {
+        int nd = c.ropeDims();
+        for (int i = 0; i < nd / 2; i++) {
+            float cos = cosT[o + i], sin = sinT[o + i];
             int i0, i1;
             if (c.ropeNeox()) {
                 i0 = off + i;

@@ -1,5 +1,6 @@
 package io.srm4j.runtime.sampling;
 
+import io.srm4j.runtime.tensor.WorkerPool;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,10 +13,13 @@ import java.util.SplittableRandom;
  * model and prompt give the same text.
  */
 public final class Sampler {
+    /** Fewest exponentials a thread takes in {@link #describe}. */
+    private static final int EXP_GRAIN = 4096;
     private final SamplingParams p;
     private final SplittableRandom random;
     private int[] order = new int[0];
     private float[] work = new float[0];
+    private double[] exps = new double[0];
 
     public Sampler(SamplingParams params) {
         this.p = params;
@@ -120,8 +124,14 @@ public final class Sampler {
     private SampledToken describe(float[] logits, int offset, int vocab, int id) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
+        // the exponentials (most of the time here) on the worker pool, summed on this thread in index order as before
+        double[] e = exps.length >= vocab ? exps : (exps = new double[vocab]);
+        float m = max;
+        WorkerPool.shared().parallelFor(0, vocab, EXP_GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) e[i] = Math.exp(logits[offset + i] - m);
+        });
         double sum = 0;
-        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+        for (int i = 0; i < vocab; i++) sum += e[i];
         float logZ = (float) (max + Math.log(sum));
         List<SampledToken.Alternative> top = List.of();
         if (p.topLogprobs() > 0) {

@@ -25,7 +25,7 @@ import java.lang.foreign.MemorySegment;
 public final class MatMul {
     /** Weight rows per block in {@link #matMul}: 16 unpacked rows of 5k elements is ~160 KB, inside L2. */
     static final int ROW_BLOCK = 16;
-    /** Fewest rows a thread takes in {@link #matVec}: smaller pieces cost more to hand out than to compute. */
+    /** Fewest rows a thread takes in row-by-row products: smaller pieces cost more to hand out than to compute. */
     static final int ROW_GRAIN = 8;
 
     private MatMul() {}
@@ -47,39 +47,134 @@ public final class MatMul {
 
     public static void matVec(WorkerPool pool, Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
         check(w, x, xOffset, 1, out, outOffset);
-        if (RepackedQ4.applies(w.type(), w.rows())) {
-            RepackedQ4.matVec(pool, w, x, xOffset, out, outOffset);
-            return;
+        WorkerPool.RangeTask rows = rowTask(w, new VectorInput(x, xOffset, w.cols()), out, outOffset);
+        pool.parallelFor(0, groups(w.rows()), 1, (g0, g1) -> rows.run(g0 * GROUP, Math.min(w.rows(), g1 * GROUP)));
+    }
+
+    /**
+     * {@code outs[i][r] = ws[i][r] · x[xOffset ..]} for every matrix (all of the same width) in one parallel job, the
+     * input prepared once per activation format: decode's query, key and value products take one hand-off between
+     * threads instead of three, and the small key and value matrices no longer each wait for the slower thread.
+     */
+    public static void matVecs(WorkerPool pool, float[] x, int xOffset, Matrix[] ws, float[][] outs) {
+        if (ws.length != outs.length) throw new IllegalArgumentException(ws.length + " matrices but " + outs.length + " outputs");
+        if (ws.length == 0) return;
+        int cols = ws[0].cols();
+        VectorInput in = new VectorInput(x, xOffset, cols);
+        WorkerPool.RangeTask[] tasks = new WorkerPool.RangeTask[ws.length];
+        int[] firstGroup = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            if (ws[i].cols() != cols) throw new IllegalArgumentException(ws[i].name() + " has " + ws[i].cols() + " columns, " + ws[0].name() + " " + cols);
+            check(ws[i], x, xOffset, 1, outs[i], 0);
+            tasks[i] = rowTask(ws[i], in, outs[i], 0);
+            firstGroup[i + 1] = firstGroup[i] + groups(ws[i].rows());
         }
+        pool.parallelFor(0, firstGroup[ws.length], 1, (g0, g1) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int from = Math.max(g0, firstGroup[i]), to = Math.min(g1, firstGroup[i + 1]);
+                if (from < to) tasks[i].run((from - firstGroup[i]) * GROUP, Math.min(ws[i].rows(), (to - firstGroup[i]) * GROUP));
+            }
+        });
+    }
+
+    /**
+     * {@code outA = A · x} and {@code outB = B · x} (matrices of the same shape) in one parallel job, with
+     * {@code then} run over each range of rows once both products are there: decode's feed-forward gate and up
+     * products and their SwiGLU, which so needs no pass of its own.
+     */
+    public static void matVecPair(WorkerPool pool, float[] x, int xOffset, Matrix a, float[] outA, Matrix b, float[] outB, WorkerPool.RangeTask then) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(a.name() + " and " + b.name() + " differ in shape: " + a.rows() + "x" + a.cols() + ", " + b.rows() + "x" + b.cols());
+        }
+        check(a, x, xOffset, 1, outA, 0);
+        check(b, x, xOffset, 1, outB, 0);
+        VectorInput in = new VectorInput(x, xOffset, a.cols());
+        WorkerPool.RangeTask ta = rowTask(a, in, outA, 0), tb = rowTask(b, in, outB, 0);
+        int rows = a.rows();
+        pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
+            int from = g0 * GROUP, to = Math.min(rows, g1 * GROUP);
+            ta.run(from, to);
+            tb.run(from, to);
+            then.run(from, to);
+        });
+    }
+
+    /** Rows per indivisible piece of a single-token product: the row groups of {@link RepackedQ4}'s interleaved copy. */
+    private static final int GROUP = RepackedQ4.INTERLEAVE;
+
+    private static int groups(int rows) {
+        return (rows + GROUP - 1) / GROUP;
+    }
+
+    /** One activation vector and what each weight type's kernel makes of it, prepared once for several matrices. */
+    static final class VectorInput {
+        final float[] x;
+        final int xOffset, cols;
+        private final java.util.EnumMap<GgmlType, QuantizedActivations> quantized = new java.util.EnumMap<>(GgmlType.class);
+        private float[] laneMajor;
+        private Q4_0x8.Pairs pairs;
+        private BlockActivations blocks;
+
+        VectorInput(float[] x, int xOffset, int cols) {
+            this.x = x;
+            this.xOffset = xOffset;
+            this.cols = cols;
+        }
+
+        QuantizedActivations quantized(GgmlType format) {
+            return quantized.computeIfAbsent(format, f -> QuantizedActivations.quantize(f, x, xOffset, cols, 1));
+        }
+
+        float[] laneMajor() {
+            if (laneMajor == null) laneMajor = Q8_0Kernels.laneMajor(quantized(GgmlType.Q8_0), 0);
+            return laneMajor;
+        }
+
+        Q4_0x8.Pairs pairs() {
+            if (pairs == null) pairs = Q4_0x8.Pairs.of(quantized(GgmlType.Q8_0));
+            return pairs;
+        }
+
+        BlockActivations blocks() {
+            if (blocks == null) blocks = BlockActivations.forRow(quantized(GgmlType.Q8_0), 0);
+            return blocks;
+        }
+    }
+
+    /**
+     * The single-token product of {@code w} as a task over ranges of its rows ({@link RepackedQ4}'s interleaved copy
+     * takes whole groups of 8), with everything it needs from the input prepared now, on the calling thread.
+     */
+    private static WorkerPool.RangeTask rowTask(Matrix w, VectorInput in, float[] out, int outOffset) {
+        if (RepackedQ4.applies(w.type(), w.rows())) return RepackedQ4.rowTask(w, in, out, outOffset);
         GgmlType type = w.type();
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         if (Q8_0Kernels.supports(type)) {
-            QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, xOffset, cols, 1);
-            float[] xl = Q8_0Kernels.laneMajor(q, 0);
-            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, q.d, 0, from, to, out, outOffset));
+            float[] xl = in.laneMajor(), d = in.quantized(GgmlType.Q8_0).d;
+            return (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, d, 0, from, to, out, outOffset);
         } else if (usesQuantizedActivations(type)) {
-            QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, xOffset, cols, 1);
-            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+            QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
+            return (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dotQ(type, data, r * rowBytes, a, 0, cols);
-            });
+            };
         } else if (isFloatWeight(type)) {
-            float[] xa = floatActivations(type, x, xOffset, cols);
-            int xo = xa == x ? xOffset : 0;
-            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+            float[] xa = floatActivations(type, in.x, in.xOffset, cols);
+            int xo = xa == in.x ? in.xOffset : 0;
+            return (from, to) -> {
                 float[] row = new float[cols];
                 for (int r = from; r < to; r++) {
                     VectorKernels.floatRow(type, data, r * rowBytes, row, 0, cols);
                     out[outOffset + r] = vecDot(type, row, 0, xa, xo, cols);
                 }
-            });
+            };
         } else {
-            float[] xa = floatActivations(type, x, xOffset, cols);
-            int xo = xa == x ? xOffset : 0;
-            pool.parallelFor(0, w.rows(), ROW_GRAIN, (from, to) -> {
+            float[] xa = floatActivations(type, in.x, in.xOffset, cols);
+            int xo = xa == in.x ? in.xOffset : 0;
+            return (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = VectorKernels.dot(type, data, r * rowBytes, xa, xo, cols);
-            });
+            };
         }
     }
 

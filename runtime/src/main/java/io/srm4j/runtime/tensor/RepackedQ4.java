@@ -126,26 +126,28 @@ public final class RepackedQ4 {
 
     // ------------------------------------------------------------------ products
 
-    static void matVec(WorkerPool pool, Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
+    /** The single-token (gemv order) product of {@code w} as a task over row ranges, which must be whole groups of 8. */
+    static WorkerPool.RangeTask rowTask(Matrix w, MatMul.VectorInput in, float[] out, int outOffset) {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        QuantizedActivations q = quantize(w.type(), x, xOffset, cols, 1, null);
         Q4_0x8 packed = w.type() == GgmlType.Q4_0 && Q4_0x8.supported() ? Q4_0x8.ready(w) : null;
         if (packed != null) {
-            Q4_0x8.Pairs a = Q4_0x8.Pairs.of(q);
-            pool.parallelFor(0, w.rows() / INTERLEAVE, 1, (g0, g1) -> packed.matVecGroups(a, g0, g1, out, outOffset));
-        } else if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
-            BlockActivations a = BlockActivations.forRow(q, 0);
-            pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset));
+            Q4_0x8.Pairs a = in.pairs();
+            return (from, to) -> packed.matVecGroups(a, from / INTERLEAVE, to / INTERLEAVE, out, outOffset);
+        }
+        QuantizedActivations q = in.quantized(QuantizedActivations.formatFor(w.type()));
+        if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
+            BlockActivations a = in.blocks();
+            return (from, to) -> ExactBlockKernels.matVecRows(data, rowBytes, a, from, to, out, outOffset);
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
-            pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> {
+            return (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = RepackedQ4Kernels.q4_KGemv(data, r * rowBytes, q, 0, cols);
-            });
+            };
         } else {
-            pool.parallelFor(0, w.rows(), MatMul.ROW_GRAIN, (from, to) -> {
+            return (from, to) -> {
                 for (int r = from; r < to; r++) out[outOffset + r] = scalarProduct(w, q, 0, false, r);
-            });
+            };
         }
     }
 

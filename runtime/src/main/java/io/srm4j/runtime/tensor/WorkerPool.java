@@ -9,7 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * ForkJoin common pool is not used, and the calling thread takes part. Decode runs hundreds of small
  * mat-vecs per token, so idle workers spin briefly before parking, keeping the hand-off to microseconds.
  *
- * <p>The range is cut into chunks claimed dynamically, so a slow or descheduled thread delays little.
+ * <p>The range is cut into pieces claimed dynamically, shrinking towards the end, so a slow or descheduled thread
+ * delays little and the threads finish together.
  * Calls from several threads are serialised; a nested call (from inside a task) runs on the calling thread.
  */
 public final class WorkerPool implements AutoCloseable {
@@ -24,35 +25,50 @@ public final class WorkerPool implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** One parallel-for call; workers that wake late find its chunks taken and touch nothing else. */
+    /**
+     * One parallel-for call; workers that wake late find its range taken and touch nothing else. Pieces shrink as the
+     * range is used up (a quarter of an even share of what is left, at least the grain), so the threads finish close
+     * together: a fixed piece size leaves one thread idle for up to a piece at the end of every call. The first piece
+     * is no larger than the fixed one was, so a descheduled thread holds up no more.
+     */
     private static final class Job {
         final RangeTask task;
-        final int start, end, chunk, chunks;
-        final AtomicInteger next = new AtomicInteger();
+        final int end, grain, shares;
+        final AtomicInteger next;
         final AtomicInteger done = new AtomicInteger();
+        final int total;
         volatile Throwable failure;
 
-        Job(RangeTask task, int start, int end, int chunk) {
+        Job(RangeTask task, int start, int end, int grain, int threads) {
             this.task = task;
-            this.start = start;
             this.end = end;
-            this.chunk = chunk;
-            this.chunks = (end - start + chunk - 1) / chunk;
+            // the smallest piece: the grain, or 1/16 of an even share (each piece costs two atomic updates that the
+            // threads contend for; with pieces down to the grain, a decode product took ~50 of them)
+            this.grain = Math.max(grain, (end - start) / (16 * threads));
+            this.shares = 4 * threads;
+            this.next = new AtomicInteger(start);
+            this.total = end - start;
         }
 
-        /** Claims and runs chunks until none is left. */
+        /** Claims and runs pieces until none is left. */
         void work() {
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                int from = start + c * chunk;
+            int from;
+            while ((from = next.get()) < end) {
+                int left = end - from;
+                int size = Math.min(left, Math.max(grain, left / shares));
+                if (!next.compareAndSet(from, from + size)) continue;
                 try {
-                    if (failure == null) task.run(from, Math.min(end, from + chunk));
+                    if (failure == null) task.run(from, from + size);
                 } catch (Throwable t) {
                     if (failure == null) failure = t;
                 } finally {
-                    done.incrementAndGet();
+                    done.addAndGet(size);
                 }
             }
+        }
+
+        boolean finished() {
+            return done.get() >= total;
         }
     }
 
@@ -143,24 +159,27 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code task} over {@code [start, end)} in chunks of about a quarter of an even share, at least {@code grain}. */
+    /**
+     * Runs {@code task} over {@code [start, end)} in pieces of at least {@code grain}, shrinking from a share of the
+     * range towards the grain as it is used up.
+     */
     public void parallelFor(int start, int end, int grain, RangeTask task) {
         if (end <= start) return;
         int range = end - start;
-        int chunk = Math.max(Math.max(1, grain), (range + 4 * threads - 1) / (4 * threads));
-        if (threads == 1 || chunk >= range || closed || isNested()) {
+        grain = Math.max(1, grain);
+        if (threads == 1 || grain >= range || closed || isNested()) {
             task.run(start, end);
             return;
         }
         submitLock.lock();
         try {
-            Job j = new Job(task, start, end, chunk);
+            Job j = new Job(task, start, end, grain, threads);
             job = j;
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w);
             }
             j.work();
-            while (j.done.get() < j.chunks) Thread.onSpinWait();
+            while (!j.finished()) Thread.onSpinWait();
             job = null; // drop the task's captured arrays
             Throwable t = j.failure;
             if (t instanceof RuntimeException e) throw e;

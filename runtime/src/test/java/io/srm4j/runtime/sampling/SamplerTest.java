@@ -21,6 +21,22 @@ class SamplerTest {
         return c;
     }
 
+    /** The log-probability (exponentials on the worker pool) sums as one thread would, bit for bit. */
+    @Test
+    void logprobOverALargeVocabularyEqualsTheSequentialSum() {
+        SplittableRandom r = new SplittableRandom(3);
+        int vocab = 151_936, offset = 5;
+        float[] logits = new float[offset + vocab];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) (r.nextGaussian() * 4);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+        float logZ = (float) (max + Math.log(sum));
+        SampledToken t = new Sampler(SamplingParams.GREEDY).sample(logits, offset, vocab, new int[0], 0);
+        assertEquals(logits[offset + t.id()] - logZ, t.logprob());
+    }
+
     @Test
     void greedyPicksTheArgmax() {
         float[] l = randomLogits(1000, 1);

@@ -37,6 +37,49 @@ class MatMulTest {
         return ScalarKernels.dot(t, w.data(), off, xr, 0, w.cols());
     }
 
+    /**
+     * The fused single-token products (several matrices in one job; a pair with an epilogue per row range) give each
+     * matrix's own matVec bit for bit, on any thread count, and run the epilogue over every row exactly once.
+     */
+    @Test
+    void fusedMatVecsEqualMatVecOfEachMatrix() {
+        Random rnd = new Random(11);
+        for (GgmlType t : Fixtures.SUPPORTED) {
+            int cols = 256;
+            // 8k rows take Q4_0/Q4_K's repacked path; 37 and 5 rows the others, and pieces that straddle matrices
+            Matrix q = matrix(t, rnd, 64, cols), k = matrix(t, rnd, 37, cols), v = matrix(t, rnd, 5, cols);
+            Matrix g = matrix(t, rnd, 40, cols), u = matrix(t, rnd, 40, cols);
+            float[] x = Fixtures.gaussian(rnd, cols + 3, 1f);
+            for (WorkerPool pool : new WorkerPool[] {single, three}) {
+                float[][] outs = {new float[64], new float[37], new float[5]};
+                MatMul.matVecs(pool, x, 3, new Matrix[] {q, k, v}, outs);
+                Matrix[] ms = {q, k, v};
+                for (int i = 0; i < 3; i++) {
+                    float[] one = new float[ms[i].rows()];
+                    MatMul.matVec(single, ms[i], x, 3, one, 0);
+                    assertArrayEquals(one, outs[i], t + " matrix " + i + " in one job = alone");
+                }
+                float[] og = new float[40], ou = new float[40], eg = new float[40], eu = new float[40];
+                int[] seen = new int[40];
+                MatMul.matVecPair(pool, x, 3, g, og, u, ou, (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        seen[r]++;
+                        og[r] = og[r] * ou[r]; // the epilogue sees both products of its rows
+                    }
+                });
+                MatMul.matVec(single, g, x, 3, eg, 0);
+                MatMul.matVec(single, u, x, 3, eu, 0);
+                for (int r = 0; r < 40; r++) {
+                    assertEquals(1, seen[r], "row " + r + " epilogue runs");
+                    assertEquals(eu[r], ou[r], t + " up row " + r);
+                    assertEquals(eg[r] * eu[r], og[r], t + " gate*up row " + r);
+                }
+            }
+        }
+        Matrix a = matrix(GgmlType.F32, rnd, 8, 64), b = matrix(GgmlType.F32, rnd, 16, 64);
+        assertThrows(IllegalArgumentException.class, () -> MatMul.matVecPair(single, new float[64], 0, a, new float[8], b, new float[16], (f, t) -> {}));
+    }
+
     @Test
     void matVecParallelEqualsSingleThreadAndScalar() {
         Random rnd = new Random(5);
