@@ -117,7 +117,7 @@ class Q8_0KernelsTest {
         QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, cols, 3);
         float[] v = new float[rows], m = new float[3 * rows];
         Q8_0Kernels.matVecRows(w.data(), w.rowBytes(), Q8_0Kernels.laneMajor(q, 1), q.d, cols / 32, 3, 26, v, 0);
-        Q8_0Kernels.matMulRows(w.data(), w.rowBytes(), BlockActivations.forTokens(q), 5, 27, m, rows);
+        Q8_0Kernels.matMulRows(w.data(), w.rowBytes(), Q8_0Kernels.tokens(q), 5, 27, m, rows);
         for (int r = 0; r < rows; r++) {
             assertEquals(r >= 3 && r < 26 ? ExactBlockKernelsTest.scalar(w, x, 1, r) : 0f, v[r], "matVec row " + r);
             for (int t = 0; t < 3; t++) {
