@@ -108,10 +108,10 @@ public final class MatMul {
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         if (Q8_0Kernels.supports(type)) {
-            Q8_0Kernels.Tokens a = Q8_0Kernels.tokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
-            int chunk = Q8_0Kernels.CHUNK_ROWS, chunks = (rows + chunk - 1) / chunk;
-            pool.parallelFor(0, chunks, 1, (c0, c1) ->
-                    Q8_0Kernels.matMulRows(data, rowBytes, a, chunk * c0, Math.min(rows, chunk * c1), out, rows));
+            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
+            int tile = Q8_0Kernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
+                    Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {

@@ -27,7 +27,7 @@ public final class Q8_0KernelProbe {
         double bytes = (double) rows * w.rowBytes(), macs = (double) n * rows * cols;
         QuantizedActivations q1 = QuantizedActivations.quantize(t, x, 0, cols, 1), qn = QuantizedActivations.quantize(t, x, 0, cols, n);
         float[] xl = Q8_0Kernels.laneMajor(q1, 0);
-        Q8_0Kernels.Tokens a = Q8_0Kernels.tokens(qn);
+        BlockActivations a = BlockActivations.forTokens(qn);
         for (int rep = 0; rep < 2; rep++) {
             double v = BlockKernelProbe.best(() -> Q8_0Kernels.matVecRows(data, w.rowBytes(), xl, q1.d, 0, 0, rows, out, 0), ms);
             double m = BlockKernelProbe.best(() -> Q8_0Kernels.matMulRows(data, w.rowBytes(), a, 0, rows, out, rows), ms);
