@@ -38,8 +38,11 @@ final class ExactBlockKernels {
     /** Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB. */
     static final int CHUNK_ROWS = 16;
 
-    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats and their block scales. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Blocks per pass over a chunk: the 4864-column down projection's chunk and token group overflowed L2 whole. */
+    static final int SLICE_BLOCKS = 32;
+
+    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats, their block scales, the accumulators. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     static boolean supports(GgmlType type) {
         return VectorKernels.INT_PATH && type == GgmlType.Q4_0;
@@ -95,26 +98,34 @@ final class ExactBlockKernels {
      * ({@link BlockActivations#forTokens}).
      */
     static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
-        int cols = a.length, blocks = a.blocks;
+        int cols = a.length, blocks = a.blocks, groups = BlockActivations.groups(a.count);
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < CHUNK_ROWS * cols) {
             scratch[0] = new float[CHUNK_ROWS * cols];
             scratch[1] = new float[CHUNK_ROWS * blocks];
         }
-        float[] wf = scratch[0], wd = scratch[1];
-        float[] lanes = new float[LANES];
-        int groups = BlockActivations.groups(a.count);
-        // a chunk of rows is converted once, then every token group passes over it: the chunk's floats and one
-        // group's activations stay in L2 together
+        if (scratch[2].length < CHUNK_ROWS * groups * LANES) scratch[2] = new float[CHUNK_ROWS * groups * LANES];
+        float[] wf = scratch[0], wd = scratch[1], acc = scratch[2];
+        // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time:
+        // the slice of the chunk's floats and of one group's activations stay in L1/L2 together
         for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
             int chunkRows = Math.min(CHUNK_ROWS, to - c0);
             for (int k = 0; k < CHUNK_ROWS; k++) {
                 if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
                 else java.util.Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
             }
+            java.util.Arrays.fill(acc, 0, CHUNK_ROWS * groups * LANES, 0f);
+            for (int s0 = 0; s0 < blocks; s0 += SLICE_BLOCKS) {
+                int s1 = Math.min(blocks, s0 + SLICE_BLOCKS);
+                for (int g = 0; g < groups; g++) {
+                    for (int t = 0; t < chunkRows; t += TILE_ROWS) tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * LANES);
+                }
+            }
             for (int g = 0; g < groups; g++) {
-                for (int t = 0; t < chunkRows; t += TILE_ROWS) {
-                    tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, c0 + t, Math.min(TILE_ROWS, chunkRows - t), out, outStride, lanes);
+                int tokens = Math.min(LANES, a.count - g * LANES);
+                for (int k = 0; k < chunkRows; k++) {
+                    int o = (g * CHUNK_ROWS + k) * LANES;
+                    for (int l = 0; l < tokens; l++) out[(g * LANES + l) * outStride + c0 + k] = acc[o + l];
                 }
             }
         }
@@ -132,13 +143,17 @@ final class ExactBlockKernels {
         }
     }
 
-    /** TILE_ROWS rows times token group g: one accumulator per row, token lanes, exact per block, scaled per block. */
-    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int r0, int nRows,
-                             float[] out, int outStride, float[] lanes) {
+    /**
+     * TILE_ROWS rows times token group g over blocks {@code [b0, b1)}: one accumulator per row (token lanes, at
+     * {@code accOff} in {@code acc}, row after row), exact per block, scaled per block.
+     */
+    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
+                             float[] acc, int accOff) {
         float[] q = a.q, d = a.d;
         int qBase = g * cols * LANES, dBase = g * blocks * LANES;
-        FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
-        for (int b = 0; b < blocks; b++) {
+        FloatVector s0 = FloatVector.fromArray(F8, acc, accOff), s1 = FloatVector.fromArray(F8, acc, accOff + LANES);
+        FloatVector s2 = FloatVector.fromArray(F8, acc, accOff + 2 * LANES), s3 = FloatVector.fromArray(F8, acc, accOff + 3 * LANES);
+        for (int b = b0; b < b1; b++) {
             // two accumulators per row (even and odd elements) hide the FMA latency; their sum is exact too
             FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
             for (int e = 32 * b, end = e + 32; e < end; e += 2) {
@@ -164,10 +179,9 @@ final class ExactBlockKernels {
             s2 = c2.fma(da.mul(wd[dOff + 2 * blocks + b]), s2);
             s3 = c3.fma(da.mul(wd[dOff + 3 * blocks + b]), s3);
         }
-        int tokens = Math.min(LANES, a.count - g * LANES);
-        for (int k = 0; k < nRows; k++) {
-            (k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : s3).intoArray(lanes, 0);
-            for (int l = 0; l < tokens; l++) out[(g * LANES + l) * outStride + r0 + k] = lanes[l];
-        }
+        s0.intoArray(acc, accOff);
+        s1.intoArray(acc, accOff + LANES);
+        s2.intoArray(acc, accOff + 2 * LANES);
+        s3.intoArray(acc, accOff + 3 * LANES);
     }
 }

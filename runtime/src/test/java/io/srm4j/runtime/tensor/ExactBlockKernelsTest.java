@@ -80,6 +80,25 @@ class ExactBlockKernelsTest {
         }
     }
 
+    /** Rows longer than a slice ({@link ExactBlockKernels#SLICE_BLOCKS} blocks, the last slice partial) sum the same. */
+    @Test
+    void longRowsSummedInSlicesAreBitIdenticalToTheScalarTwin() {
+        assumeTrue(ExactBlockKernels.supports(GgmlType.Q4_0), "no 256-bit vectors here");
+        Random rnd = new Random(23);
+        int rows = 21, cols = 32 * (2 * ExactBlockKernels.SLICE_BLOCKS + 1);
+        Matrix w = randomMatrix(GgmlType.Q4_0, rnd, rows, cols, true);
+        for (int n : new int[] {2, 9, 17}) {
+            float[] x = Fixtures.gaussian(rnd, n * cols, 1f);
+            float[] out = new float[n * rows];
+            MatMul.matMul(n % 2 == 0 ? three : single, w, x, n, out);
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(scalar(w, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]), "n " + n + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
     @Test
     void rowRangesNeedNotStartOnAGroup() {
         assumeTrue(ExactBlockKernels.supports(GgmlType.Q4_0), "no 256-bit vectors here");
