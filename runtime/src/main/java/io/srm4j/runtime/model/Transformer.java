@@ -24,6 +24,8 @@ public final class Transformer {
     private final float ropeThetaScale; // base^(-2/n): the ratio of consecutive pairs' angles
     private final float ropeMscale;
     private final float ropeCorrLow, ropeCorrHigh;
+    /** Per layer, {@code wq, wk, wv}: decode takes them as one product job. */
+    private final Matrix[][] qkvWeights;
 
     /**
      * Receives intermediate results for diagnostics (comparing with llama.cpp op by op): {@code name} as llama.cpp
@@ -48,6 +50,11 @@ public final class Transformer {
     public Transformer(ModelConfig config, TransformerWeights weights) {
         this.c = config;
         this.w = weights;
+        qkvWeights = new Matrix[weights.layers().length][];
+        for (int l = 0; l < qkvWeights.length; l++) {
+            TransformerWeights.Layer L = weights.layers()[l];
+            qkvWeights[l] = new Matrix[] {L.wq(), L.wk(), L.wv()};
+        }
         // ggml: theta_scale = powf(freq_base, -2.0f/n_dims)
         ropeThetaScale = (float) Math.pow(c.ropeTheta(), -2.0f / c.ropeDims());
         RopeScaling rs = c.ropeScaling();
@@ -88,6 +95,8 @@ public final class Transformer {
     public final class Scratch {
         final int block;
         final float[] x, xb, q, k, v, att, ffnGate, ffnUp, out, logits;
+        /** {@code q, k, v} as one decode product's outputs. */
+        final float[][] qkv;
         float[] batchLogits = new float[0];
         final KvCache[] rowCache;
         final int[] rowPos;
@@ -105,6 +114,7 @@ public final class Transformer {
             q = new float[block * c.queryDim()];
             k = new float[block * c.kvDim()];
             v = new float[block * c.kvValueDim()];
+            qkv = new float[][] {q, k, v};
             att = new float[block * c.heads() * c.valueDim()];
             ffnGate = new float[block * c.feedForwardLength()];
             ffnUp = new float[block * c.feedForwardLength()];
@@ -239,7 +249,7 @@ public final class Transformer {
             trace("attn_norm", l, s.xb, n, dim);
             // one token: the three products as one job on the pool (one hand-off instead of three)
             if (n == 1 && !s.gemm[0]) {
-                MatMul.matVecs(WorkerPool.shared(), s.xb, 0, new Matrix[] {L.wq(), L.wk(), L.wv()}, new float[][] {s.q, s.k, s.v});
+                MatMul.matVecs(WorkerPool.shared(), s.xb, 0, qkvWeights[l], s.qkv);
             } else {
                 matMul(L.wq(), s.xb, n, s.q, s.gemm);
                 matMul(L.wk(), s.xb, n, s.k, s.gemm);

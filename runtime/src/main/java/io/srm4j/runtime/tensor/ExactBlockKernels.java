@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 32-element block's sum of them stays below 2^24, so float FMA computes every block sum exactly, in any order.
  * The Vector API has no byte multiply-add, so 16-bit integer products were the alternative; float lanes let
  * {@link #matMulRows} put 8 tokens in the lanes ({@link BlockActivations#forTokens}) and drop reductions: rows are
- * converted to floats once per call, 16 at a time, and in 4-row tiles each weight is broadcast against the token
+ * converted to floats once per call, 16 at a time ({@link TokenLaneProduct}), and in 4-row tiles each weight is broadcast against the token
  * lanes, so the weights are read once for all tokens. Each exact block sum is scaled and added to the row's sum
  * block by block with one fma, as the scalar twin does ({@code sum = fma(sumi, d_w * d_a, sum)}), so a row's product
  * is the same alone or in a batch.
@@ -33,17 +33,6 @@ final class ExactBlockKernels {
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final int LANES = BlockActivations.LANES;
-    /** Rows per register tile in {@link #matMulRows}. */
-    static final int TILE_ROWS = 4;
-    /** Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB. */
-    static final int CHUNK_ROWS = 16;
-
-    /** Blocks per pass over a chunk: the 4864-column down projection's chunk and token group overflowed L2 whole. */
-    static final int SLICE_BLOCKS = 32;
-
-    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats, their block scales, the accumulators. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
-
     static boolean supports(GgmlType type) {
         return VectorKernels.INT_PATH && type == GgmlType.Q4_0;
     }
@@ -93,95 +82,84 @@ final class ExactBlockKernels {
 
     // ------------------------------------------------------------------ several tokens
 
+    private static final TokenLanes TOKEN_LANES = new TokenLanes();
+
     /**
      * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the Q4_0 matrix at {@code w} and every token of {@code a}
      * ({@link BlockActivations#forTokens}).
      */
     static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
-        int cols = a.length, blocks = a.blocks, groups = BlockActivations.groups(a.count);
-        float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < CHUNK_ROWS * cols) {
-            scratch[0] = new float[CHUNK_ROWS * cols];
-            scratch[1] = new float[CHUNK_ROWS * blocks];
-        }
-        if (scratch[2].length < CHUNK_ROWS * groups * LANES) scratch[2] = new float[CHUNK_ROWS * groups * LANES];
-        float[] wf = scratch[0], wd = scratch[1], acc = scratch[2];
-        // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time:
-        // the slice of the chunk's floats and of one group's activations stay in L1/L2 together
-        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
-            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
-            for (int k = 0; k < CHUNK_ROWS; k++) {
-                if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
-                else java.util.Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
-            }
-            java.util.Arrays.fill(acc, 0, CHUNK_ROWS * groups * LANES, 0f);
-            for (int s0 = 0; s0 < blocks; s0 += SLICE_BLOCKS) {
-                int s1 = Math.min(blocks, s0 + SLICE_BLOCKS);
-                for (int g = 0; g < groups; g++) {
-                    for (int t = 0; t < chunkRows; t += TILE_ROWS) tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * LANES);
-                }
-            }
-            for (int g = 0; g < groups; g++) {
-                int tokens = Math.min(LANES, a.count - g * LANES);
-                for (int k = 0; k < chunkRows; k++) {
-                    int o = (g * CHUNK_ROWS + k) * LANES;
-                    for (int l = 0; l < tokens; l++) out[(g * LANES + l) * outStride + c0 + k] = acc[o + l];
-                }
-            }
-        }
+        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, from, to, out, outStride);
     }
 
-    /** A Q4_0 row's quants as floats, its -8 applied, and its block scales. */
-    private static void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
-        for (int b = 0; b < blocks; b++, p += 18, o += 32) {
-            wd[dO + b] = Dequantize.f16(w, p);
-            IntVector b0 = bytesToInts(w, p + 2), b1 = bytesToInts(w, p + 10);
-            toFloats(b0.and(0xF).sub(8)).intoArray(wf, o);
-            toFloats(b1.and(0xF).sub(8)).intoArray(wf, o + 8);
-            toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 16);
-            toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 24);
+    /** Q4_0's part of {@link TokenLaneProduct}: one accumulator per row and token, each block's sum exact. */
+    private static final class TokenLanes implements TokenLaneProduct.Format {
+        @Override
+        public int accumulatorsPerRow() {
+            return LANES;
         }
-    }
 
-    /**
-     * TILE_ROWS rows times token group g over blocks {@code [b0, b1)}: one accumulator per row (token lanes, at
-     * {@code accOff} in {@code acc}, row after row), exact per block, scaled per block.
-     */
-    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
-                             float[] acc, int accOff) {
-        float[] q = a.q, d = a.d;
-        int qBase = g * cols * LANES, dBase = g * blocks * LANES;
-        FloatVector s0 = FloatVector.fromArray(F8, acc, accOff), s1 = FloatVector.fromArray(F8, acc, accOff + LANES);
-        FloatVector s2 = FloatVector.fromArray(F8, acc, accOff + 2 * LANES), s3 = FloatVector.fromArray(F8, acc, accOff + 3 * LANES);
-        for (int b = b0; b < b1; b++) {
-            // two accumulators per row (even and odd elements) hide the FMA latency; their sum is exact too
-            FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
-            for (int e = 32 * b, end = e + 32; e < end; e += 2) {
-                FloatVector x = FloatVector.fromArray(F8, q, qBase + e * LANES);
-                FloatVector y = FloatVector.fromArray(F8, q, qBase + (e + 1) * LANES);
-                c0 = FloatVector.broadcast(F8, wf[wo + e]).fma(x, c0);
-                c1 = FloatVector.broadcast(F8, wf[wo + cols + e]).fma(x, c1);
-                c2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e]).fma(x, c2);
-                c3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e]).fma(x, c3);
-                e0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(y, e0);
-                e1 = FloatVector.broadcast(F8, wf[wo + cols + e + 1]).fma(y, e1);
-                e2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e + 1]).fma(y, e2);
-                e3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e + 1]).fma(y, e3);
+        /** A Q4_0 row's quants as floats, its -8 applied, and its block scales. */
+        @Override
+        public void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
+            for (int b = 0; b < blocks; b++, p += 18, o += 32) {
+                wd[dO + b] = Dequantize.f16(w, p);
+                IntVector b0 = bytesToInts(w, p + 2), b1 = bytesToInts(w, p + 10);
+                toFloats(b0.and(0xF).sub(8)).intoArray(wf, o);
+                toFloats(b1.and(0xF).sub(8)).intoArray(wf, o + 8);
+                toFloats(b0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 16);
+                toFloats(b1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8)).intoArray(wf, o + 24);
             }
-            c0 = c0.add(e0);
-            c1 = c1.add(e1);
-            c2 = c2.add(e2);
-            c3 = c3.add(e3);
-            FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES);
-            // as the scalar twin: sum = fma(sumi, d_w * d_a, sum)
-            s0 = c0.fma(da.mul(wd[dOff + b]), s0);
-            s1 = c1.fma(da.mul(wd[dOff + blocks + b]), s1);
-            s2 = c2.fma(da.mul(wd[dOff + 2 * blocks + b]), s2);
-            s3 = c3.fma(da.mul(wd[dOff + 3 * blocks + b]), s3);
         }
-        s0.intoArray(acc, accOff);
-        s1.intoArray(acc, accOff + LANES);
-        s2.intoArray(acc, accOff + 2 * LANES);
-        s3.intoArray(acc, accOff + 3 * LANES);
+
+        /**
+         * {@link TokenLaneProduct#TILE_ROWS} rows times token group g over blocks {@code [b0, b1)}: one accumulator per row (token lanes, at
+         * {@code accOff} in {@code acc}, row after row), exact per block, scaled per block.
+         */
+        @Override
+        public void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
+                         float[] acc, int accOff) {
+            float[] q = a.q, d = a.d;
+            int qBase = g * cols * LANES, dBase = g * blocks * LANES;
+            FloatVector s0 = FloatVector.fromArray(F8, acc, accOff), s1 = FloatVector.fromArray(F8, acc, accOff + LANES);
+            FloatVector s2 = FloatVector.fromArray(F8, acc, accOff + 2 * LANES), s3 = FloatVector.fromArray(F8, acc, accOff + 3 * LANES);
+            for (int b = b0; b < b1; b++) {
+                // two accumulators per row (even and odd elements) hide the FMA latency; their sum is exact too
+                FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
+                for (int e = 32 * b, end = e + 32; e < end; e += 2) {
+                    FloatVector x = FloatVector.fromArray(F8, q, qBase + e * LANES);
+                    FloatVector y = FloatVector.fromArray(F8, q, qBase + (e + 1) * LANES);
+                    c0 = FloatVector.broadcast(F8, wf[wo + e]).fma(x, c0);
+                    c1 = FloatVector.broadcast(F8, wf[wo + cols + e]).fma(x, c1);
+                    c2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e]).fma(x, c2);
+                    c3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e]).fma(x, c3);
+                    e0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(y, e0);
+                    e1 = FloatVector.broadcast(F8, wf[wo + cols + e + 1]).fma(y, e1);
+                    e2 = FloatVector.broadcast(F8, wf[wo + 2 * cols + e + 1]).fma(y, e2);
+                    e3 = FloatVector.broadcast(F8, wf[wo + 3 * cols + e + 1]).fma(y, e3);
+                }
+                c0 = c0.add(e0);
+                c1 = c1.add(e1);
+                c2 = c2.add(e2);
+                c3 = c3.add(e3);
+                FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES);
+                // as the scalar twin: sum = fma(sumi, d_w * d_a, sum)
+                s0 = c0.fma(da.mul(wd[dOff + b]), s0);
+                s1 = c1.fma(da.mul(wd[dOff + blocks + b]), s1);
+                s2 = c2.fma(da.mul(wd[dOff + 2 * blocks + b]), s2);
+                s3 = c3.fma(da.mul(wd[dOff + 3 * blocks + b]), s3);
+            }
+            s0.intoArray(acc, accOff);
+            s1.intoArray(acc, accOff + LANES);
+            s2.intoArray(acc, accOff + 2 * LANES);
+            s3.intoArray(acc, accOff + 3 * LANES);
+        }
+
+        /** Row {@code row}'s accumulators, one per token of group g. */
+        @Override
+        public void store(float[] acc, int o, BlockActivations a, int g, int row, float[] out, int outStride) {
+            int tokens = Math.min(LANES, a.count - g * LANES);
+            for (int l = 0; l < tokens; l++) out[(g * LANES + l) * outStride + row] = acc[o + l];
+        }
     }
 }

@@ -204,7 +204,7 @@ public final class MatMul {
         MemorySegment data = w.data();
         if (Q8_0Kernels.supports(type)) {
             BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
-            int tile = Q8_0Kernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {

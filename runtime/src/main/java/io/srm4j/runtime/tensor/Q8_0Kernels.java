@@ -2,7 +2,6 @@ package io.srm4j.runtime.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -24,12 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #laneMajor} (element 4l+k at 8k+l), so a block is four conversions, four FMAs and one scaled FMA, with no
  * shuffles and no per-block reduction.
  *
- * <p>Several tokens: tokens in the lanes ({@link BlockActivations#forTokens}), weights converted to floats once per
- * call, 16 rows at a time, and broadcast against the token lanes in 4-row tiles (as {@link ExactBlockKernels} does
- * for Q4_0). ggml's eight lanes become eight passes over the blocks, one accumulator per row and token each; the
- * eight results are combined per token in {@link ScalarKernels#hsum8}'s order, so a row's product is the same
- * alone or in a batch. Long rows go in slices of {@link #SLICE_BLOCKS} blocks, the lane accumulators kept between
- * slices (the same fma order).
+ * <p>Several tokens ({@link TokenLaneProduct}, as {@link ExactBlockKernels} for Q4_0): tokens in the lanes, weights
+ * converted to floats once per call and broadcast against the token lanes in 4-row tiles. ggml's eight lanes become
+ * eight passes over the blocks, one accumulator per row and token each; the eight results are combined per token in
+ * {@link ScalarKernels#hsum8}'s order, so a row's product is the same alone or in a batch.
  */
 final class Q8_0Kernels {
     private Q8_0Kernels() {}
@@ -41,22 +38,6 @@ final class Q8_0Kernels {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final int LANES = BlockActivations.LANES;
     private static final int BLOCK_BYTES = 34;
-    /** Rows per register tile in {@link #matMulRows}. */
-    static final int TILE_ROWS = 4;
-    /**
-     * Rows converted to floats at a time in {@link #matMulRows}: 16 rows of 4864 columns are 311 KB.
-     */
-    static final int CHUNK_ROWS = 16;
-
-    /**
-     * Blocks per pass over a chunk: the 4864-column down projection's 16 rows of floats and 8-token group (466 KB)
-     * overflowed L2 whole, and ran at a third of the speed per multiply-add of the 896-column matrices.
-     */
-    static final int SLICE_BLOCKS = 32;
-
-    /** Per-thread scratch for {@link #matMulRows}: a chunk's rows as floats, their block scales, the lane accumulators. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
-
     static boolean supports(GgmlType type) {
         return VectorKernels.INT_PATH && type == GgmlType.Q8_0;
     }
@@ -120,118 +101,102 @@ final class Q8_0Kernels {
 
     // ------------------------------------------------------------------ several tokens
 
+    private static final TokenLanes TOKEN_LANES = new TokenLanes();
+
     /**
      * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the Q8_0 matrix at {@code w} and
      * every token of {@code a} ({@link BlockActivations#forTokens}).
      */
     static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
-        int cols = a.length, blocks = a.blocks, groups = BlockActivations.groups(a.count);
-        float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < CHUNK_ROWS * cols) {
-            scratch[0] = new float[CHUNK_ROWS * cols];
-            scratch[1] = new float[CHUNK_ROWS * blocks];
+        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, from, to, out, outStride);
+    }
+
+    /**
+     * Q8_0's part of {@link TokenLaneProduct}: rows unpacked in element order, ggml's eight lanes as eight passes
+     * over the blocks, one accumulator per row, lane and token.
+     */
+    private static final class TokenLanes implements TokenLaneProduct.Format {
+        @Override
+        public int accumulatorsPerRow() {
+            return 8 * LANES;
         }
-        int accFloats = groups * CHUNK_ROWS * 8 * LANES;
-        if (scratch[2].length < accFloats) scratch[2] = new float[accFloats];
-        float[] wf = scratch[0], wd = scratch[1], acc = scratch[2];
-        // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time: the
-        // slice of the chunk's floats and of one group's activations stay in L1/L2 together
-        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
-            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
-            for (int k = 0; k < CHUNK_ROWS; k++) {
-                if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
-                else Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
-            }
-            Arrays.fill(acc, 0, accFloats, 0f);
-            for (int s0 = 0; s0 < blocks; s0 += SLICE_BLOCKS) {
-                int s1 = Math.min(blocks, s0 + SLICE_BLOCKS);
-                for (int g = 0; g < groups; g++) {
-                    for (int t = 0; t < chunkRows; t += TILE_ROWS) tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, s0, s1, acc, accAt(g, t));
+
+        /** A Q8_0 row's quants as floats, in element order, and its block scales. */
+        @Override
+        public void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
+            for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, o += 32) {
+                wd[dO + b] = Dequantize.f16(w, p);
+                for (int j = 0; j < 32; j += 8) {
+                    ByteVector q = ByteVector.fromMemorySegment(B8, w, p + 2 + j, LE);
+                    ((FloatVector) ((IntVector) q.convertShape(VectorOperators.B2I, I8, 0)).convert(VectorOperators.I2F, 0)).intoArray(wf, o + j);
                 }
             }
-            for (int g = 0; g < groups; g++) {
-                for (int k = 0; k < chunkRows; k++) store(acc, accAt(g, k), a, g, c0 + k, out, outStride);
+        }
+
+        /**
+         * {@link TokenLaneProduct#TILE_ROWS} rows times token group g over blocks {@code [b0, b1)}: for each ggml lane l, one pass over the blocks
+         * with one accumulator per row (token lanes), the lane's four-element sum exact per block, scaled per block; row
+         * k's lane-l accumulator lives at {@code acc[accOff + k * 8 * LANES + l * LANES]} between slices. Tried and
+         * slower: two rows times two token groups (half the weight broadcasts), with the scales inline or precomputed per
+         * tile; ggml's lanes in the vector lanes for weights and tokens alike (2-row by 2-token tiles without weight
+         * broadcasts, same slices): 10-20% slower on 896 columns at 256 tokens, 7% at 16.
+         */
+        @Override
+        public void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
+                         float[] acc, int accOff) {
+            float[] q = a.q, d = a.d;
+            int qBase = g * cols * LANES, dBase = g * blocks * LANES, rowStep = 8 * LANES;
+            int w1 = wo + cols, w2 = wo + 2 * cols, w3 = wo + 3 * cols;
+            for (int l = 0; l < 8; l++) {
+                int o = accOff + l * LANES;
+                FloatVector s0 = FloatVector.fromArray(F8, acc, o), s1 = FloatVector.fromArray(F8, acc, o + rowStep);
+                FloatVector s2 = FloatVector.fromArray(F8, acc, o + 2 * rowStep), s3 = FloatVector.fromArray(F8, acc, o + 3 * rowStep);
+                for (int b = b0, e = 32 * b0 + 4 * l; b < b1; b++, e += 32) {
+                    int xi = qBase + e * LANES;
+                    FloatVector x0 = FloatVector.fromArray(F8, q, xi), x1 = FloatVector.fromArray(F8, q, xi + LANES);
+                    FloatVector x2 = FloatVector.fromArray(F8, q, xi + 2 * LANES), x3 = FloatVector.fromArray(F8, q, xi + 3 * LANES);
+                    // exact integer sums of the lane's four products
+                    FloatVector c0 = x0.mul(wf[wo + e]), c1 = x0.mul(wf[w1 + e]), c2 = x0.mul(wf[w2 + e]), c3 = x0.mul(wf[w3 + e]);
+                    c0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(x1, c0);
+                    c1 = FloatVector.broadcast(F8, wf[w1 + e + 1]).fma(x1, c1);
+                    c2 = FloatVector.broadcast(F8, wf[w2 + e + 1]).fma(x1, c2);
+                    c3 = FloatVector.broadcast(F8, wf[w3 + e + 1]).fma(x1, c3);
+                    c0 = FloatVector.broadcast(F8, wf[wo + e + 2]).fma(x2, c0);
+                    c1 = FloatVector.broadcast(F8, wf[w1 + e + 2]).fma(x2, c1);
+                    c2 = FloatVector.broadcast(F8, wf[w2 + e + 2]).fma(x2, c2);
+                    c3 = FloatVector.broadcast(F8, wf[w3 + e + 2]).fma(x2, c3);
+                    c0 = FloatVector.broadcast(F8, wf[wo + e + 3]).fma(x3, c0);
+                    c1 = FloatVector.broadcast(F8, wf[w1 + e + 3]).fma(x3, c1);
+                    c2 = FloatVector.broadcast(F8, wf[w2 + e + 3]).fma(x3, c2);
+                    c3 = FloatVector.broadcast(F8, wf[w3 + e + 3]).fma(x3, c3);
+                    FloatVector dv = FloatVector.fromArray(F8, d, dBase + b * LANES);
+                    // as the scalar twin: acc = fma(d_w * d_a, sumi, acc)
+                    s0 = dv.mul(wd[dOff + b]).fma(c0, s0);
+                    s1 = dv.mul(wd[dOff + blocks + b]).fma(c1, s1);
+                    s2 = dv.mul(wd[dOff + 2 * blocks + b]).fma(c2, s2);
+                    s3 = dv.mul(wd[dOff + 3 * blocks + b]).fma(c3, s3);
+                }
+                s0.intoArray(acc, o);
+                s1.intoArray(acc, o + rowStep);
+                s2.intoArray(acc, o + 2 * rowStep);
+                s3.intoArray(acc, o + 3 * rowStep);
             }
         }
-    }
 
-    /** Where row {@code k} of a chunk keeps token group g's eight lane accumulators (8 tokens each, lane after lane). */
-    private static int accAt(int g, int k) {
-        return (g * CHUNK_ROWS + k) * 8 * LANES;
-    }
-
-    /** A Q8_0 row's quants as floats, in element order, and its block scales. */
-    private static void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
-        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, o += 32) {
-            wd[dO + b] = Dequantize.f16(w, p);
-            for (int j = 0; j < 32; j += 8) {
-                ByteVector q = ByteVector.fromMemorySegment(B8, w, p + 2 + j, LE);
-                ((FloatVector) ((IntVector) q.convertShape(VectorOperators.B2I, I8, 0)).convert(VectorOperators.I2F, 0)).intoArray(wf, o + j);
-            }
+        /**
+         * A row's eight lane accumulators for token group g (at {@code o} in {@code acc}) combined per token in
+         * {@link ScalarKernels#hsum8}'s order, then stored as row {@code row} of the group's tokens.
+         */
+        @Override
+        public void store(float[] acc, int o, BlockActivations a, int g, int row, float[] out, int outStride) {
+            int tokens = Math.min(LANES, a.count - g * LANES);
+            FloatVector v0 = FloatVector.fromArray(F8, acc, o), v1 = FloatVector.fromArray(F8, acc, o + LANES);
+            FloatVector v2 = FloatVector.fromArray(F8, acc, o + 2 * LANES), v3 = FloatVector.fromArray(F8, acc, o + 3 * LANES);
+            FloatVector v4 = FloatVector.fromArray(F8, acc, o + 4 * LANES), v5 = FloatVector.fromArray(F8, acc, o + 5 * LANES);
+            FloatVector v6 = FloatVector.fromArray(F8, acc, o + 6 * LANES), v7 = FloatVector.fromArray(F8, acc, o + 7 * LANES);
+            FloatVector r0 = v4.add(v0), r1 = v5.add(v1), r2 = v6.add(v2), r3 = v7.add(v3);
+            FloatVector sum = r0.add(r2).add(r1.add(r3));
+            for (int t = 0; t < tokens; t++) out[(g * LANES + t) * outStride + row] = sum.lane(t);
         }
-    }
-
-    /**
-     * TILE_ROWS rows times token group g over blocks {@code [b0, b1)}: for each ggml lane l, one pass over the blocks
-     * with one accumulator per row (token lanes), the lane's four-element sum exact per block, scaled per block; row
-     * k's lane-l accumulator lives at {@code acc[accOff + k * 8 * LANES + l * LANES]} between slices. Tried and
-     * slower: two rows times two token groups (half the weight broadcasts), with the scales inline or precomputed per
-     * tile; ggml's lanes in the vector lanes for weights and tokens alike (2-row by 2-token tiles without weight
-     * broadcasts, same slices): 10-20% slower on 896 columns at 256 tokens, 7% at 16.
-     */
-    private static void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
-                             float[] acc, int accOff) {
-        float[] q = a.q, d = a.d;
-        int qBase = g * cols * LANES, dBase = g * blocks * LANES, rowStep = 8 * LANES;
-        int w1 = wo + cols, w2 = wo + 2 * cols, w3 = wo + 3 * cols;
-        for (int l = 0; l < 8; l++) {
-            int o = accOff + l * LANES;
-            FloatVector s0 = FloatVector.fromArray(F8, acc, o), s1 = FloatVector.fromArray(F8, acc, o + rowStep);
-            FloatVector s2 = FloatVector.fromArray(F8, acc, o + 2 * rowStep), s3 = FloatVector.fromArray(F8, acc, o + 3 * rowStep);
-            for (int b = b0, e = 32 * b0 + 4 * l; b < b1; b++, e += 32) {
-                int xi = qBase + e * LANES;
-                FloatVector x0 = FloatVector.fromArray(F8, q, xi), x1 = FloatVector.fromArray(F8, q, xi + LANES);
-                FloatVector x2 = FloatVector.fromArray(F8, q, xi + 2 * LANES), x3 = FloatVector.fromArray(F8, q, xi + 3 * LANES);
-                // exact integer sums of the lane's four products
-                FloatVector c0 = x0.mul(wf[wo + e]), c1 = x0.mul(wf[w1 + e]), c2 = x0.mul(wf[w2 + e]), c3 = x0.mul(wf[w3 + e]);
-                c0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(x1, c0);
-                c1 = FloatVector.broadcast(F8, wf[w1 + e + 1]).fma(x1, c1);
-                c2 = FloatVector.broadcast(F8, wf[w2 + e + 1]).fma(x1, c2);
-                c3 = FloatVector.broadcast(F8, wf[w3 + e + 1]).fma(x1, c3);
-                c0 = FloatVector.broadcast(F8, wf[wo + e + 2]).fma(x2, c0);
-                c1 = FloatVector.broadcast(F8, wf[w1 + e + 2]).fma(x2, c1);
-                c2 = FloatVector.broadcast(F8, wf[w2 + e + 2]).fma(x2, c2);
-                c3 = FloatVector.broadcast(F8, wf[w3 + e + 2]).fma(x2, c3);
-                c0 = FloatVector.broadcast(F8, wf[wo + e + 3]).fma(x3, c0);
-                c1 = FloatVector.broadcast(F8, wf[w1 + e + 3]).fma(x3, c1);
-                c2 = FloatVector.broadcast(F8, wf[w2 + e + 3]).fma(x3, c2);
-                c3 = FloatVector.broadcast(F8, wf[w3 + e + 3]).fma(x3, c3);
-                FloatVector dv = FloatVector.fromArray(F8, d, dBase + b * LANES);
-                // as the scalar twin: acc = fma(d_w * d_a, sumi, acc)
-                s0 = dv.mul(wd[dOff + b]).fma(c0, s0);
-                s1 = dv.mul(wd[dOff + blocks + b]).fma(c1, s1);
-                s2 = dv.mul(wd[dOff + 2 * blocks + b]).fma(c2, s2);
-                s3 = dv.mul(wd[dOff + 3 * blocks + b]).fma(c3, s3);
-            }
-            s0.intoArray(acc, o);
-            s1.intoArray(acc, o + rowStep);
-            s2.intoArray(acc, o + 2 * rowStep);
-            s3.intoArray(acc, o + 3 * rowStep);
-        }
-    }
-
-    /**
-     * A row's eight lane accumulators for token group g (at {@code o} in {@code acc}) combined per token in
-     * {@link ScalarKernels#hsum8}'s order, then stored as row {@code row} of the group's tokens.
-     */
-    private static void store(float[] acc, int o, BlockActivations a, int g, int row, float[] out, int outStride) {
-        int tokens = Math.min(LANES, a.count - g * LANES);
-        FloatVector v0 = FloatVector.fromArray(F8, acc, o), v1 = FloatVector.fromArray(F8, acc, o + LANES);
-        FloatVector v2 = FloatVector.fromArray(F8, acc, o + 2 * LANES), v3 = FloatVector.fromArray(F8, acc, o + 3 * LANES);
-        FloatVector v4 = FloatVector.fromArray(F8, acc, o + 4 * LANES), v5 = FloatVector.fromArray(F8, acc, o + 5 * LANES);
-        FloatVector v6 = FloatVector.fromArray(F8, acc, o + 6 * LANES), v7 = FloatVector.fromArray(F8, acc, o + 7 * LANES);
-        FloatVector r0 = v4.add(v0), r1 = v5.add(v1), r2 = v6.add(v2), r3 = v7.add(v3);
-        FloatVector sum = r0.add(r2).add(r1.add(r3));
-        for (int t = 0; t < tokens; t++) out[(g * LANES + t) * outStride + row] = sum.lane(t);
     }
 }

@@ -160,7 +160,7 @@ public final class RepackedQ4 {
         QuantizedActivations q = quantize(w.type(), x, 0, cols, n, gemm);
         if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
             BlockActivations a = BlockActivations.forTokens(q);
-            int tile = ExactBlockKernels.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
                     ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {

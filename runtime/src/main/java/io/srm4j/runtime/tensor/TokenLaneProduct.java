@@ -1,0 +1,87 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The several-token product shared by the float-lane block kernels ({@link Q8_0Kernels}, {@link ExactBlockKernels}):
+ * tokens in the vector lanes ({@link BlockActivations#forTokens}), weight rows converted to floats once per call,
+ * {@link #CHUNK_ROWS} at a time, and every token group passing over a chunk {@link #SLICE_BLOCKS} blocks at a time in
+ * {@link #TILE_ROWS}-row register tiles, the accumulators kept between slices. What differs between weight formats
+ * (how a row unpacks, the order a tile sums in, how accumulators become results) is a {@link Format}; the order of
+ * every fma is the format's alone, so each row's product is the same alone or in a batch.
+ */
+final class TokenLaneProduct {
+    private TokenLaneProduct() {}
+
+    private static final int LANES = BlockActivations.LANES;
+    /** Rows per register tile. */
+    static final int TILE_ROWS = 4;
+    /** Rows converted to floats at a time: 16 rows of 4864 columns are 311 KB. */
+    static final int CHUNK_ROWS = 16;
+    /**
+     * Blocks per pass over a chunk: the 4864-column down projection's 16 rows of floats and 8-token group (466 KB)
+     * overflowed L2 whole, and ran at a third of the speed per multiply-add of the 896-column matrices.
+     */
+    static final int SLICE_BLOCKS = 32;
+
+    /** Per-thread scratch: a chunk's rows as floats, their block scales, the accumulators. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** One weight format's part of the product. */
+    interface Format {
+        /** Accumulator floats per row and token group (kept between slices). */
+        int accumulatorsPerRow();
+
+        /** Row at byte {@code p} as floats from {@code wf[o]}, its {@code blocks} block scales from {@code wd[dO]}. */
+        void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO);
+
+        /**
+         * {@link #TILE_ROWS} rows (floats from {@code wf[wo]}, scales from {@code wd[dOff]}, rows {@code cols} and
+         * {@code blocks} apart) times token group {@code g} over blocks {@code [b0, b1)}; row k's accumulators at
+         * {@code acc[accOff + k * accumulatorsPerRow()]}.
+         */
+        void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
+                  float[] acc, int accOff);
+
+        /** Row {@code row}'s accumulators (at {@code acc[o]}) for token group g into {@code out[t * outStride + row]}. */
+        void store(float[] acc, int o, BlockActivations a, int g, int row, float[] out, int outStride);
+    }
+
+    /**
+     * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the matrix at {@code w}
+     * ({@code rowBytes} apart) and every token of {@code a}.
+     */
+    static void matMulRows(Format f, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
+        int cols = a.length, blocks = a.blocks, groups = BlockActivations.groups(a.count), perRow = f.accumulatorsPerRow();
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < CHUNK_ROWS * cols) {
+            scratch[0] = new float[CHUNK_ROWS * cols];
+            scratch[1] = new float[CHUNK_ROWS * blocks];
+        }
+        int accFloats = groups * CHUNK_ROWS * perRow;
+        if (scratch[2].length < accFloats) scratch[2] = new float[accFloats];
+        float[] wf = scratch[0], wd = scratch[1], acc = scratch[2];
+        // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time: the
+        // slice of the chunk's floats and of one group's activations stay in L1/L2 together
+        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
+            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
+            for (int k = 0; k < CHUNK_ROWS; k++) {
+                if (k < chunkRows) f.unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
+                else Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
+            }
+            Arrays.fill(acc, 0, accFloats, 0f);
+            for (int s0 = 0; s0 < blocks; s0 += SLICE_BLOCKS) {
+                int s1 = Math.min(blocks, s0 + SLICE_BLOCKS);
+                for (int g = 0; g < groups; g++) {
+                    for (int t = 0; t < chunkRows; t += TILE_ROWS) {
+                        f.tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * perRow);
+                    }
+                }
+            }
+            for (int g = 0; g < groups; g++) {
+                for (int k = 0; k < chunkRows; k++) f.store(acc, (g * CHUNK_ROWS + k) * perRow, a, g, c0 + k, out, outStride);
+            }
+        }
+    }
+}
