@@ -3,7 +3,9 @@
 # on one GGUF file, in one run, with ratios (see docs/BENCHMARKS.md). The harness lives in the bench module, never in the CLI.
 #   scripts/bench-side-by-side.sh MODEL [--prompt-tokens 256] [--gen-tokens 128] [--threads 2] [--batch 16] [--repetitions 3]
 # MODEL is a .gguf path, or Q8_0 / Q4_0 for the random-weight Qwen2.5-0.5B-shaped files of issue 3, made under
-# build/bench-models on first use (needs ../shared/tools and python3 with numpy).
+# build/bench-models on first use (needs ../shared/tools and python3 with numpy); Q4_K_M / Q6_K for Qwen3-0.6B-shaped
+# ones and qwen2.5-Q4_K_M (mostly Q5_0 / Q8_0, as llama-quantize makes it of 896-wide rows), written by srm4j's
+# SyntheticModels with llama-quantize's Q4_K_M type choices.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 . "$root/scripts/find-jdk.sh"
@@ -26,8 +28,25 @@ synthetic_model() {
   echo "$out"
 }
 
+# Prints the path of a K-quant synthetic model, shape $1 (qwen3-0.6b / qwen2.5-0.5b), mix $2 (Q4_K_M / Q6_K).
+kquant_model() {
+  local shape="$1" mix="$2" out vocab="$root/../shared/models/vocab/ggml-vocab-qwen2.gguf"
+  out="$root/build/bench-models/$shape-$(echo "$mix" | tr 'A-Z' 'a-z').gguf"
+  if [ ! -f "$out" ]; then
+    [ -f "$vocab" ] || { echo "bench: $vocab not found (../shared missing?)" >&2; exit 1; }
+    mkdir -p "$root/build/bench-models"
+    echo "bench: creating $out (random weights, $shape shapes, $mix) ..." >&2
+    (cd "$root" && JAVA_HOME="$SRM4J_JAVA_HOME" mvn -q -B -DskipTests -pl runtime test-compile >&2)
+    "$SRM4J_JAVA_HOME/bin/java" -Xmx4g --add-modules jdk.incubator.vector -cp "$root/runtime/target/classes:$root/runtime/target/test-classes" \
+      io.srm4j.runtime.testing.SyntheticModels "$shape" "$mix" "$vocab" "$out" >&2
+  fi
+  echo "$out"
+}
+
 case "$model" in
   Q8_0|q8_0|Q4_0|q4_0) model=$(synthetic_model "$(echo "$model" | tr 'a-z' 'A-Z')") ;;
+  Q4_K_M|q4_k_m|Q6_K|q6_k) model=$(kquant_model qwen3-0.6b "$(echo "$model" | tr 'a-z' 'A-Z')") ;;
+  qwen2.5-Q4_K_M|qwen2.5-q4_k_m) model=$(kquant_model qwen2.5-0.5b Q4_K_M) ;;
 esac
 [ -f "$model" ] || { echo "bench: model file not found: $model" >&2; exit 1; }
 

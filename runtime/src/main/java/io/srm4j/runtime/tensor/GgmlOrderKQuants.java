@@ -200,7 +200,7 @@ public final class GgmlOrderKQuants {
     }
 
     /** Per-thread scratch of {@link #dot}: a decode product allocates nothing (a row can take a microsecond). */
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** The int slots of one super-block and the eight float lanes; owned by one thread. */
     static final class Scratch {
@@ -232,7 +232,11 @@ public final class GgmlOrderKQuants {
 
     /** As {@link #dotScalar}, bit for bit; arguments checked by the caller ({@link VectorKernels#dotQ}). */
     static float dot(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n) {
-        Scratch scratch = SCRATCH.get();
+        return dot(type, w, offset, a, aOffset, n, SCRATCH.get());
+    }
+
+    /** As {@link #dot} with the calling thread's own scratch (a decode product's rows take one lookup, not one each). */
+    static float dot(GgmlType type, MemorySegment w, long offset, QuantizedActivations a, int aOffset, int n, Scratch scratch) {
         int[] lanes = scratch.lanes;
         float[] acc = scratch.acc;
         java.util.Arrays.fill(acc, 0);
@@ -331,6 +335,7 @@ public final class GgmlOrderKQuants {
         second.intoArray(lanes, SECOND);
     }
 
+    /** Q6_K's pair sums. Each 32 ql bytes serve two chunks (low and high nibbles), so they load once. */
     private static void q6_KPairs(MemorySegment w, long p, short[] act, int y, int[] lanes) {
         long sc0 = w.get(I64, p + 192), sc1 = w.get(I64, p + 200);
         IntVector first = IntVector.zero(I8), second = first;
@@ -338,16 +343,18 @@ public final class GgmlOrderKQuants {
             long ql = p + 64L * half;
             ShortVector h0 = widen(w, p + 128 + 32L * half), h1 = widen(w, p + 144 + 32L * half);
             long sc = half == 0 ? sc0 : sc1;
-            for (int quarter = 0; quarter < 4; quarter++) { // chunk 4 * half + quarter: ql bytes (+32), nibble and qh field
-                int ay = y + 128 * half + 32 * quarter, lowShift = 4 * (quarter / 2), highShift = 2 * quarter;
-                long lp = ql + 32 * (quarter % 2);
-                ShortVector q0 = widen(w, lp).lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
-                        .or(h0.lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                ShortVector q1 = widen(w, lp + 16).lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
-                        .or(h1.lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                // q <= 63, |a| <= 127: one product per short
-                first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul((int) (byte) (sc >>> (16 * quarter))));
-                second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul((int) (byte) (sc >>> (16 * quarter + 8))));
+            for (int m = 0; m < 2; m++) { // ql bytes 32m..32m+31: quarter m in the low nibbles, quarter m + 2 in the high
+                ShortVector l0 = widen(w, ql + 32 * m), l1 = widen(w, ql + 32 * m + 16);
+                for (int quarter = m; quarter < 4; quarter += 2) { // chunk 4 * half + quarter
+                    int ay = y + 128 * half + 32 * quarter, lowShift = 4 * (quarter / 2), highShift = 2 * quarter;
+                    ShortVector q0 = l0.lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
+                            .or(h0.lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector q1 = l1.lanewise(VectorOperators.LSHR, lowShift).and((short) 0xF)
+                            .or(h1.lanewise(VectorOperators.LSHR, highShift).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    // q <= 63, |a| <= 127: one product per short
+                    first = first.add(VectorKernels.pairSums(q0.mul(ShortVector.fromArray(S16, act, ay))).mul((int) (byte) (sc >>> (16 * quarter))));
+                    second = second.add(VectorKernels.pairSums(q1.mul(ShortVector.fromArray(S16, act, ay + 16))).mul((int) (byte) (sc >>> (16 * quarter + 8))));
+                }
             }
         }
         first.intoArray(lanes, FIRST);

@@ -154,6 +154,13 @@ public final class MatMul {
         if (Q8_0Kernels.supports(type)) {
             float[] xl = in.laneMajor(), d = in.quantized(GgmlType.Q8_0).d;
             return (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, d, 0, from, to, out, outOffset);
+        } else if (usesQuantizedActivations(type) && GgmlOrderKQuants.supports(type)) {
+            QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
+            ScalarKernels.checkQ(type, data, (long) (w.rows() - 1) * rowBytes, a, 0, cols);
+            return (from, to) -> {
+                GgmlOrderKQuants.Scratch scratch = GgmlOrderKQuants.SCRATCH.get();
+                for (int r = from; r < to; r++) out[outOffset + r] = GgmlOrderKQuants.dot(type, data, r * rowBytes, a, 0, cols, scratch);
+            };
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
             return (from, to) -> {

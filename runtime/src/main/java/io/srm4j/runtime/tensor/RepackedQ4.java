@@ -30,7 +30,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The scalar methods here are the reference twins; {@link Q4_0x8} (Q4_0, one token: the rows interleaved as
  * llama.cpp does), {@link ExactBlockKernels} (Q4_0, several tokens) and {@link RepackedQ4Kernels} (Q4_K) are the fast
- * ones.
+ * ones; {@link Q4_KTiles} takes Q4_K products of four tokens or more.
  */
 public final class RepackedQ4 {
     private RepackedQ4() {}
@@ -163,6 +163,11 @@ public final class RepackedQ4 {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
                     ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (w.type() == GgmlType.Q4_K && Q4_KTiles.worthIt(n)) {
+            Q4_KTiles.Activations a = new Q4_KTiles.Activations(q, gemm);
+            int tile = Q4_KTiles.TILE_ROWS, tiles = rows / tile;
+            pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
+                    Q4_KTiles.matMulRows(data, rowBytes, a, tile * t0, tile * t1, out, rows));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
             int block = MatMul.ROW_BLOCK;
             pool.parallelFor(0, rows, block, (from, to) -> {

@@ -158,4 +158,21 @@ class KernelsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ScalarKernels.dotQ(GgmlType.Q4_K, MemorySegment.ofArray(new byte[144]), 0, q8, 0, 256));
     }
+
+    /** The 32-element quantised dots (unpacked eight elements per long) against the scalar twin, bit for bit, on every bit pattern. */
+    @Test
+    void blocks32DotsEqualTheScalarTwinBitForBit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorKernels.INT_PATH, "no 256-bit vectors here");
+        Random rnd = new Random(61);
+        for (GgmlType t : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1}) {
+            int n = 256, rows = 8;
+            MemorySegment w = MemorySegment.ofArray(rawRandomRows(t, rnd, rows, n));
+            QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(t), Fixtures.gaussian(rnd, n, 1f), n, 1);
+            for (int r = 0; r < rows; r++) {
+                long off = r * t.rowBytes(n);
+                org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(ScalarKernels.dotQ(t, w, off, a, 0, n)),
+                        Float.floatToRawIntBits(VectorKernels.dotQ(t, w, off, a, 0, n)), t + " row " + r);
+            }
+        }
+    }
 }

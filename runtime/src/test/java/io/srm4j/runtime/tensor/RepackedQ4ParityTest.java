@@ -164,4 +164,39 @@ class RepackedQ4ParityTest {
             }
         }
     }
+
+    /**
+     * The token-lane Q4_K tiles (prefill) against the scalar twins, bit for bit, on random bytes: gemm and gemv orders
+     * mixed within a group of eight tokens, token counts not a multiple of 8, rows not a multiple of the 16-row chunk,
+     * more super-blocks than a slice; tiny activations too (quants of +-127 with small scales).
+     */
+    @Test
+    void q4_KTilesEqualTheScalarTwins() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RepackedQ4Kernels.supported(), "no 256-bit vectors here");
+        Random rnd = new Random(43);
+        for (int[] shape : new int[][] {{8, 256}, {24, 1536}, {40, 512}}) {
+            int rows = shape[0], cols = shape[1];
+            byte[] bytes = KernelsTest.rawRandomRows(GgmlType.Q4_K, rnd, rows, cols);
+            Matrix w = new Matrix("w", GgmlType.Q4_K, rows, cols, MemorySegment.ofArray(bytes));
+            for (int n : new int[] {4, 7, 13}) {
+                float[] x = Fixtures.gaussian(rnd, n * cols, n == 7 ? 1e-3f : 1f);
+                boolean[] gemm = new boolean[n];
+                for (int t = 0; t < n; t++) gemm[t] = rnd.nextBoolean();
+                if (n == 4) java.util.Arrays.fill(gemm, true);
+                QuantizedActivations a = RepackedQ4.quantize(GgmlType.Q4_K, x, 0, cols, n, gemm);
+                float[] out = new float[n * rows];
+                Q4_KTiles.matMulRows(w.data(), w.rowBytes(), new Q4_KTiles.Activations(a, gemm), 0, rows, out, rows);
+                float[] viaMatMul = new float[n * rows];
+                MatMul.matMul(w, x, n, viaMatMul, gemm);
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        int expected = Float.floatToRawIntBits(RepackedQ4.scalarProduct(w, a, t, gemm[t], r));
+                        String where = rows + "x" + cols + " n " + n + " token " + t + (gemm[t] ? " gemm" : " gemv") + " row " + r;
+                        assertEquals(expected, Float.floatToRawIntBits(out[t * rows + r]), where);
+                        assertEquals(expected, Float.floatToRawIntBits(viaMatMul[t * rows + r]), "MatMul " + where);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -141,8 +141,8 @@ public final class SyntheticModels {
 
         /**
          * Stores the layer weight {@code name} ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up",
-         * "ffn_down"; in every layer) as {@code type} instead of {@code weightType}: narrows a numerical difference
-         * down to one product.
+         * "ffn_down"; in every layer, or in one: "blk.3.ffn_down") as {@code type} instead of {@code weightType}:
+         * narrows a numerical difference down to one product.
          */
         public Spec withTensorType(String name, GgmlType type) {
             Map<String, GgmlType> types = new LinkedHashMap<>(tensorTypes);
@@ -151,9 +151,66 @@ public final class SyntheticModels {
                     tiedEmbeddings, weightType, embeddingType, outputType, outputScale, seed, ropeScaling, types);
         }
 
-        /** The type layer weight {@code name} (e.g. "ffn_down") is stored in. */
+        /** The type layer weight {@code name} (e.g. "ffn_down") is stored in, unless a layer says otherwise. */
         public GgmlType layerType(String name) {
             return tensorTypes.getOrDefault(name, weightType);
+        }
+
+        /** The type of {@code name} in layer {@code layer}: a per-layer key ("blk.3.ffn_down") before a per-name one. */
+        public GgmlType layerType(int layer, String name) {
+            GgmlType t = tensorTypes.get("blk." + layer + "." + name);
+            return t != null ? t : layerType(name);
+        }
+
+        /**
+         * The types llama.cpp's {@code llama-quantize ... Q4_K_M} picks for this shape (llama-quant.cpp, no importance
+         * matrix): Q4_K, except the classifier (token_embd when tied) Q6_K, and attn_v and ffn_down Q6_K in the layers
+         * {@code use_more_bits} picks (the first and last eighth, every third between); a tensor whose rows are not a
+         * multiple of 256 falls back as llama.cpp's does (Q4_K to Q5_0, Q6_K to Q8_0): Qwen2.5-0.5B's 896-wide
+         * matrices are Q5_0 / Q8_0 in real Q4_K_M files.
+         */
+        public Spec withQ4_K_M() {
+            Spec s = withType(GgmlType.Q4_K);
+            GgmlType classifier = kQuantFallback(GgmlType.Q6_K, dim);
+            s = s.withEmbeddingTypes(tiedEmbeddings ? classifier : kQuantFallback(GgmlType.Q4_K, dim), classifier);
+            int qDim = heads * headDim;
+            for (int i = 0; i < layers; i++) {
+                String p = "blk." + i + ".";
+                GgmlType base = kQuantFallback(GgmlType.Q4_K, dim);
+                for (String name : new String[] {"attn_q", "attn_k", "ffn_gate", "ffn_up"}) s = s.withTensorType(p + name, base);
+                s = s.withTensorType(p + "attn_v", kQuantFallback(useMoreBits(i, layers) ? GgmlType.Q6_K : GgmlType.Q4_K, dim));
+                s = s.withTensorType(p + "attn_output", kQuantFallback(GgmlType.Q4_K, qDim));
+                s = s.withTensorType(p + "ffn_down", kQuantFallback(useMoreBits(i, layers) ? GgmlType.Q6_K : GgmlType.Q4_K, ffn));
+            }
+            return s;
+        }
+
+        /** llama-quant.cpp's use_more_bits: the first and last eighth of the layers and every third one between. */
+        static boolean useMoreBits(int layer, int layers) {
+            return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+        }
+
+        /** llama-quant.cpp's fallback for a K-quant whose row length {@code cols} is not a multiple of 256. */
+        static GgmlType kQuantFallback(GgmlType type, int cols) {
+            if (cols % type.blockSize == 0) return type;
+            return switch (type) {
+                case Q4_K -> GgmlType.Q5_0;
+                case Q5_K -> GgmlType.Q5_1;
+                case Q6_K -> GgmlType.Q8_0;
+                default -> throw new IllegalArgumentException("no fallback for " + type + " with rows of " + cols);
+            };
+        }
+
+        /** Qwen2.5-0.5B's shape: dim 896, 24 layers, 14 / 2 heads of 64, ffn 4864, tied embeddings. */
+        public static Spec qwen25_05b(Path vocab) {
+            return new Spec(Arch.QWEN2, vocab, 896, 24, 14, 2, 64, 4864, 32768, 1000000f, 1e-6f, true,
+                    GgmlType.F32, null, null, 1f, 1, null);
+        }
+
+        /** Qwen3-0.6B's shape: dim 1024, 28 layers, 16 / 8 heads of 128, ffn 3072, tied: every row a multiple of 256. */
+        public static Spec qwen3_06b(Path vocab) {
+            return new Spec(Arch.QWEN3, vocab, 1024, 28, 16, 8, 128, 3072, 40960, 1000000f, 1e-6f, true,
+                    GgmlType.F32, null, null, 1f, 1, null);
         }
 
         public GgmlType effectiveEmbeddingType() {
@@ -236,9 +293,9 @@ public final class SyntheticModels {
             vector(w, p + "attn_norm.weight", weights.norm(p + "attn_norm.weight", dim));
             // Query/key scale 1/sqrt(dim) gives unit-variance q and k entries, so scores q.k/sqrt(hd) are O(1):
             // attention neither uniform nor one-hot.
-            matrix(w, p + "attn_q.weight", spec.layerType("attn_q"), dim, qDim, weights.gaussian(p + "attn_q.weight", (long) dim * qDim, 1.5 / Math.sqrt(dim)));
-            matrix(w, p + "attn_k.weight", spec.layerType("attn_k"), dim, kvDim, weights.gaussian(p + "attn_k.weight", (long) dim * kvDim, 1.5 / Math.sqrt(dim)));
-            matrix(w, p + "attn_v.weight", spec.layerType("attn_v"), dim, kvDim, weights.gaussian(p + "attn_v.weight", (long) dim * kvDim, 1 / Math.sqrt(dim)));
+            matrix(w, p + "attn_q.weight", spec.layerType(i, "attn_q"), dim, qDim, weights.gaussian(p + "attn_q.weight", (long) dim * qDim, 1.5 / Math.sqrt(dim)));
+            matrix(w, p + "attn_k.weight", spec.layerType(i, "attn_k"), dim, kvDim, weights.gaussian(p + "attn_k.weight", (long) dim * kvDim, 1.5 / Math.sqrt(dim)));
+            matrix(w, p + "attn_v.weight", spec.layerType(i, "attn_v"), dim, kvDim, weights.gaussian(p + "attn_v.weight", (long) dim * kvDim, 1 / Math.sqrt(dim)));
             if (spec.arch == Arch.QWEN2) {
                 vector(w, p + "attn_q.bias", weights.gaussian(p + "attn_q.bias", qDim, 0.5));
                 vector(w, p + "attn_k.bias", weights.gaussian(p + "attn_k.bias", kvDim, 0.5));
@@ -248,11 +305,11 @@ public final class SyntheticModels {
                 vector(w, p + "attn_q_norm.weight", weights.norm(p + "attn_q_norm.weight", spec.headDim));
                 vector(w, p + "attn_k_norm.weight", weights.norm(p + "attn_k_norm.weight", spec.headDim));
             }
-            matrix(w, p + "attn_output.weight", spec.layerType("attn_output"), qDim, dim, weights.gaussian(p + "attn_output.weight", (long) qDim * dim, 1 / Math.sqrt(qDim)));
+            matrix(w, p + "attn_output.weight", spec.layerType(i, "attn_output"), qDim, dim, weights.gaussian(p + "attn_output.weight", (long) qDim * dim, 1 / Math.sqrt(qDim)));
             vector(w, p + "ffn_norm.weight", weights.norm(p + "ffn_norm.weight", dim));
-            matrix(w, p + "ffn_gate.weight", spec.layerType("ffn_gate"), dim, spec.ffn, weights.gaussian(p + "ffn_gate.weight", (long) dim * spec.ffn, 1.5 / Math.sqrt(dim)));
-            matrix(w, p + "ffn_up.weight", spec.layerType("ffn_up"), dim, spec.ffn, weights.gaussian(p + "ffn_up.weight", (long) dim * spec.ffn, 1 / Math.sqrt(dim)));
-            matrix(w, p + "ffn_down.weight", spec.layerType("ffn_down"), spec.ffn, dim, weights.gaussian(p + "ffn_down.weight", (long) spec.ffn * dim, 1 / Math.sqrt(spec.ffn)));
+            matrix(w, p + "ffn_gate.weight", spec.layerType(i, "ffn_gate"), dim, spec.ffn, weights.gaussian(p + "ffn_gate.weight", (long) dim * spec.ffn, 1.5 / Math.sqrt(dim)));
+            matrix(w, p + "ffn_up.weight", spec.layerType(i, "ffn_up"), dim, spec.ffn, weights.gaussian(p + "ffn_up.weight", (long) dim * spec.ffn, 1 / Math.sqrt(dim)));
+            matrix(w, p + "ffn_down.weight", spec.layerType(i, "ffn_down"), spec.ffn, dim, weights.gaussian(p + "ffn_down.weight", (long) spec.ffn * dim, 1 / Math.sqrt(spec.ffn)));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         w.write(file);
@@ -360,6 +417,29 @@ public final class SyntheticModels {
             for (int i = 0; i < n; i++) v[i] = (float) (1 + 0.2 * r.nextGaussian());
             return v;
         }
+    }
+
+    /**
+     * Writes a model-sized benchmark file: {@code SHAPE MIX VOCAB OUT} with SHAPE {@code qwen2.5-0.5b} or
+     * {@code qwen3-0.6b}, MIX {@code Q4_K_M} ({@link Spec#withQ4_K_M}) or one type for every matrix (e.g. {@code Q6_K}),
+     * VOCAB a vocab GGUF (the tokenizer is copied from it). scripts/bench-side-by-side.sh calls this; needs ~3 GB heap.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 4) {
+            System.err.println("usage: SyntheticModels qwen2.5-0.5b|qwen3-0.6b Q4_K_M|TYPE VOCAB.gguf OUT.gguf");
+            System.exit(2);
+        }
+        Path vocab = Path.of(args[2]);
+        Spec spec = switch (args[0]) {
+            case "qwen2.5-0.5b" -> Spec.qwen25_05b(vocab);
+            case "qwen3-0.6b" -> Spec.qwen3_06b(vocab);
+            default -> throw new IllegalArgumentException("unknown shape " + args[0] + " (qwen2.5-0.5b, qwen3-0.6b)");
+        };
+        spec = args[1].equalsIgnoreCase("Q4_K_M") ? spec.withQ4_K_M() : spec.withType(GgmlType.valueOf(args[1].toUpperCase(java.util.Locale.ROOT)));
+        Path out = Path.of(args[3]), tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        write(spec, tmp);
+        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        System.err.println("wrote " + out + " (" + Files.size(out) / 1_000_000 + " MB)");
     }
 
     /** Convenience for tests: writes into a directory, named after the spec. */

@@ -259,4 +259,34 @@ class SyntheticModelsTest {
         assertTrue(r.stdout().contains("blk.1.attn_k_norm.weight"), "tensor list printed");
         assertTrue(r.stdout().contains("BF16"), "BF16 tensors recognised");
     }
+
+    /** llama-quantize's Q4_K_M choices: Q6_K classifier, Q6_K attn_v / ffn_down in use_more_bits layers, Q4_K else. */
+    @Test
+    void q4_K_MFollowsLlamaQuantize() throws IOException {
+        Spec spec = Spec.kQuantFriendly(Arch.QWEN2, smallVocab()).withShape(256, 8, 4, 2, 64, 512).withQ4_K_M();
+        Path file = SyntheticModels.write(spec, tmp.resolve("m.gguf"));
+        Set<Integer> moreBits = Set.of(0, 3, 6, 7); // n/8 = 1: layers 0 and 7, and (i - 1) % 3 == 2
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(GgmlType.Q6_K, f.tensor("token_embd.weight").type());
+            for (int i = 0; i < 8; i++) {
+                GgmlType more = moreBits.contains(i) ? GgmlType.Q6_K : GgmlType.Q4_K;
+                assertEquals(more, f.tensor("blk." + i + ".attn_v.weight").type(), "attn_v " + i);
+                assertEquals(more, f.tensor("blk." + i + ".ffn_down.weight").type(), "ffn_down " + i);
+                for (String name : List.of("attn_q", "attn_k", "attn_output", "ffn_gate", "ffn_up")) {
+                    assertEquals(GgmlType.Q4_K, f.tensor("blk." + i + "." + name + ".weight").type(), name + " " + i);
+                }
+            }
+        }
+    }
+
+    /** Rows that are not a multiple of 256 fall back as llama.cpp's do: Q4_K to Q5_0, Q6_K to Q8_0 (Qwen2.5-0.5B's 896). */
+    @Test
+    void q4_K_MFallsBackOnRowsNotAMultipleOf256() {
+        Spec spec = Spec.tiny(Arch.QWEN2, smallVocab()).withShape(128, 8, 4, 2, 32, 512).withQ4_K_M();
+        assertEquals(GgmlType.Q8_0, spec.effectiveEmbeddingType());
+        assertEquals(GgmlType.Q5_0, spec.layerType(1, "attn_q"));
+        assertEquals(GgmlType.Q8_0, spec.layerType(0, "attn_v"));
+        assertEquals(GgmlType.Q6_K, spec.layerType(0, "ffn_down"));
+        assertEquals(GgmlType.Q4_K, spec.layerType(1, "ffn_down"));
+    }
 }

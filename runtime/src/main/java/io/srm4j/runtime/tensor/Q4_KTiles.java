@@ -1,0 +1,241 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_K products of several tokens (prefill, batched decode) in float lanes, bit-identical to
+ * {@link RepackedQ4#q4_KGemm} and {@link RepackedQ4#q4_KGemv} token by token: tokens sit in the eight lanes
+ * ({@link Activations}), weight rows are converted to floats once per call, 16 rows at a time, and broadcast
+ * against the token lanes in 4-row tiles, as {@link Q8_0Kernels#matMulRows} does for Q8_0.
+ *
+ * <p>Exactness: a sub-block's sum {@code Σ_32 q·a} is at most 32 · 15 · 127 = 60,960 and a pair of sub-blocks'
+ * {@code sc_0 · s_0 + sc_1 · s_1} at most 2 · 63 · 60,960 &lt; 2^24, so float FMAs give the exact integers ggml's
+ * kernels sum. The gemm order takes one fma per pair with them, as the twin; the gemv order adds a super-block's four
+ * pairs in int lanes (up to 8 · 63 · 60,960, past float's exact range) and converts once, as the twin's
+ * {@code (float) isum}. The mins' sums (at most 8 · 63 · 4,064) are exact in floats either way.
+ *
+ * <p>Long rows go in slices of {@link #SLICE_SUPER_BLOCKS} super-blocks (a slice of the chunk's floats and of one
+ * token group's activations stay in L1/L2 together), the accumulators kept between slices: the same fma order.
+ */
+final class Q4_KTiles {
+    private Q4_KTiles() {}
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final int LANES = 8;
+    /** Rows per register tile. */
+    static final int TILE_ROWS = 4;
+    /** Rows converted to floats at a time: 16 rows of 3,072 columns are 196 KB. */
+    static final int CHUNK_ROWS = 16;
+    /** Super-blocks per pass over a chunk: 16 rows x 1,024 columns of floats (64 KB) and 32 KB of one group's activations. */
+    static final int SLICE_SUPER_BLOCKS = 4;
+    /** Per row and order: eight lanes of acc, eight of accMin. */
+    private static final int ROW_ACC = 2 * LANES;
+
+    /** Whether {@link #matMulRows} takes products of {@code n} tokens: with fewer, most token lanes would idle. */
+    static boolean worthIt(int n) {
+        return RepackedQ4Kernels.supported() && n >= 4;
+    }
+
+    /** Q8_K activations of several tokens transposed into groups of {@link #LANES} tokens, with each token's order. */
+    static final class Activations {
+        final int length, count, superBlocks;
+        /** {@code [group][element][lane]}. */
+        final float[] q;
+        /** Super-block scales, {@code [group][superBlock][lane]}. */
+        final float[] d;
+        /** Σ quants of each 32-element sub-block, {@code [group][subBlock][lane]}. */
+        final float[] sums;
+        /** Per token: ggml's gemm order (else gemv). */
+        final boolean[] gemm;
+        /** Per group: some token takes the gemm order, some the gemv order. */
+        final boolean[] anyGemm, anyGemv;
+
+        Activations(QuantizedActivations a, boolean[] gemm) {
+            if (a.format != GgmlType.Q8_K) throw new IllegalArgumentException("Q4_K products take Q8_K activations, got " + a.format);
+            if (gemm.length < a.count) throw new IllegalArgumentException(gemm.length + " gemm flags for " + a.count + " rows");
+            length = a.length;
+            count = a.count;
+            superBlocks = length / 256;
+            int groups = BlockActivations.groups(count), subBlocks = length / 32;
+            q = new float[Math.multiplyExact(groups * LANES, length)];
+            d = new float[groups * LANES * superBlocks];
+            sums = new float[groups * LANES * subBlocks];
+            this.gemm = Arrays.copyOf(gemm, count);
+            anyGemm = new boolean[groups];
+            anyGemv = new boolean[groups];
+            for (int t = 0; t < count; t++) {
+                int g = t / LANES, lane = t % LANES, o = t * length;
+                if (gemm[t]) anyGemm[g] = true;
+                else anyGemv[g] = true;
+                int qo = g * length * LANES + lane;
+                for (int e = 0; e < length; e++) q[qo + e * LANES] = a.qs[o + e];
+                for (int sb = 0; sb < superBlocks; sb++) d[(g * superBlocks + sb) * LANES + lane] = a.d[o / 256 + sb];
+                for (int j = 0; j < subBlocks; j++) {
+                    sums[(g * subBlocks + j) * LANES + lane] = a.bsums[o / 16 + 2 * j] + a.bsums[o / 16 + 2 * j + 1];
+                }
+            }
+        }
+    }
+
+    /** Per-thread scratch: a chunk's rows as floats, their scales, mins, d, dmin, and the accumulators. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
+
+    /**
+     * {@code out[t * outStride + r] = W[r] · a_t} in token t's order for rows {@code [from, to)} of the Q4_K matrix at
+     * {@code w} ({@code rowBytes} apart).
+     */
+    static void matMulRows(MemorySegment w, long rowBytes, Activations a, int from, int to, float[] out, int outStride) {
+        int cols = a.length, superBlocks = a.superBlocks, subBlocks = cols / 32, groups = BlockActivations.groups(a.count);
+        float[][] s = SCRATCH.get();
+        if (s[0].length < CHUNK_ROWS * cols) {
+            s[0] = new float[CHUNK_ROWS * cols];
+            s[1] = new float[CHUNK_ROWS * subBlocks];
+            s[2] = new float[CHUNK_ROWS * subBlocks];
+            s[3] = new float[CHUNK_ROWS * superBlocks];
+            s[4] = new float[CHUNK_ROWS * superBlocks];
+        }
+        // per group: gemm-order rows, then gemv-order rows
+        int accFloats = groups * 2 * CHUNK_ROWS * ROW_ACC;
+        if (s[5].length < accFloats) s[5] = new float[accFloats];
+        float[] wf = s[0], sc = s[1], mn = s[2], wd = s[3], wdm = s[4], acc = s[5];
+        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
+            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
+            for (int k = 0; k < CHUNK_ROWS; k++) {
+                if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, superBlocks, wf, k * cols, sc, mn, k * subBlocks, wd, wdm, k * superBlocks);
+                else { // rows past the end: scales 0, not stored
+                    Arrays.fill(wd, k * superBlocks, (k + 1) * superBlocks, 0f);
+                    Arrays.fill(wdm, k * superBlocks, (k + 1) * superBlocks, 0f);
+                }
+            }
+            Arrays.fill(acc, 0, accFloats, 0f);
+            for (int s0 = 0; s0 < superBlocks; s0 += SLICE_SUPER_BLOCKS) {
+                int s1 = Math.min(superBlocks, s0 + SLICE_SUPER_BLOCKS);
+                for (int g = 0; g < groups; g++) {
+                    for (int t = 0; t < chunkRows; t += TILE_ROWS) {
+                        if (a.anyGemm[g]) tile(wf, sc, mn, wd, wdm, t, cols, a, g, s0, s1, true, acc, accAt(g, true, t));
+                        if (a.anyGemv[g]) tile(wf, sc, mn, wd, wdm, t, cols, a, g, s0, s1, false, acc, accAt(g, false, t));
+                    }
+                }
+            }
+            for (int g = 0; g < groups; g++) {
+                int tokens = Math.min(LANES, a.count - g * LANES);
+                for (int k = 0; k < chunkRows; k++) {
+                    for (int lane = 0; lane < tokens; lane++) {
+                        int t = g * LANES + lane, o = accAt(g, a.gemm[t], k) + lane;
+                        out[t * outStride + c0 + k] = acc[o] - acc[o + LANES];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Where row {@code k} of a chunk keeps token group g's lanes of acc (then accMin) in one order. */
+    private static int accAt(int g, boolean gemm, int k) {
+        return ((2 * g + (gemm ? 0 : 1)) * CHUNK_ROWS + k) * ROW_ACC;
+    }
+
+    /** A Q4_K row's quants as floats in element order; per sub-block its scale and min, per super-block d and dmin. */
+    private static void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] sc, float[] mn, int so,
+                                  float[] wd, float[] wdm, int dOff) {
+        for (int b = 0; b < superBlocks; b++, p += 144) {
+            wd[dOff + b] = Dequantize.f16(w, p);
+            wdm[dOff + b] = Dequantize.f16(w, p + 2);
+            for (int j = 0; j < 8; j++) {
+                sc[so + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, false);
+                mn[so + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, true);
+            }
+            for (int half = 0; half < 4; half++) { // 32 bytes: sub-block 2 * half in the low nibbles, 2 * half + 1 in the high
+                long qp = p + 16 + 32L * half;
+                int e = o + 256 * b + 64 * half;
+                for (int i = 0; i < 32; i += 8) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B8, w, qp + i, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0);
+                    ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).intoArray(wf, e + i);
+                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).intoArray(wf, e + 32 + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Chunk rows {@code [k0, k0 + 4)} times token group g over super-blocks {@code [sb0, sb1)} in one order; row
+     * k0 + r keeps its lanes at {@code acc[accOff + r * ROW_ACC]} (acc) and {@code + LANES} (accMin).
+     */
+    private static void tile(float[] wf, float[] sc, float[] mn, float[] wd, float[] wdm, int k0, int cols, Activations a,
+                             int g, int sb0, int sb1, boolean gemm, float[] acc, int accOff) {
+        float[] q = a.q;
+        int subBlocks = cols / 32, superBlocks = a.superBlocks;
+        int qBase = g * cols * LANES, dBase = g * superBlocks * LANES, sBase = g * subBlocks * LANES;
+        int w0 = k0 * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        int j0 = k0 * subBlocks, j1 = j0 + subBlocks, j2 = j1 + subBlocks, j3 = j2 + subBlocks;
+        for (int sb = sb0; sb < sb1; sb++) {
+            IntVector i0 = IntVector.zero(I8), i1 = i0, i2 = i0, i3 = i0;
+            FloatVector p0 = FloatVector.zero(F8), p1 = p0, p2 = p0, p3 = p0;
+            for (int j = 8 * sb; j < 8 * sb + 8; j++) {
+                FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0;
+                for (int e = 32 * j, xi = qBase + e * LANES; e < 32 * j + 32; e++, xi += LANES) {
+                    FloatVector x = FloatVector.fromArray(F8, q, xi);
+                    c0 = FloatVector.broadcast(F8, wf[w0 + e]).fma(x, c0);
+                    c1 = FloatVector.broadcast(F8, wf[w1 + e]).fma(x, c1);
+                    c2 = FloatVector.broadcast(F8, wf[w2 + e]).fma(x, c2);
+                    c3 = FloatVector.broadcast(F8, wf[w3 + e]).fma(x, c3);
+                }
+                if (j % 2 == 0) { // sc_0 · s_0 of the pair
+                    p0 = c0.mul(sc[j0 + j]);
+                    p1 = c1.mul(sc[j1 + j]);
+                    p2 = c2.mul(sc[j2 + j]);
+                    p3 = c3.mul(sc[j3 + j]);
+                    continue;
+                }
+                p0 = c0.fma(FloatVector.broadcast(F8, sc[j0 + j]), p0);
+                p1 = c1.fma(FloatVector.broadcast(F8, sc[j1 + j]), p1);
+                p2 = c2.fma(FloatVector.broadcast(F8, sc[j2 + j]), p2);
+                p3 = c3.fma(FloatVector.broadcast(F8, sc[j3 + j]), p3);
+                if (gemm) {
+                    FloatVector ad = FloatVector.fromArray(F8, a.d, dBase + sb * LANES);
+                    FloatVector s0 = FloatVector.fromArray(F8, a.sums, sBase + (j - 1) * LANES), s1 = FloatVector.fromArray(F8, a.sums, sBase + j * LANES);
+                    pair(p0, s0, s1, mn[j0 + j - 1], mn[j0 + j], ad, wd[k0 * superBlocks + sb], wdm[k0 * superBlocks + sb], acc, accOff);
+                    pair(p1, s0, s1, mn[j1 + j - 1], mn[j1 + j], ad, wd[(k0 + 1) * superBlocks + sb], wdm[(k0 + 1) * superBlocks + sb], acc, accOff + ROW_ACC);
+                    pair(p2, s0, s1, mn[j2 + j - 1], mn[j2 + j], ad, wd[(k0 + 2) * superBlocks + sb], wdm[(k0 + 2) * superBlocks + sb], acc, accOff + 2 * ROW_ACC);
+                    pair(p3, s0, s1, mn[j3 + j - 1], mn[j3 + j], ad, wd[(k0 + 3) * superBlocks + sb], wdm[(k0 + 3) * superBlocks + sb], acc, accOff + 3 * ROW_ACC);
+                } else {
+                    i0 = i0.add(p0.convert(VectorOperators.F2I, 0));
+                    i1 = i1.add(p1.convert(VectorOperators.F2I, 0));
+                    i2 = i2.add(p2.convert(VectorOperators.F2I, 0));
+                    i3 = i3.add(p3.convert(VectorOperators.F2I, 0));
+                }
+            }
+            if (!gemm) {
+                superBlock(i0, a, sBase, dBase, sb, mn, j0, wd[k0 * superBlocks + sb], wdm[k0 * superBlocks + sb], acc, accOff);
+                superBlock(i1, a, sBase, dBase, sb, mn, j1, wd[(k0 + 1) * superBlocks + sb], wdm[(k0 + 1) * superBlocks + sb], acc, accOff + ROW_ACC);
+                superBlock(i2, a, sBase, dBase, sb, mn, j2, wd[(k0 + 2) * superBlocks + sb], wdm[(k0 + 2) * superBlocks + sb], acc, accOff + 2 * ROW_ACC);
+                superBlock(i3, a, sBase, dBase, sb, mn, j3, wd[(k0 + 3) * superBlocks + sb], wdm[(k0 + 3) * superBlocks + sb], acc, accOff + 3 * ROW_ACC);
+            }
+        }
+    }
+
+    /** The gemm order's step after a pair of sub-blocks: {@code acc = fma(isum, d, acc)}, {@code accMin = fma(summs, dmin, accMin)}. */
+    private static void pair(FloatVector isum, FloatVector s0, FloatVector s1, float m0, float m1, FloatVector ad, float dw, float dminw,
+                             float[] acc, int o) {
+        FloatVector summs = s1.mul(m1).add(s0.mul(m0)); // exact integers
+        isum.fma(ad.mul(dw), FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
+        summs.fma(ad.mul(dminw), FloatVector.fromArray(F8, acc, o + LANES)).intoArray(acc, o + LANES);
+    }
+
+    /** The gemv order's step after a super-block: its four pairs' exact int sum, and Σ_j m_j · sums_j, each one fma. */
+    private static void superBlock(IntVector isum, Activations a, int sBase, int dBase, int sb, float[] mn, int jRow, float dw, float dminw,
+                                   float[] acc, int o) {
+        FloatVector ad = FloatVector.fromArray(F8, a.d, dBase + sb * LANES);
+        FloatVector summs = FloatVector.zero(F8);
+        for (int j = 8 * sb; j < 8 * sb + 8; j++) summs = FloatVector.fromArray(F8, a.sums, sBase + j * LANES).fma(FloatVector.broadcast(F8, mn[jRow + j]), summs); // exact integers
+        ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(ad.mul(dw), FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
+        summs.fma(ad.mul(dminw), FloatVector.fromArray(F8, acc, o + LANES)).intoArray(acc, o + LANES);
+    }
+}
