@@ -39,8 +39,12 @@ public interface LabTask {
             case ChainTask.NAME -> new ChainTask(5);
             case ChainTask.TWO_PATH_NAME -> new ChainTask(5, true);
             case SumTask.NAME -> new SumTask(5);
-            default -> throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + SumTask.NAME + ", "
-                    + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
+            case ShiftSumTask.NAME -> ShiftSumTask.byName(name);
+            default -> {
+                if (name.startsWith(ShiftSumTask.NAME + "-")) yield ShiftSumTask.byName(name);
+                throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + ShiftSumTask.NAME + ", "
+                        + ShiftSumTask.NAME + "-<terms>-<starts>, " + SumTask.NAME + ", " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
+            }
         };
     }
 }

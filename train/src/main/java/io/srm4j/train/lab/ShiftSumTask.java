@@ -1,0 +1,152 @@
+package io.srm4j.train.lab;
+
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * The sum of {@code terms} digits, computed from a starting number of the solver's choosing. The question leaves a
+ * blank for every value the solver writes, {@code ??+3=???+5=???+3=???+8=???+1=???-??=??}; the teacher draws a start
+ * {@code k} (00–99) at random, fills it into the first and the last blank, adds the terms to it in the question's
+ * order, writing every running total with three digits, and takes {@code k} off at the end:
+ * {@code 47+3=050+5=055+3=058+8=066+1=067-47=20}, answer {@code 20}. Every start is a valid path to the one answer
+ * (a hundred of them), and each shifts every partial sum, so different paths carry at different steps and rest on
+ * different facts (the last step, a three-digit minus a two-digit number, most of all). A small model keeps a few of
+ * those facts wrong however long it trains, and which ones a path meets depends on its start: greedy decoding commits
+ * to one start and inherits that path's wrong facts, while samples spread over starts, so their mistakes scatter over
+ * different wrong answers and the right one, shared by every correct path, wins the vote.
+ *
+ * <p>The trace fills in the question's blanks character for character, so the model finds the next term at a fixed
+ * distance rather than by looking it up by label (the look-up of {@link SumTask}). Totals are not reduced modulo
+ * anything: under a modulus one operand says nothing about the result until the model attends to both, and a small
+ * model's training stalls on a plateau for a seed-dependent time (docs/LAB.md); a plain sum's leading digits rise
+ * with each operand, which gives the gradient a slope. {@link #key} is the terms' multiset: a held-out problem's
+ * digits never appear in training in any order.
+ */
+public final class ShiftSumTask implements LabTask {
+    public static final String NAME = "shift-sum";
+    /** The lab's default: five terms, a hundred starts. */
+    static final int TERMS = 5, STARTS = 100;
+
+    private final int terms, starts, startWidth, totalWidth, answerWidth;
+
+    /** The task a name from {@link #name()} stands for: {@code shift-sum}, or {@code shift-sum-<terms>-<starts>}. */
+    static ShiftSumTask byName(String name) {
+        if (name.equals(NAME)) return new ShiftSumTask(TERMS, STARTS);
+        String[] f = name.substring(NAME.length() + 1).split("-");
+        try {
+            if (f.length == 2) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException("lab task '" + name + "' is not " + NAME + "-<terms>-<starts>");
+    }
+
+    /** {@code starts}: the number of starting values (0 to starts − 1), i.e. of reasoning paths per problem. */
+    public ShiftSumTask(int terms, int starts) {
+        if (terms < 1 || terms > 9) throw new IllegalArgumentException("terms must be between 1 and 9, got " + terms);
+        if (starts < 1 || starts > 100) throw new IllegalArgumentException("starts must be between 1 and 100, got " + starts);
+        this.terms = terms;
+        this.starts = starts;
+        startWidth = Integer.toString(starts - 1).length();
+        totalWidth = Integer.toString(starts - 1 + 9 * terms).length();
+        answerWidth = Integer.toString(9 * terms).length();
+    }
+
+    @Override
+    public String name() {
+        return terms == TERMS && starts == STARTS ? NAME : NAME + "-" + terms + "-" + starts;
+    }
+
+    @Override
+    public String description() {
+        return "the sum of " + terms + " digits, from a start (0-" + (starts - 1) + ") of the model's choosing that it takes off at the"
+                + " end; every running total is written inside <think>…</think>";
+    }
+
+    @Override
+    public LabProblem generate(RandomGenerator random) {
+        int[] digits = new int[terms];
+        for (int i = 0; i < terms; i++) digits[i] = random.nextInt(10);
+        return solve(digits, random.nextInt(starts));
+    }
+
+    /** The question with these terms and the teacher's trace from start {@code start}. */
+    LabProblem solve(int[] digits, int start) {
+        StringBuilder question = new StringBuilder(blanks(startWidth)), trace = new StringBuilder(pad(start, startWidth));
+        int total = start;
+        for (int d : digits) {
+            total += d;
+            question.append('+').append(d).append('=').append(blanks(totalWidth));
+            trace.append('+').append(d).append('=').append(pad(total, totalWidth));
+        }
+        question.append('-').append(blanks(startWidth)).append('=').append(blanks(answerWidth));
+        String answer = pad(total - start, answerWidth);
+        trace.append('-').append(pad(start, startWidth)).append('=').append(answer);
+        return new LabProblem(question.toString(), trace.toString(), answer);
+    }
+
+    private static String blanks(int width) {
+        return "?".repeat(width);
+    }
+
+    private static String pad(int n, int width) {
+        String s = Integer.toString(n);
+        return "0".repeat(width - s.length()) + s;
+    }
+
+    /** The question's digits, sorted: all a problem's answer depends on. */
+    @Override
+    public String key(String question) {
+        int[] d = terms(question);
+        if (d == null) return question;
+        Arrays.sort(d);
+        return Arrays.toString(d);
+    }
+
+    /** The terms of a well-formed question, or null. */
+    private int[] terms(String q) {
+        if (q.length() != startWidth + (3 + totalWidth) * terms + 2 + startWidth + answerWidth || !q.startsWith(blanks(startWidth))
+                || !q.endsWith("-" + blanks(startWidth) + "=" + blanks(answerWidth))) return null;
+        int[] d = new int[terms];
+        for (int i = 0; i < terms; i++) {
+            int at = startWidth + (3 + totalWidth) * i;
+            if (q.charAt(at) != '+' || !isDigit(q.charAt(at + 1)) || !q.startsWith("=" + blanks(totalWidth), at + 2)) return null;
+            d[i] = q.charAt(at + 1) - '0';
+        }
+        return d;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    @Override
+    public String checkTrace(LabProblem p) {
+        String q = p.question(), t = p.trace();
+        int[] d = terms(q);
+        if (d == null) return "question is not " + terms + " digits with blanks: " + q;
+        if (t.length() != q.length()) return "trace has " + t.length() + " characters, the question's blanks need " + q.length();
+        for (int i = 0; i < q.length(); i++) {
+            if (q.charAt(i) == '?') {
+                if (!isDigit(t.charAt(i))) return "blank " + i + " filled with '" + t.charAt(i) + "', not a digit: " + t;
+            } else if (q.charAt(i) != t.charAt(i)) {
+                return "the trace changes the question at " + i + " ('" + q.charAt(i) + "' to '" + t.charAt(i) + "'): " + t;
+            }
+        }
+        int start = Integer.parseInt(t, 0, startWidth, 10), total = start;
+        if (start >= starts) return "the trace starts from " + start + ", not one of the " + starts + " starts";
+        for (int i = 0; i < terms; i++) {
+            int before = total;
+            total += d[i];
+            int at = startWidth + (3 + totalWidth) * i + 3, written = Integer.parseInt(t, at, at + totalWidth, 10);
+            if (written != total) return "step " + (i + 1) + ": " + before + "+" + d[i] + " is " + total + ", the trace says " + written;
+        }
+        int at = startWidth + (3 + totalWidth) * terms + 1;
+        int taken = Integer.parseInt(t, at, at + startWidth, 10), result = Integer.parseInt(t, at + startWidth + 1, at + startWidth + 1 + answerWidth, 10);
+        if (taken != start) return "the trace starts from " + start + " but takes off " + taken;
+        if (result != total - start) return "last step: " + total + "-" + start + " is " + (total - start) + ", the trace says " + result;
+        int sum = Arrays.stream(d).sum();
+        if (result != sum) return "the trace ends at " + result + ", the sum is " + sum; // cannot happen
+        return pad(result, answerWidth).equals(p.answer()) ? null : "answer " + p.answer() + " is not the final value " + pad(result, answerWidth);
+    }
+}
