@@ -27,7 +27,7 @@ public final class ShiftSumTask implements LabTask {
     /** The lab's default: five terms, a hundred starts. */
     static final int TERMS = 5, STARTS = 100;
 
-    private final int terms, starts, startWidth, totalWidth, answerWidth;
+    private final int terms, starts, termRange, termWidth, startWidth, totalWidth, answerWidth;
 
     /** The task a name from {@link #name()} stands for: {@code shift-sum}, or {@code shift-sum-<terms>-<starts>}. */
     static ShiftSumTask byName(String name) {
@@ -35,6 +35,7 @@ public final class ShiftSumTask implements LabTask {
         String[] f = name.substring(NAME.length() + 1).split("-");
         try {
             if (f.length == 2) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
+            if (f.length == 3) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
         } catch (NumberFormatException e) {
             // falls through to the message below
         }
@@ -43,18 +44,27 @@ public final class ShiftSumTask implements LabTask {
 
     /** {@code starts}: the number of starting values (0 to starts − 1), i.e. of reasoning paths per problem. */
     public ShiftSumTask(int terms, int starts) {
+        this(terms, starts, 10);
+    }
+
+    /** {@code termRange}: terms are drawn from 0 to termRange − 1 (10: digits, 100: two-digit numbers). */
+    public ShiftSumTask(int terms, int starts, int termRange) {
         if (terms < 1 || terms > 9) throw new IllegalArgumentException("terms must be between 1 and 9, got " + terms);
         if (starts < 1 || starts > 100) throw new IllegalArgumentException("starts must be between 1 and 100, got " + starts);
         this.terms = terms;
         this.starts = starts;
+        if (termRange != 10 && termRange != 100) throw new IllegalArgumentException("terms range over 10 or 100 values, not " + termRange);
+        this.termRange = termRange;
+        termWidth = Integer.toString(termRange - 1).length();
         startWidth = Integer.toString(starts - 1).length();
-        totalWidth = Integer.toString(starts - 1 + 9 * terms).length();
-        answerWidth = Integer.toString(9 * terms).length();
+        totalWidth = Integer.toString(starts - 1 + (termRange - 1) * terms).length();
+        answerWidth = Integer.toString((termRange - 1) * terms).length();
     }
 
     @Override
     public String name() {
-        return terms == TERMS && starts == STARTS ? NAME : NAME + "-" + terms + "-" + starts;
+        return terms == TERMS && starts == STARTS && termRange == 10 ? NAME
+                : NAME + "-" + terms + "-" + starts + (termRange == 10 ? "" : "-" + termRange);
     }
 
     @Override
@@ -66,7 +76,7 @@ public final class ShiftSumTask implements LabTask {
     @Override
     public LabProblem generate(RandomGenerator random) {
         int[] digits = new int[terms];
-        for (int i = 0; i < terms; i++) digits[i] = random.nextInt(10);
+        for (int i = 0; i < terms; i++) digits[i] = random.nextInt(termRange);
         return solve(digits, random.nextInt(starts));
     }
 
@@ -76,8 +86,8 @@ public final class ShiftSumTask implements LabTask {
         int total = start;
         for (int d : digits) {
             total += d;
-            question.append('+').append(d).append('=').append(blanks(totalWidth));
-            trace.append('+').append(d).append('=').append(pad(total, totalWidth));
+            question.append('+').append(pad(d, termWidth)).append('=').append(blanks(totalWidth));
+            trace.append('+').append(pad(d, termWidth)).append('=').append(pad(total, totalWidth));
         }
         question.append('-').append(blanks(startWidth)).append('=').append(blanks(answerWidth));
         String answer = pad(total - start, answerWidth);
@@ -105,13 +115,14 @@ public final class ShiftSumTask implements LabTask {
 
     /** The terms of a well-formed question, or null. */
     private int[] terms(String q) {
-        if (q.length() != startWidth + (3 + totalWidth) * terms + 2 + startWidth + answerWidth || !q.startsWith(blanks(startWidth))
+        if (q.length() != startWidth + (2 + termWidth + totalWidth) * terms + 2 + startWidth + answerWidth || !q.startsWith(blanks(startWidth))
                 || !q.endsWith("-" + blanks(startWidth) + "=" + blanks(answerWidth))) return null;
         int[] d = new int[terms];
         for (int i = 0; i < terms; i++) {
-            int at = startWidth + (3 + totalWidth) * i;
-            if (q.charAt(at) != '+' || !isDigit(q.charAt(at + 1)) || !q.startsWith("=" + blanks(totalWidth), at + 2)) return null;
-            d[i] = q.charAt(at + 1) - '0';
+            int at = startWidth + (2 + termWidth + totalWidth) * i;
+            if (q.charAt(at) != '+' || !q.startsWith("=" + blanks(totalWidth), at + 1 + termWidth)) return null;
+            for (int c = 1; c <= termWidth; c++) if (!isDigit(q.charAt(at + c))) return null;
+            d[i] = Integer.parseInt(q, at + 1, at + 1 + termWidth, 10);
         }
         return d;
     }
@@ -138,10 +149,10 @@ public final class ShiftSumTask implements LabTask {
         for (int i = 0; i < terms; i++) {
             int before = total;
             total += d[i];
-            int at = startWidth + (3 + totalWidth) * i + 3, written = Integer.parseInt(t, at, at + totalWidth, 10);
+            int at = startWidth + (2 + termWidth + totalWidth) * i + 2 + termWidth, written = Integer.parseInt(t, at, at + totalWidth, 10);
             if (written != total) return "step " + (i + 1) + ": " + before + "+" + d[i] + " is " + total + ", the trace says " + written;
         }
-        int at = startWidth + (3 + totalWidth) * terms + 1;
+        int at = startWidth + (2 + termWidth + totalWidth) * terms + 1;
         int taken = Integer.parseInt(t, at, at + startWidth, 10), result = Integer.parseInt(t, at + startWidth + 1, at + startWidth + 1 + answerWidth, 10);
         if (taken != start) return "the trace starts from " + start + " but takes off " + taken;
         if (result != total - start) return "last step: " + total + "-" + start + " is " + (total - start) + ", the trace says " + result;

@@ -17,7 +17,7 @@ class ShiftSumTaskTest {
     @Test
     void everyTeacherStepChecks() {
         SplittableRandom r = new SplittableRandom(1);
-        for (ShiftSumTask t : new ShiftSumTask[] {task, lab, new ShiftSumTask(9, 100), new ShiftSumTask(1, 1)}) {
+        for (ShiftSumTask t : new ShiftSumTask[] {task, lab, new ShiftSumTask(9, 100), new ShiftSumTask(1, 1), new ShiftSumTask(5, 100, 100)}) {
             for (int i = 0; i < 5000; i++) {
                 LabProblem p = t.generate(r);
                 assertNull(t.checkTrace(p), () -> "teacher trace fails: " + p);
@@ -40,6 +40,12 @@ class ShiftSumTaskTest {
         for (int start = 0; start < 100; start++) assertNull(lab.checkTrace(lab.solve(digits, start)));
         assertEquals("shift-sum-5-10", task.name());
         assertEquals(task.name(), LabTask.byName(task.name()).name(), "a variant's name rebuilds it");
+        ShiftSumTask twoDigit = new ShiftSumTask(5, 100, 100);
+        assertEquals("shift-sum-5-100-100", twoDigit.name());
+        assertEquals(twoDigit.name(), LabTask.byName(twoDigit.name()).name());
+        LabProblem p = twoDigit.solve(new int[] {26, 2, 81, 37, 11}, 32);
+        assertEquals(new LabProblem("??+26=???+02=???+81=???+37=???+11=???-??=???", "32+26=058+02=060+81=141+37=178+11=189-32=157", "157"), p);
+        assertNotNull(twoDigit.checkTrace(new LabProblem(p.question(), "32+26=058+02=060+81=131+37=168+11=179-32=147", "147")), "carry dropped");
         assertNotNull(lab.checkTrace(new LabProblem("?+3=??+5=??+3=??+8=??+1=??-?=??", "7+3=10+5=15+3=18+8=26+1=27-7=20", "20")));
     }
 
@@ -125,6 +131,7 @@ class ShiftSumTaskTest {
         assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(10, 10));
         assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(5, 0));
         assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(5, 101));
+        assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(5, 10, 1000));
         assertThrows(IllegalArgumentException.class, () -> LabTask.byName("shift-sum-five-10"));
         assertThrows(IllegalArgumentException.class, () -> LabTask.byName("shift-sum-5"));
     }
