@@ -82,18 +82,9 @@ class ChainTaskTest {
         var questions = new HashSet<String>();
         for (LabProblem p : d.heldOut()) assertTrue(questions.add(p.question()), "duplicate held-out question");
         var trained = new HashSet<String>();
-        for (int step = 0; step < 40; step++) {
-            TokenBatch b = d.batch(step, false, 4, 104);
-            int start = -1;
-            for (int i = 0; i < b.tokens().length; i++) {
-                if (b.tokens()[i] == LabTokenizer.USER) start = i + 1;
-                if (b.tokens()[i] == LabTokenizer.ASSISTANT && start >= 0) {
-                    String q = t.decode(java.util.Arrays.copyOfRange(b.tokens(), start, i));
-                    assertFalse(questions.contains(q), "held-out question in training batch: " + q);
-                    trained.add(q);
-                    start = -1;
-                }
-            }
+        for (String q : TrainingQuestions.of(d, t, 40, false)) {
+            assertFalse(questions.contains(q), "held-out question in training batch: " + q);
+            trained.add(q);
         }
         assertEquals(200, trained.size(), "training covers every other question");
     }

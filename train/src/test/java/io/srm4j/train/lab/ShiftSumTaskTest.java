@@ -1,6 +1,5 @@
 package io.srm4j.train.lab;
 
-import io.srm4j.train.model.TokenBatch;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -109,18 +108,9 @@ class ShiftSumTaskTest {
         var heldOut = new HashSet<String>();
         for (LabProblem p : d.heldOut()) assertTrue(heldOut.add(two.key(p.question())), "two held-out problems share digits: " + p);
         var trained = new HashSet<String>();
-        for (int step = 0; step < 40; step++) {
-            TokenBatch b = d.batch(step, true, 4, 104);
-            int start = -1;
-            for (int i = 0; i < b.tokens().length; i++) {
-                if (b.tokens()[i] == LabTokenizer.USER) start = i + 1;
-                if (b.tokens()[i] == LabTokenizer.ASSISTANT && start >= 0) {
-                    String q = t.decode(java.util.Arrays.copyOfRange(b.tokens(), start, i));
-                    assertFalse(heldOut.contains(two.key(q)), "held-out digits in a training batch: " + q);
-                    trained.add(two.key(q));
-                    start = -1;
-                }
-            }
+        for (String q : TrainingQuestions.of(d, t, 40, true)) {
+            assertFalse(heldOut.contains(two.key(q)), "held-out digits in a training batch: " + q);
+            trained.add(two.key(q));
         }
         assertEquals(35, trained.size(), "training covers every other multiset");
     }
