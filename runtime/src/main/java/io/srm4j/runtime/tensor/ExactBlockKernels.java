@@ -89,11 +89,22 @@ final class ExactBlockKernels {
      * ({@link BlockActivations#forTokens}).
      */
     static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
-        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, from, to, out, outStride);
+        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, a.length, a.count, from, to, out, outStride);
     }
 
     /** Q4_0's part of {@link TokenLaneProduct}: one accumulator per row and token, each block's sum exact. */
-    private static final class TokenLanes implements TokenLaneProduct.Format {
+    private static final class TokenLanes implements TokenLaneProduct.Format<BlockActivations> {
+        @Override
+        public int blockSize() {
+            return 32;
+        }
+
+        /** One scale per block. */
+        @Override
+        public int scalesPerRow(int blocks) {
+            return blocks;
+        }
+
         @Override
         public int accumulatorsPerRow() {
             return LANES;

@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * pairs in int lanes (up to 8 · 63 · 60,960, past float's exact range) and converts once, as the twin's
  * {@code (float) isum}. The mins' sums (at most 8 · 63 · 4,064) are exact in floats either way.
  *
- * <p>Long rows go in slices of {@link #SLICE_SUPER_BLOCKS} super-blocks (a slice of the chunk's floats and of one
- * token group's activations stay in L1/L2 together), the accumulators kept between slices: the same fma order.
+ * <p>The chunks, column slices and tiles are {@link TokenLaneProduct}'s; the accumulators are kept between slices,
+ * so the fma order is the same however long the row.
  */
 final class Q4_KTiles {
     private Q4_KTiles() {}
@@ -31,11 +31,7 @@ final class Q4_KTiles {
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final int LANES = 8;
     /** Rows per register tile. */
-    static final int TILE_ROWS = 4;
-    /** Rows converted to floats at a time: 16 rows of 3,072 columns are 196 KB. */
-    static final int CHUNK_ROWS = 16;
-    /** Super-blocks per pass over a chunk: 16 rows x 1,024 columns of floats (64 KB) and 32 KB of one group's activations. */
-    static final int SLICE_SUPER_BLOCKS = 4;
+    static final int TILE_ROWS = TokenLaneProduct.TILE_ROWS;
     /** Per row and order: eight lanes of acc, eight of accMin. */
     private static final int ROW_ACC = 2 * LANES;
 
@@ -85,96 +81,93 @@ final class Q4_KTiles {
         }
     }
 
-    /** Per-thread scratch: a chunk's rows as floats, their scales, mins, d, dmin, and the accumulators. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
-
     /**
      * {@code out[t * outStride + r] = W[r] · a_t} in token t's order for rows {@code [from, to)} of the Q4_K matrix at
      * {@code w} ({@code rowBytes} apart).
      */
     static void matMulRows(MemorySegment w, long rowBytes, Activations a, int from, int to, float[] out, int outStride) {
-        int cols = a.length, superBlocks = a.superBlocks, subBlocks = cols / 32, groups = BlockActivations.groups(a.count);
-        float[][] s = SCRATCH.get();
-        if (s[0].length < CHUNK_ROWS * cols) {
-            s[0] = new float[CHUNK_ROWS * cols];
-            s[1] = new float[CHUNK_ROWS * subBlocks];
-            s[2] = new float[CHUNK_ROWS * subBlocks];
-            s[3] = new float[CHUNK_ROWS * superBlocks];
-            s[4] = new float[CHUNK_ROWS * superBlocks];
+        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, a.length, a.count, from, to, out, outStride);
+    }
+
+    private static final TokenLanes TOKEN_LANES = new TokenLanes();
+
+    /**
+     * Q4_K's part of {@link TokenLaneProduct}: per row, the gemm order's acc and accMin lanes, then the gemv order's;
+     * a row's scales are laid out d (per super-block), dmin, then each sub-block's scale, then its min.
+     */
+    private static final class TokenLanes implements TokenLaneProduct.Format<Activations> {
+        @Override
+        public int blockSize() {
+            return 256;
         }
-        // per group: gemm-order rows, then gemv-order rows
-        int accFloats = groups * 2 * CHUNK_ROWS * ROW_ACC;
-        if (s[5].length < accFloats) s[5] = new float[accFloats];
-        float[] wf = s[0], sc = s[1], mn = s[2], wd = s[3], wdm = s[4], acc = s[5];
-        for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
-            int chunkRows = Math.min(CHUNK_ROWS, to - c0);
-            for (int k = 0; k < CHUNK_ROWS; k++) {
-                if (k < chunkRows) unpackRow(w, (c0 + k) * rowBytes, superBlocks, wf, k * cols, sc, mn, k * subBlocks, wd, wdm, k * superBlocks);
-                else { // rows past the end: scales 0, not stored
-                    Arrays.fill(wd, k * superBlocks, (k + 1) * superBlocks, 0f);
-                    Arrays.fill(wdm, k * superBlocks, (k + 1) * superBlocks, 0f);
+
+        @Override
+        public int scalesPerRow(int superBlocks) {
+            return 18 * superBlocks;
+        }
+
+        @Override
+        public int accumulatorsPerRow() {
+            return 2 * ROW_ACC;
+        }
+
+        /** A Q4_K row's quants as floats in element order, and its scales (see the class above). */
+        @Override
+        public void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] scales, int so) {
+            int sc = so + 2 * superBlocks, mn = sc + 8 * superBlocks;
+            for (int b = 0; b < superBlocks; b++, p += 144) {
+                scales[so + b] = Dequantize.f16(w, p);
+                scales[so + superBlocks + b] = Dequantize.f16(w, p + 2);
+                for (int j = 0; j < 8; j++) {
+                    scales[sc + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, false);
+                    scales[mn + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, true);
                 }
-            }
-            Arrays.fill(acc, 0, accFloats, 0f);
-            for (int s0 = 0; s0 < superBlocks; s0 += SLICE_SUPER_BLOCKS) {
-                int s1 = Math.min(superBlocks, s0 + SLICE_SUPER_BLOCKS);
-                for (int g = 0; g < groups; g++) {
-                    for (int t = 0; t < chunkRows; t += TILE_ROWS) {
-                        if (a.anyGemm[g]) tile(wf, sc, mn, wd, wdm, t, cols, a, g, s0, s1, true, acc, accAt(g, true, t));
-                        if (a.anyGemv[g]) tile(wf, sc, mn, wd, wdm, t, cols, a, g, s0, s1, false, acc, accAt(g, false, t));
+                for (int half = 0; half < 4; half++) { // 32 bytes: sub-block 2 * half in the low nibbles, 2 * half + 1 in the high
+                    long qp = p + 16 + 32L * half;
+                    int e = o + 256 * b + 64 * half;
+                    for (int i = 0; i < 32; i += 8) {
+                        IntVector v = (IntVector) ByteVector.fromMemorySegment(B8, w, qp + i, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0);
+                        ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).intoArray(wf, e + i);
+                        ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).intoArray(wf, e + 32 + i);
                     }
                 }
             }
-            for (int g = 0; g < groups; g++) {
-                int tokens = Math.min(LANES, a.count - g * LANES);
-                for (int k = 0; k < chunkRows; k++) {
-                    for (int lane = 0; lane < tokens; lane++) {
-                        int t = g * LANES + lane, o = accAt(g, a.gemm[t], k) + lane;
-                        out[t * outStride + c0 + k] = acc[o] - acc[o + LANES];
-                    }
-                }
-            }
         }
-    }
 
-    /** Where row {@code k} of a chunk keeps token group g's lanes of acc (then accMin) in one order. */
-    private static int accAt(int g, boolean gemm, int k) {
-        return ((2 * g + (gemm ? 0 : 1)) * CHUNK_ROWS + k) * ROW_ACC;
-    }
+        /** The tile in each order some token of group g takes. */
+        @Override
+        public void tile(float[] wf, int wo, float[] scales, int so, int cols, int superBlocks, Activations a, int g, int sb0, int sb1,
+                         float[] acc, int accOff) {
+            if (a.anyGemm[g]) Q4_KTiles.tile(wf, wo, scales, so, cols, a, g, sb0, sb1, true, acc, accOff);
+            if (a.anyGemv[g]) Q4_KTiles.tile(wf, wo, scales, so, cols, a, g, sb0, sb1, false, acc, accOff + ROW_ACC);
+        }
 
-    /** A Q4_K row's quants as floats in element order; per sub-block its scale and min, per super-block d and dmin. */
-    private static void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] sc, float[] mn, int so,
-                                  float[] wd, float[] wdm, int dOff) {
-        for (int b = 0; b < superBlocks; b++, p += 144) {
-            wd[dOff + b] = Dequantize.f16(w, p);
-            wdm[dOff + b] = Dequantize.f16(w, p + 2);
-            for (int j = 0; j < 8; j++) {
-                sc[so + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, false);
-                mn[so + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, true);
-            }
-            for (int half = 0; half < 4; half++) { // 32 bytes: sub-block 2 * half in the low nibbles, 2 * half + 1 in the high
-                long qp = p + 16 + 32L * half;
-                int e = o + 256 * b + 64 * half;
-                for (int i = 0; i < 32; i += 8) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B8, w, qp + i, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0);
-                    ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).intoArray(wf, e + i);
-                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).intoArray(wf, e + 32 + i);
-                }
+        /** Each token's result in its own order: acc - accMin. */
+        @Override
+        public void store(float[] acc, int o, Activations a, int g, int row, float[] out, int outStride) {
+            int tokens = Math.min(LANES, a.count - g * LANES);
+            for (int lane = 0; lane < tokens; lane++) {
+                int t = g * LANES + lane, i = o + (a.gemm[t] ? 0 : ROW_ACC) + lane;
+                out[t * outStride + row] = acc[i] - acc[i + LANES];
             }
         }
     }
 
     /**
-     * Chunk rows {@code [k0, k0 + 4)} times token group g over super-blocks {@code [sb0, sb1)} in one order; row
-     * k0 + r keeps its lanes at {@code acc[accOff + r * ROW_ACC]} (acc) and {@code + LANES} (accMin).
+     * Four rows (floats from {@code wf[w0]}, scales from {@code scales[so]}, rows {@code cols} and 18 scales per
+     * super-block apart) times token group g over super-blocks {@code [sb0, sb1)} in one order; row r keeps its lanes
+     * at {@code acc[accOff + r * 2 * ROW_ACC]} (acc) and {@code + LANES} (accMin).
      */
-    private static void tile(float[] wf, float[] sc, float[] mn, float[] wd, float[] wdm, int k0, int cols, Activations a,
+    private static void tile(float[] wf, int w0, float[] scales, int so, int cols, Activations a,
                              int g, int sb0, int sb1, boolean gemm, float[] acc, int accOff) {
-        float[] q = a.q;
-        int subBlocks = cols / 32, superBlocks = a.superBlocks;
+        float[] q = a.q, sc = scales, mn = scales;
+        int subBlocks = cols / 32, superBlocks = a.superBlocks, rowScales = 18 * superBlocks, rowAcc = 2 * ROW_ACC;
         int qBase = g * cols * LANES, dBase = g * superBlocks * LANES, sBase = g * subBlocks * LANES;
-        int w0 = k0 * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-        int j0 = k0 * subBlocks, j1 = j0 + subBlocks, j2 = j1 + subBlocks, j3 = j2 + subBlocks;
+        int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        // d of row r at d_r + sb, dmin at d_r + superBlocks + sb; sub-block j's scale at j_r + j, its min at j_r + subBlocks + j
+        int d0 = so, d1 = d0 + rowScales, d2 = d1 + rowScales, d3 = d2 + rowScales;
+        int j0 = so + 2 * superBlocks, j1 = j0 + rowScales, j2 = j1 + rowScales, j3 = j2 + rowScales;
+        int m = subBlocks, dm = superBlocks;
         for (int sb = sb0; sb < sb1; sb++) {
             IntVector i0 = IntVector.zero(I8), i1 = i0, i2 = i0, i3 = i0;
             FloatVector p0 = FloatVector.zero(F8), p1 = p0, p2 = p0, p3 = p0;
@@ -201,10 +194,10 @@ final class Q4_KTiles {
                 if (gemm) {
                     FloatVector ad = FloatVector.fromArray(F8, a.d, dBase + sb * LANES);
                     FloatVector s0 = FloatVector.fromArray(F8, a.sums, sBase + (j - 1) * LANES), s1 = FloatVector.fromArray(F8, a.sums, sBase + j * LANES);
-                    pair(p0, s0, s1, mn[j0 + j - 1], mn[j0 + j], ad, wd[k0 * superBlocks + sb], wdm[k0 * superBlocks + sb], acc, accOff);
-                    pair(p1, s0, s1, mn[j1 + j - 1], mn[j1 + j], ad, wd[(k0 + 1) * superBlocks + sb], wdm[(k0 + 1) * superBlocks + sb], acc, accOff + ROW_ACC);
-                    pair(p2, s0, s1, mn[j2 + j - 1], mn[j2 + j], ad, wd[(k0 + 2) * superBlocks + sb], wdm[(k0 + 2) * superBlocks + sb], acc, accOff + 2 * ROW_ACC);
-                    pair(p3, s0, s1, mn[j3 + j - 1], mn[j3 + j], ad, wd[(k0 + 3) * superBlocks + sb], wdm[(k0 + 3) * superBlocks + sb], acc, accOff + 3 * ROW_ACC);
+                    pair(p0, s0, s1, mn[j0 + m + j - 1], mn[j0 + m + j], ad, scales[d0 + sb], scales[d0 + dm + sb], acc, accOff);
+                    pair(p1, s0, s1, mn[j1 + m + j - 1], mn[j1 + m + j], ad, scales[d1 + sb], scales[d1 + dm + sb], acc, accOff + rowAcc);
+                    pair(p2, s0, s1, mn[j2 + m + j - 1], mn[j2 + m + j], ad, scales[d2 + sb], scales[d2 + dm + sb], acc, accOff + 2 * rowAcc);
+                    pair(p3, s0, s1, mn[j3 + m + j - 1], mn[j3 + m + j], ad, scales[d3 + sb], scales[d3 + dm + sb], acc, accOff + 3 * rowAcc);
                 } else {
                     i0 = i0.add(p0.convert(VectorOperators.F2I, 0));
                     i1 = i1.add(p1.convert(VectorOperators.F2I, 0));
@@ -213,10 +206,10 @@ final class Q4_KTiles {
                 }
             }
             if (!gemm) {
-                superBlock(i0, a, sBase, dBase, sb, mn, j0, wd[k0 * superBlocks + sb], wdm[k0 * superBlocks + sb], acc, accOff);
-                superBlock(i1, a, sBase, dBase, sb, mn, j1, wd[(k0 + 1) * superBlocks + sb], wdm[(k0 + 1) * superBlocks + sb], acc, accOff + ROW_ACC);
-                superBlock(i2, a, sBase, dBase, sb, mn, j2, wd[(k0 + 2) * superBlocks + sb], wdm[(k0 + 2) * superBlocks + sb], acc, accOff + 2 * ROW_ACC);
-                superBlock(i3, a, sBase, dBase, sb, mn, j3, wd[(k0 + 3) * superBlocks + sb], wdm[(k0 + 3) * superBlocks + sb], acc, accOff + 3 * ROW_ACC);
+                superBlock(i0, a, sBase, dBase, sb, mn, j0 + m, scales[d0 + sb], scales[d0 + dm + sb], acc, accOff);
+                superBlock(i1, a, sBase, dBase, sb, mn, j1 + m, scales[d1 + sb], scales[d1 + dm + sb], acc, accOff + rowAcc);
+                superBlock(i2, a, sBase, dBase, sb, mn, j2 + m, scales[d2 + sb], scales[d2 + dm + sb], acc, accOff + 2 * rowAcc);
+                superBlock(i3, a, sBase, dBase, sb, mn, j3 + m, scales[d3 + sb], scales[d3 + dm + sb], acc, accOff + 3 * rowAcc);
             }
         }
     }

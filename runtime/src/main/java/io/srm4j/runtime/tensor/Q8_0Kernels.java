@@ -108,14 +108,25 @@ final class Q8_0Kernels {
      * every token of {@code a} ({@link BlockActivations#forTokens}).
      */
     static void matMulRows(MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
-        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, from, to, out, outStride);
+        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, a.length, a.count, from, to, out, outStride);
     }
 
     /**
      * Q8_0's part of {@link TokenLaneProduct}: rows unpacked in element order, ggml's eight lanes as eight passes
      * over the blocks, one accumulator per row, lane and token.
      */
-    private static final class TokenLanes implements TokenLaneProduct.Format {
+    private static final class TokenLanes implements TokenLaneProduct.Format<BlockActivations> {
+        @Override
+        public int blockSize() {
+            return 32;
+        }
+
+        /** One scale per block. */
+        @Override
+        public int scalesPerRow(int blocks) {
+            return blocks;
+        }
+
         @Override
         public int accumulatorsPerRow() {
             return 8 * LANES;

@@ -4,9 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The several-token product shared by the float-lane block kernels ({@link Q8_0Kernels}, {@link ExactBlockKernels}):
- * tokens in the vector lanes ({@link BlockActivations#forTokens}), weight rows converted to floats once per call,
- * {@link #CHUNK_ROWS} at a time, and every token group passing over a chunk {@link #SLICE_BLOCKS} blocks at a time in
+ * The several-token product shared by the float-lane block kernels ({@link Q8_0Kernels}, {@link ExactBlockKernels},
+ * {@link Q4_KTiles}): tokens in the vector lanes (eight per group), weight rows converted to floats once per call,
+ * {@link #CHUNK_ROWS} at a time, and every token group passing over a chunk {@link #SLICE_COLUMNS} columns at a time in
  * {@link #TILE_ROWS}-row register tiles, the accumulators kept between slices. What differs between weight formats
  * (how a row unpacks, the order a tile sums in, how accumulators become results) is a {@link Format}; the order of
  * every fma is the format's alone, so each row's product is the same alone or in a batch.
@@ -20,62 +20,67 @@ final class TokenLaneProduct {
     /** Rows converted to floats at a time: 16 rows of 4864 columns are 311 KB. */
     static final int CHUNK_ROWS = 16;
     /**
-     * Blocks per pass over a chunk: the 4864-column down projection's 16 rows of floats and 8-token group (466 KB)
+     * Columns per pass over a chunk: the 4864-column down projection's 16 rows of floats and 8-token group (466 KB)
      * overflowed L2 whole, and ran at a third of the speed per multiply-add of the 896-column matrices.
      */
-    static final int SLICE_BLOCKS = 32;
+    static final int SLICE_COLUMNS = 1024;
 
-    /** Per-thread scratch: a chunk's rows as floats, their block scales, the accumulators. */
+    /** Per-thread scratch: a chunk's rows as floats, their scales, the accumulators. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    /** One weight format's part of the product. */
-    interface Format {
+    /** One weight format's part of the product, for activations prepared as {@code A}. */
+    interface Format<A> {
+        /** Elements per block: the unit of slices and of the block ranges a tile takes. */
+        int blockSize();
+
+        /** Scale floats per row of {@code blocks} blocks (kept beside the row's floats). */
+        int scalesPerRow(int blocks);
+
         /** Accumulator floats per row and token group (kept between slices). */
         int accumulatorsPerRow();
 
-        /** Row at byte {@code p} as floats from {@code wf[o]}, its {@code blocks} block scales from {@code wd[dO]}. */
-        void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO);
+        /** Row at byte {@code p} as floats from {@code wf[o]}, its scales from {@code scales[so]}. */
+        void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] scales, int so);
 
         /**
-         * {@link #TILE_ROWS} rows (floats from {@code wf[wo]}, scales from {@code wd[dOff]}, rows {@code cols} and
-         * {@code blocks} apart) times token group {@code g} over blocks {@code [b0, b1)}; row k's accumulators at
-         * {@code acc[accOff + k * accumulatorsPerRow()]}.
+         * {@link #TILE_ROWS} rows (floats from {@code wf[wo]}, {@code cols} apart; scales from {@code scales[so]},
+         * {@link #scalesPerRow} apart) times token group {@code g} over blocks {@code [b0, b1)}; row k's accumulators
+         * at {@code acc[accOff + k * accumulatorsPerRow()]}.
          */
-        void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
-                  float[] acc, int accOff);
+        void tile(float[] wf, int wo, float[] scales, int so, int cols, int blocks, A a, int g, int b0, int b1, float[] acc, int accOff);
 
         /** Row {@code row}'s accumulators (at {@code acc[o]}) for token group g into {@code out[t * outStride + row]}. */
-        void store(float[] acc, int o, BlockActivations a, int g, int row, float[] out, int outStride);
+        void store(float[] acc, int o, A a, int g, int row, float[] out, int outStride);
     }
 
     /**
      * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the matrix at {@code w}
-     * ({@code rowBytes} apart) and every token of {@code a}.
+     * ({@code rowBytes} apart, {@code cols} wide) and the {@code count} tokens of {@code a}.
      */
-    static void matMulRows(Format f, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
-        int cols = a.length, blocks = a.blocks, groups = BlockActivations.groups(a.count), perRow = f.accumulatorsPerRow();
+    static <A> void matMulRows(Format<A> f, MemorySegment w, long rowBytes, A a, int cols, int count, int from, int to,
+                               float[] out, int outStride) {
+        int blocks = cols / f.blockSize(), sliceBlocks = Math.max(1, SLICE_COLUMNS / f.blockSize());
+        int groups = BlockActivations.groups(count), perRow = f.accumulatorsPerRow(), scalesPerRow = f.scalesPerRow(blocks);
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < CHUNK_ROWS * cols) {
-            scratch[0] = new float[CHUNK_ROWS * cols];
-            scratch[1] = new float[CHUNK_ROWS * blocks];
-        }
+        if (scratch[0].length < CHUNK_ROWS * cols) scratch[0] = new float[CHUNK_ROWS * cols];
+        if (scratch[1].length < CHUNK_ROWS * scalesPerRow) scratch[1] = new float[CHUNK_ROWS * scalesPerRow];
         int accFloats = groups * CHUNK_ROWS * perRow;
         if (scratch[2].length < accFloats) scratch[2] = new float[accFloats];
-        float[] wf = scratch[0], wd = scratch[1], acc = scratch[2];
+        float[] wf = scratch[0], scales = scratch[1], acc = scratch[2];
         // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time: the
         // slice of the chunk's floats and of one group's activations stay in L1/L2 together
         for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
             int chunkRows = Math.min(CHUNK_ROWS, to - c0);
             for (int k = 0; k < CHUNK_ROWS; k++) {
-                if (k < chunkRows) f.unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, wd, k * blocks);
-                else Arrays.fill(wd, k * blocks, (k + 1) * blocks, 0f); // rows past the end: scale 0, not stored
+                if (k < chunkRows) f.unpackRow(w, (c0 + k) * rowBytes, blocks, wf, k * cols, scales, k * scalesPerRow);
+                else Arrays.fill(scales, k * scalesPerRow, (k + 1) * scalesPerRow, 0f); // rows past the end: scales 0, not stored
             }
             Arrays.fill(acc, 0, accFloats, 0f);
-            for (int s0 = 0; s0 < blocks; s0 += SLICE_BLOCKS) {
-                int s1 = Math.min(blocks, s0 + SLICE_BLOCKS);
+            for (int s0 = 0; s0 < blocks; s0 += sliceBlocks) {
+                int s1 = Math.min(blocks, s0 + sliceBlocks);
                 for (int g = 0; g < groups; g++) {
                     for (int t = 0; t < chunkRows; t += TILE_ROWS) {
-                        f.tile(wf, t * cols, wd, t * blocks, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * perRow);
+                        f.tile(wf, t * cols, scales, t * scalesPerRow, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * perRow);
                     }
                 }
             }

@@ -80,12 +80,12 @@ class ExactBlockKernelsTest {
         }
     }
 
-    /** Rows longer than a slice ({@link TokenLaneProduct#SLICE_BLOCKS} blocks, the last slice partial) sum the same. */
+    /** Rows longer than a slice ({@link TokenLaneProduct#SLICE_COLUMNS} columns, the last slice partial) sum the same. */
     @Test
     void longRowsSummedInSlicesAreBitIdenticalToTheScalarTwin() {
         assumeTrue(ExactBlockKernels.supports(GgmlType.Q4_0), "no 256-bit vectors here");
         Random rnd = new Random(23);
-        int rows = 21, cols = 32 * (2 * TokenLaneProduct.SLICE_BLOCKS + 1);
+        int rows = 21, cols = 2 * TokenLaneProduct.SLICE_COLUMNS + 32;
         Matrix w = randomMatrix(GgmlType.Q4_0, rnd, rows, cols, true);
         for (int n : new int[] {2, 9, 17}) {
             float[] x = Fixtures.gaussian(rnd, n * cols, 1f);

@@ -68,12 +68,12 @@ class Q8_0KernelsTest {
         }
     }
 
-    /** Rows longer than a slice ({@link TokenLaneProduct#SLICE_BLOCKS} blocks, the last slice partial) sum the same. */
+    /** Rows longer than a slice ({@link TokenLaneProduct#SLICE_COLUMNS} columns, the last slice partial) sum the same. */
     @Test
     void longRowsSummedInSlicesAreBitIdenticalToTheScalarTwin() {
         assumeTrue(Q8_0Kernels.supports(GgmlType.Q8_0), "no 256-bit vectors here");
         Random rnd = new Random(47);
-        int rows = 21, cols = 32 * (2 * TokenLaneProduct.SLICE_BLOCKS + 1);
+        int rows = 21, cols = 2 * TokenLaneProduct.SLICE_COLUMNS + 32;
         Matrix w = ExactBlockKernelsTest.randomMatrix(GgmlType.Q8_0, rnd, rows, cols, true);
         for (int n : new int[] {2, 9, 17}) checkMatMul(n % 2 == 0 ? three : single, w, Fixtures.gaussian(rnd, n * cols, 1f), n, "long rows, " + n + " tokens");
     }
