@@ -94,16 +94,6 @@ final class ExactBlockKernels {
 
     /** Q4_0's part of {@link TokenLaneProduct}: one accumulator per row and token, each block's sum exact. */
     private static final class TokenLanes implements TokenLaneProduct.Format<BlockActivations> {
-        @Override
-        public int blockSize() {
-            return 32;
-        }
-
-        /** One scale per block. */
-        @Override
-        public int scalesPerRow(int blocks) {
-            return blocks;
-        }
 
         @Override
         public int accumulatorsPerRow() {

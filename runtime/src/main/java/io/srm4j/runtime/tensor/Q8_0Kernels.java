@@ -116,16 +116,6 @@ final class Q8_0Kernels {
      * over the blocks, one accumulator per row, lane and token.
      */
     private static final class TokenLanes implements TokenLaneProduct.Format<BlockActivations> {
-        @Override
-        public int blockSize() {
-            return 32;
-        }
-
-        /** One scale per block. */
-        @Override
-        public int scalesPerRow(int blocks) {
-            return blocks;
-        }
 
         @Override
         public int accumulatorsPerRow() {

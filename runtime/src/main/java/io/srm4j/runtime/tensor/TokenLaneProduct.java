@@ -30,11 +30,15 @@ final class TokenLaneProduct {
 
     /** One weight format's part of the product, for activations prepared as {@code A}. */
     interface Format<A> {
-        /** Elements per block: the unit of slices and of the block ranges a tile takes. */
-        int blockSize();
+        /** Elements per block, the unit of the block ranges a tile takes: ggml's 32 unless a format says otherwise. */
+        default int blockSize() {
+            return 32;
+        }
 
-        /** Scale floats per row of {@code blocks} blocks (kept beside the row's floats). */
-        int scalesPerRow(int blocks);
+        /** Scale floats per row of {@code blocks} blocks (kept beside the row's floats): one per block unless overridden. */
+        default int scalesPerRow(int blocks) {
+            return blocks;
+        }
 
         /** Accumulator floats per row and token group (kept between slices). */
         int accumulatorsPerRow();
