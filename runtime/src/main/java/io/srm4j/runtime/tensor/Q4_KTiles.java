@@ -30,8 +30,6 @@ final class Q4_KTiles {
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private static final int LANES = 8;
-    /** Rows per register tile. */
-    static final int TILE_ROWS = TokenLaneProduct.TILE_ROWS;
     /** Per row and order: eight lanes of acc, eight of accMin. */
     private static final int ROW_ACC = 2 * LANES;
 
@@ -160,14 +158,14 @@ final class Q4_KTiles {
      */
     private static void tile(float[] wf, int w0, float[] scales, int so, int cols, Activations a,
                              int g, int sb0, int sb1, boolean gemm, float[] acc, int accOff) {
-        float[] q = a.q, sc = scales, mn = scales;
+        float[] q = a.q;
         int subBlocks = cols / 32, superBlocks = a.superBlocks, rowScales = 18 * superBlocks, rowAcc = 2 * ROW_ACC;
         int qBase = g * cols * LANES, dBase = g * superBlocks * LANES, sBase = g * subBlocks * LANES;
         int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-        // d of row r at d_r + sb, dmin at d_r + superBlocks + sb; sub-block j's scale at j_r + j, its min at j_r + subBlocks + j
+        // row r: d at d_r + sb, dmin at d_r + superBlocks + sb; sub-block j's scale at j_r + j, its min at n_r + j
         int d0 = so, d1 = d0 + rowScales, d2 = d1 + rowScales, d3 = d2 + rowScales;
         int j0 = so + 2 * superBlocks, j1 = j0 + rowScales, j2 = j1 + rowScales, j3 = j2 + rowScales;
-        int m = subBlocks, dm = superBlocks;
+        int n0 = j0 + subBlocks, n1 = j1 + subBlocks, n2 = j2 + subBlocks, n3 = j3 + subBlocks, dm = superBlocks;
         for (int sb = sb0; sb < sb1; sb++) {
             IntVector i0 = IntVector.zero(I8), i1 = i0, i2 = i0, i3 = i0;
             FloatVector p0 = FloatVector.zero(F8), p1 = p0, p2 = p0, p3 = p0;
@@ -181,23 +179,23 @@ final class Q4_KTiles {
                     c3 = FloatVector.broadcast(F8, wf[w3 + e]).fma(x, c3);
                 }
                 if (j % 2 == 0) { // sc_0 · s_0 of the pair
-                    p0 = c0.mul(sc[j0 + j]);
-                    p1 = c1.mul(sc[j1 + j]);
-                    p2 = c2.mul(sc[j2 + j]);
-                    p3 = c3.mul(sc[j3 + j]);
+                    p0 = c0.mul(scales[j0 + j]);
+                    p1 = c1.mul(scales[j1 + j]);
+                    p2 = c2.mul(scales[j2 + j]);
+                    p3 = c3.mul(scales[j3 + j]);
                     continue;
                 }
-                p0 = c0.fma(FloatVector.broadcast(F8, sc[j0 + j]), p0);
-                p1 = c1.fma(FloatVector.broadcast(F8, sc[j1 + j]), p1);
-                p2 = c2.fma(FloatVector.broadcast(F8, sc[j2 + j]), p2);
-                p3 = c3.fma(FloatVector.broadcast(F8, sc[j3 + j]), p3);
+                p0 = c0.fma(FloatVector.broadcast(F8, scales[j0 + j]), p0);
+                p1 = c1.fma(FloatVector.broadcast(F8, scales[j1 + j]), p1);
+                p2 = c2.fma(FloatVector.broadcast(F8, scales[j2 + j]), p2);
+                p3 = c3.fma(FloatVector.broadcast(F8, scales[j3 + j]), p3);
                 if (gemm) {
                     FloatVector ad = FloatVector.fromArray(F8, a.d, dBase + sb * LANES);
                     FloatVector s0 = FloatVector.fromArray(F8, a.sums, sBase + (j - 1) * LANES), s1 = FloatVector.fromArray(F8, a.sums, sBase + j * LANES);
-                    pair(p0, s0, s1, mn[j0 + m + j - 1], mn[j0 + m + j], ad, scales[d0 + sb], scales[d0 + dm + sb], acc, accOff);
-                    pair(p1, s0, s1, mn[j1 + m + j - 1], mn[j1 + m + j], ad, scales[d1 + sb], scales[d1 + dm + sb], acc, accOff + rowAcc);
-                    pair(p2, s0, s1, mn[j2 + m + j - 1], mn[j2 + m + j], ad, scales[d2 + sb], scales[d2 + dm + sb], acc, accOff + 2 * rowAcc);
-                    pair(p3, s0, s1, mn[j3 + m + j - 1], mn[j3 + m + j], ad, scales[d3 + sb], scales[d3 + dm + sb], acc, accOff + 3 * rowAcc);
+                    pair(p0, s0, s1, scales[n0 + j - 1], scales[n0 + j], ad, scales[d0 + sb], scales[d0 + dm + sb], acc, accOff);
+                    pair(p1, s0, s1, scales[n1 + j - 1], scales[n1 + j], ad, scales[d1 + sb], scales[d1 + dm + sb], acc, accOff + rowAcc);
+                    pair(p2, s0, s1, scales[n2 + j - 1], scales[n2 + j], ad, scales[d2 + sb], scales[d2 + dm + sb], acc, accOff + 2 * rowAcc);
+                    pair(p3, s0, s1, scales[n3 + j - 1], scales[n3 + j], ad, scales[d3 + sb], scales[d3 + dm + sb], acc, accOff + 3 * rowAcc);
                 } else {
                     i0 = i0.add(p0.convert(VectorOperators.F2I, 0));
                     i1 = i1.add(p1.convert(VectorOperators.F2I, 0));
@@ -206,10 +204,10 @@ final class Q4_KTiles {
                 }
             }
             if (!gemm) {
-                superBlock(i0, a, sBase, dBase, sb, mn, j0 + m, scales[d0 + sb], scales[d0 + dm + sb], acc, accOff);
-                superBlock(i1, a, sBase, dBase, sb, mn, j1 + m, scales[d1 + sb], scales[d1 + dm + sb], acc, accOff + rowAcc);
-                superBlock(i2, a, sBase, dBase, sb, mn, j2 + m, scales[d2 + sb], scales[d2 + dm + sb], acc, accOff + 2 * rowAcc);
-                superBlock(i3, a, sBase, dBase, sb, mn, j3 + m, scales[d3 + sb], scales[d3 + dm + sb], acc, accOff + 3 * rowAcc);
+                superBlock(i0, a, sBase, dBase, sb, scales, n0, scales[d0 + sb], scales[d0 + dm + sb], acc, accOff);
+                superBlock(i1, a, sBase, dBase, sb, scales, n1, scales[d1 + sb], scales[d1 + dm + sb], acc, accOff + rowAcc);
+                superBlock(i2, a, sBase, dBase, sb, scales, n2, scales[d2 + sb], scales[d2 + dm + sb], acc, accOff + 2 * rowAcc);
+                superBlock(i3, a, sBase, dBase, sb, scales, n3, scales[d3 + sb], scales[d3 + dm + sb], acc, accOff + 3 * rowAcc);
             }
         }
     }
@@ -223,11 +221,11 @@ final class Q4_KTiles {
     }
 
     /** The gemv order's step after a super-block: its four pairs' exact int sum, and Σ_j m_j · sums_j, each one fma. */
-    private static void superBlock(IntVector isum, Activations a, int sBase, int dBase, int sb, float[] mn, int jRow, float dw, float dminw,
+    private static void superBlock(IntVector isum, Activations a, int sBase, int dBase, int sb, float[] mins, int jRow, float dw, float dminw,
                                    float[] acc, int o) {
         FloatVector ad = FloatVector.fromArray(F8, a.d, dBase + sb * LANES);
         FloatVector summs = FloatVector.zero(F8);
-        for (int j = 8 * sb; j < 8 * sb + 8; j++) summs = FloatVector.fromArray(F8, a.sums, sBase + j * LANES).fma(FloatVector.broadcast(F8, mn[jRow + j]), summs); // exact integers
+        for (int j = 8 * sb; j < 8 * sb + 8; j++) summs = FloatVector.fromArray(F8, a.sums, sBase + j * LANES).fma(FloatVector.broadcast(F8, mins[jRow + j]), summs); // exact integers
         ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(ad.mul(dw), FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
         summs.fma(ad.mul(dminw), FloatVector.fromArray(F8, acc, o + LANES)).intoArray(acc, o + LANES);
     }

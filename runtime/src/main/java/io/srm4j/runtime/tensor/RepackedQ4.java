@@ -165,7 +165,7 @@ public final class RepackedQ4 {
                     ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (w.type() == GgmlType.Q4_K && Q4_KTiles.worthIt(n)) {
             Q4_KTiles.Activations a = new Q4_KTiles.Activations(q, gemm);
-            int tile = Q4_KTiles.TILE_ROWS, tiles = rows / tile;
+            int tile = TokenLaneProduct.TILE_ROWS, tiles = rows / tile;
             pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
                     Q4_KTiles.matMulRows(data, rowBytes, a, tile * t0, tile * t1, out, rows));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
