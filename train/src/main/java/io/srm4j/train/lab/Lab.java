@@ -93,7 +93,7 @@ public final class Lab {
         // How the vote grows with the number of samples, from the samples already drawn: maj@1, 2, 4, … up to all.
         Map<Integer, Double> majAtK = new LinkedHashMap<>();
         for (int k = 1; k <= config.samples(); k = k < config.samples() ? Math.min(2 * k, config.samples()) : k + 1) {
-            majAtK.put(k, LabEvaluation.majorityAtK(cot, k, s));
+            majAtK.put(k, LabEvaluation.majorityAtK(LabTask.byName(config.task()), cot, k, s));
         }
         Mode best = rows.get(3).score().accuracy() >= rows.get(0).score().accuracy() ? Mode.COT : Mode.DIRECT;
         return new Result(config, rows, cotVsDirect, scVsGreedy, Map.copyOf(majAtK), models.get(best), best.label(), seconds);

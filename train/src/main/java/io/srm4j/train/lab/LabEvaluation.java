@@ -92,7 +92,7 @@ public final class LabEvaluation {
                         sampleTokens += c.generatedTokens();
                     }
                 }
-                String majority = majority(answers);
+                String majority = majority(task, p.question(), answers);
                 Outcome o = new Outcome(i, p.question(), p.answer(), greedy.text(), greedy.answer(),
                         task.isCorrect(p, greedy.answer()), greedy.generatedTokens(), answers, correct, sampleTokens,
                         majority, majority != null && task.isCorrect(p, majority));
@@ -110,21 +110,21 @@ public final class LabEvaluation {
 
     /**
      * The self-consistency answer: the evaluation layer's majority vote ({@link MajorityVote#winner}) over the
-     * non-empty answers, grouped by their text (a lab answer is a plain number); among equally frequent answers, the
-     * one sampled first. Null when no sample answered.
+     * non-empty answers, grouped by the task's {@link LabTask#voteKey} (the text of a plain-number answer, the value of
+     * a Countdown expression); among equally frequent answers, the one sampled first. Null when no sample answered.
      */
-    static String majority(List<String> answers) {
-        int[] groupOf = groups(answers);
+    static String majority(LabTask task, String question, List<String> answers) {
+        int[] groupOf = groups(task, question, answers);
         int w = MajorityVote.winner(groupOf, java.util.stream.IntStream.range(0, groupOf.length).toArray());
         return w < 0 ? null : answers.get(w).strip();
     }
 
     /** Each answer's group, numbered in order of first appearance; {@link MajorityVote#NO_ANSWER} for an empty one. */
-    static int[] groups(List<String> answers) {
+    static int[] groups(LabTask task, String question, List<String> answers) {
         Map<String, Integer> ids = new LinkedHashMap<>();
         int[] groupOf = new int[answers.size()];
         for (int i = 0; i < groupOf.length; i++) {
-            String key = answers.get(i) == null ? "" : answers.get(i).strip();
+            String key = task.voteKey(question, answers.get(i));
             groupOf[i] = key.isEmpty() ? MajorityVote.NO_ANSWER : ids.computeIfAbsent(key, x -> ids.size());
         }
         return groupOf;
@@ -135,12 +135,12 @@ public final class LabEvaluation {
      * or {@link MajorityVote#majAtK}'s seeded estimate when there are too many), averaged over the problems; maj@1
      * is the mean accuracy of one sample, maj@n the vote over all of them.
      */
-    public static double majorityAtK(List<Outcome> outcomes, int k, long seed) {
+    public static double majorityAtK(LabTask task, List<Outcome> outcomes, int k, long seed) {
         double sum = 0;
         for (Outcome o : outcomes) {
             boolean[] correct = new boolean[o.sampleCorrect().size()];
             for (int i = 0; i < correct.length; i++) correct[i] = o.sampleCorrect().get(i);
-            sum += MajorityVote.majAtK(groups(o.sampleAnswers()), correct, k, seed ^ o.index());
+            sum += MajorityVote.majAtK(groups(task, o.question(), o.sampleAnswers()), correct, k, seed ^ o.index());
         }
         return sum / Math.max(1, outcomes.size());
     }

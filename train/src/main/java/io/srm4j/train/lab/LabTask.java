@@ -21,6 +21,14 @@ public interface LabTask {
     }
 
     /**
+     * What self-consistency votes on: answers with equal keys are the same answer. Here the answer's text; a task whose
+     * right answers differ in form (expressions with one value, say) overrides it.
+     */
+    default String voteKey(String question, String answer) {
+        return answer == null ? "" : answer.strip();
+    }
+
+    /**
      * Re-derives every step of {@code problem}'s trace from the question, independently of the generator; returns
      * null when all of them check, otherwise a description of the first wrong step.
      */
@@ -40,10 +48,12 @@ public interface LabTask {
             case ChainTask.TWO_PATH_NAME -> new ChainTask(5, true);
             case SumTask.NAME -> new SumTask(5);
             case ShiftSumTask.NAME -> ShiftSumTask.byName(name);
+            case CountdownTask.NAME -> CountdownTask.byName(name);
             default -> {
                 if (name.startsWith(ShiftSumTask.NAME + "-")) yield ShiftSumTask.byName(name);
+                if (name.startsWith(CountdownTask.NAME + "-")) yield CountdownTask.byName(name);
                 throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + ShiftSumTask.NAME + ", "
-                        + ShiftSumTask.NAME + "-<terms>-<starts>, " + SumTask.NAME + ", " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
+                        + ShiftSumTask.NAME + "-<terms>-<starts>, " + CountdownTask.NAME + ", " + CountdownTask.NAME + "-<numbers>, " + SumTask.NAME + ", " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
             }
         };
     }
