@@ -158,6 +158,24 @@ class Blocks32KernelsTest {
         }
     }
 
+    /** {@link VectorKernels#dotQ} (its int-lane kernel, on {@link Blocks32Kernels#quants}) against the scalar twin. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0", "Q4_1", "Q5_1"})
+    void vectorDotQIsBitIdenticalToTheScalarTwin(GgmlType type) {
+        assumeTrue(VectorKernels.hasFastQuantizedDot(type), "no 256-bit vectors here");
+        Random rnd = new Random(89 + type.id);
+        for (int cols : new int[] {32, 96, 896}) {
+            int rows = 7;
+            Matrix w = ExactBlockKernelsTest.randomMatrix(type, rnd, rows, cols, cols != 96);
+            float[] x = Fixtures.gaussian(rnd, cols + 32, 1f);
+            QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols + 32, 1);
+            for (int r = 0; r < rows; r++) {
+                Q8_0KernelsTest.assertSameBits(ScalarKernels.dotQ(type, w.data(), r * w.rowBytes(), a, 32, cols),
+                        VectorKernels.dotQ(type, w.data(), r * w.rowBytes(), a, 32, cols), type + " cols " + cols + " row " + r);
+            }
+        }
+    }
+
     /** {@link Blocks32Kernels#quants}: every element of random blocks, ggml's int lanes (4 elements each) in order. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q5_0", "Q4_1", "Q5_1"})
