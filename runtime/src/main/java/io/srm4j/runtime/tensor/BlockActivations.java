@@ -22,14 +22,17 @@ final class BlockActivations {
     final float[] d;
     /** forRow only: Σ quants per block. */
     final float[] blockSums;
+    /** forTokens of Q8_1 activations: their block sums {@code [group][block][lane]}; null otherwise. */
+    final float[] s;
 
-    private BlockActivations(int length, int count, float[] q, float[] d, float[] blockSums) {
+    private BlockActivations(int length, int count, float[] q, float[] d, float[] blockSums, float[] s) {
         this.length = length;
         this.count = count;
         this.blocks = length / 32;
         this.q = q;
         this.d = d;
         this.blockSums = blockSums;
+        this.s = s;
     }
 
     /** Vector {@code t} of {@code a}, in element order. */
@@ -47,26 +50,28 @@ final class BlockActivations {
             sums[b] = s;
             d[b] = a.d[o / 32 + b];
         }
-        return new BlockActivations(n, 1, q, d, sums);
+        return new BlockActivations(n, 1, q, d, sums, null);
     }
 
     private static void checkFormat(QuantizedActivations a) {
         if (a.format != GgmlType.Q8_0) throw new IllegalArgumentException("block kernels take Q8_0 activations, got " + a.format);
     }
 
-    /** All {@code a.count} vectors, transposed into groups of {@link #LANES} tokens. */
+    /** All {@code a.count} vectors (Q8_0 or Q8_1), transposed into groups of {@link #LANES} tokens. */
     static BlockActivations forTokens(QuantizedActivations a) {
-        checkFormat(a);
+        if (a.format != GgmlType.Q8_1) checkFormat(a);
         int n = a.length, blocks = n / 32, groups = groups(a.count);
         float[] q = new float[Math.multiplyExact(groups * LANES, n)], d = new float[groups * LANES * blocks];
+        float[] s = a.s == null ? null : new float[d.length];
         for (int t = 0; t < a.count; t++) {
             int g = t / LANES, lane = t % LANES, o = t * n;
             int qo = g * n * LANES + lane;
             for (int e = 0; e < n; e++) q[qo + e * LANES] = a.qs[o + e];
             int dOff = g * blocks * LANES + lane;
             for (int b = 0; b < blocks; b++) d[dOff + b * LANES] = a.d[o / 32 + b];
+            if (s != null) for (int b = 0; b < blocks; b++) s[dOff + b * LANES] = a.s[o / 32 + b];
         }
-        return new BlockActivations(n, a.count, q, d, null);
+        return new BlockActivations(n, a.count, q, d, null, s);
     }
 
     static int groups(int count) {

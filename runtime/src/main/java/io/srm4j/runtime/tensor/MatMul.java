@@ -112,6 +112,7 @@ public final class MatMul {
         final int xOffset, cols;
         private final java.util.EnumMap<GgmlType, QuantizedActivations> quantized = new java.util.EnumMap<>(GgmlType.class);
         private float[] laneMajor;
+        private final java.util.EnumMap<GgmlType, float[]> laneMajorOf = new java.util.EnumMap<>(GgmlType.class);
         private Q4_0x8.Pairs pairs;
         private BlockActivations blocks;
 
@@ -128,6 +129,12 @@ public final class MatMul {
         float[] laneMajor() {
             if (laneMajor == null) laneMajor = Q8_0Kernels.laneMajor(quantized(GgmlType.Q8_0), 0);
             return laneMajor;
+        }
+
+        /** {@link Q8_0Kernels#laneMajor} of the activations in {@code format} (Q8_0 or Q8_1). */
+        float[] laneMajor(GgmlType format) {
+            if (format == GgmlType.Q8_0) return laneMajor();
+            return laneMajorOf.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
         }
 
         Q4_0x8.Pairs pairs() {
@@ -154,6 +161,12 @@ public final class MatMul {
         if (Q8_0Kernels.supports(type)) {
             float[] xl = in.laneMajor(), d = in.quantized(GgmlType.Q8_0).d;
             return (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, d, 0, from, to, out, outOffset);
+        } else if (Blocks32Kernels.supports(type)) {
+            GgmlType format = QuantizedActivations.formatFor(type);
+            QuantizedActivations a = in.quantized(format);
+            ScalarKernels.checkQ(type, data, (long) (w.rows() - 1) * rowBytes, a, 0, cols);
+            float[] xl = in.laneMajor(format);
+            return (from, to) -> Blocks32Kernels.matVecRows(type, data, rowBytes, xl, a.d, a.s, from, to, out, outOffset);
         } else if (usesQuantizedActivations(type) && GgmlOrderKQuants.supports(type)) {
             QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
             ScalarKernels.checkQ(type, data, (long) (w.rows() - 1) * rowBytes, a, 0, cols);
@@ -214,6 +227,11 @@ public final class MatMul {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (Blocks32Kernels.supports(type)) {
+            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n));
+            int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
+                    Blocks32Kernels.matMulRows(type, data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {

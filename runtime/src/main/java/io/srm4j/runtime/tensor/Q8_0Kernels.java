@@ -45,11 +45,13 @@ final class Q8_0Kernels {
     // ------------------------------------------------------------------ one token
 
     /**
-     * Vector {@code t} of {@code a} (Q8_0) as floats, each 32-block permuted so that element {@code 4l + k} sits at
+     * Vector {@code t} of {@code a} (Q8_0, or Q8_1 for {@link Blocks32Kernels}) as floats, each 32-block permuted so that element {@code 4l + k} sits at
      * {@code 8k + l}: lane l of the block's k-th 8-float vector is ggml lane l's k-th element.
      */
     static float[] laneMajor(QuantizedActivations a, int t) {
-        if (a.format != GgmlType.Q8_0) throw new IllegalArgumentException("Q8_0 products take Q8_0 activations, got " + a.format);
+        if (a.format != GgmlType.Q8_0 && a.format != GgmlType.Q8_1) {
+            throw new IllegalArgumentException("lane-major activations are Q8_0 or Q8_1, got " + a.format);
+        }
         int n = a.length, o = t * n;
         float[] x = new float[n];
         for (int b = 0; b < n; b += 32) {
@@ -113,9 +115,10 @@ final class Q8_0Kernels {
 
     /**
      * Q8_0's part of {@link TokenLaneProduct}: rows unpacked in element order, ggml's eight lanes as eight passes
-     * over the blocks, one accumulator per row, lane and token.
+     * over the blocks, one accumulator per row, lane and token. {@link Blocks32Kernels} reuses the tiles for the
+     * 4/5-bit types, which sum in the same order, with its own {@link #unpackRow}.
      */
-    private static final class TokenLanes implements TokenLaneProduct.Format<BlockActivations> {
+    static class TokenLanes implements TokenLaneProduct.Format<BlockActivations> {
 
         @Override
         public int accumulatorsPerRow() {

@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -322,58 +321,29 @@ public final class VectorKernels {
     }
 
     /**
-     * Q4_0, Q5_0, Q4_1, Q5_1, bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: the block's 32 values are unpacked to
-     * bytes in element order (all fit a signed byte), eight at a time in a long (the fifth bits spread by
-     * {@link Long#expand}, one pdep on x86; the byte-at-a-time loop before made Q5_0 decode ~25x slower than
-     * llama.cpp's), then summed as {@link #q8_0q}.
+     * Q4_0, Q5_0, Q4_1, Q5_1, bit for bit {@link ScalarKernels#blocks32InGgmlOrder}: the block's 32 values are built
+     * as signed bytes in element order with vector ops ({@link Blocks32Kernels#quants}; the long-at-a-time
+     * Long.expand unpacking before allocated a long[4] per call), then summed as {@link #q8_0q}. MatMul multiplies
+     * Q5_0/Q4_1/Q5_1 matrices with {@link Blocks32Kernels}, which is faster still.
      */
-    private static final long NIBBLES = 0x0F0F0F0F0F0F0F0FL, BIT0 = 0x0101010101010101L, BIT4 = 0x1010101010101010L, EIGHTS = 0x0808080808080808L;
-
     private static float blocks32q(GgmlType type, MemorySegment w, long p, QuantizedActivations a, int y, int n) {
-        boolean affine = type == GgmlType.Q4_1 || type == GgmlType.Q5_1, five = type == GgmlType.Q5_0 || type == GgmlType.Q5_1;
-        int qhAt = affine ? 4 : 2, qsAt = five ? qhAt + 4 : qhAt;
-        int offset = switch (type) {
-            case Q4_0 -> -8;
-            case Q5_0 -> -16;
-            default -> 0;
-        };
-        long[] v = new long[4];
+        Blocks32Kernels.Layout f = Blocks32Kernels.Layout.of(type);
+        boolean affine = f.affine();
         FloatVector acc = FloatVector.zero(F8);
         float summs = 0;
         for (int b = 0; b < n / 32; b++, p += type.typeSize, y += 32) {
-            long lo = w.get(ValueLayout.JAVA_LONG_UNALIGNED, p + qsAt), hi = w.get(ValueLayout.JAVA_LONG_UNALIGNED, p + qsAt + 8);
-            // eight elements per long, one per byte (elements 0-7, 8-15: low nibbles; 16-23, 24-31: high nibbles)
-            long e0 = lo & NIBBLES, e1 = hi & NIBBLES, e2 = (lo >>> 4) & NIBBLES, e3 = (hi >>> 4) & NIBBLES;
-            if (five) {
-                int qh = w.get(Dequantize.I32, p + qhAt);
-                if (affine) { // + 16 where the bit is set
-                    e0 |= Long.expand(qh & 0xFF, BIT4);
-                    e1 |= Long.expand((qh >>> 8) & 0xFF, BIT4);
-                    e2 |= Long.expand((qh >>> 16) & 0xFF, BIT4);
-                    e3 |= Long.expand((qh >>> 24) & 0xFF, BIT4);
-                } else { // q - 16: the nibble where the bit is set, the nibble - 16 (a high nibble of 0xF) where it is clear
-                    int clear = ~qh;
-                    e0 |= Long.expand(clear & 0xFF, BIT0) * 0xF0;
-                    e1 |= Long.expand((clear >>> 8) & 0xFF, BIT0) * 0xF0;
-                    e2 |= Long.expand((clear >>> 16) & 0xFF, BIT0) * 0xF0;
-                    e3 |= Long.expand((clear >>> 24) & 0xFF, BIT0) * 0xF0;
-                }
-            } else if (offset == -8) { // nibble - 8: bit 3 flipped, a high nibble of 0xF where it was clear
-                e0 = (e0 ^ EIGHTS) | (((~e0 >>> 3) & BIT0) * 0xF0);
-                e1 = (e1 ^ EIGHTS) | (((~e1 >>> 3) & BIT0) * 0xF0);
-                e2 = (e2 ^ EIGHTS) | (((~e2 >>> 3) & BIT0) * 0xF0);
-                e3 = (e3 ^ EIGHTS) | (((~e3 >>> 3) & BIT0) * 0xF0);
-            }
-            v[0] = e0;
-            v[1] = e1;
-            v[2] = e2;
-            v[3] = e3;
-            IntVector wq = LongVector.fromArray(LongVector.SPECIES_256, v, 0).reinterpretAsInts();
+            IntVector wq = Blocks32Kernels.quants(w, p, f);
             float scale = Dequantize.f16(w, p) * a.d[y / 32];
             acc = ((FloatVector) lanesOf4(wq, a, y).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
             if (affine) summs = Math.fma(Dequantize.f16(w, p + 2), a.s[y / 32], summs);
         }
-        return ScalarKernels.hsum8(acc.toArray()) + summs;
+        return hsum8(acc) + summs;
+    }
+
+    /** {@link ScalarKernels#hsum8} of the vector's lanes, without an array. */
+    private static float hsum8(FloatVector v) {
+        float r0 = v.lane(4) + v.lane(0), r1 = v.lane(5) + v.lane(1), r2 = v.lane(6) + v.lane(2), r3 = v.lane(7) + v.lane(3);
+        return (r0 + r2) + (r1 + r3);
     }
 
     // C2 inlines every Vector API call only while a method stays under its node budget (NodeCountInliningCutoff);

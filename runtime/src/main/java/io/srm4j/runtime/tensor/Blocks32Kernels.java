@@ -1,0 +1,252 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q5_0, Q5_1 and Q4_1 products in float lanes, bit-identical to {@link ScalarKernels#blocks32InGgmlOrder} (ggml's
+ * AVX2 {@code ggml_vec_dot_q5_0_q8_0} / {@code _q4_1_q8_1} / {@code _q5_1_q8_1} order, which llama.cpp also keeps for
+ * Q5_0 prompts through tinyBLAS): one token ({@link #matVecRows}, decode) and several ({@link #matMulRows}, prefill).
+ *
+ * <p>ggml's order is Q8_0's ({@link Q8_0Kernels}): per 32-block eight lanes, lane l the exact integer sum of elements
+ * 4l..4l+3, {@code acc[l] = fma(d_w * d_a, lane, acc[l])}, {@link ScalarKernels#hsum8} at the end, and for the affine
+ * types {@code + Σ fma(m_w, s_a)} over the blocks. A lane's four products (|q_w| <= 31, |q_a| <= 127) are integers
+ * summing below 2^24, so float FMA gets them exactly in any order. So both kernels are Q8_0's with another unpacking:
+ *
+ * <ul>
+ *   <li>One token: a block's 32 quants are built as eight int lanes, lane l holding elements 4l..4l+3 one per byte
+ *       ({@link #quants}: the 16 nibble bytes broadcast twice, the second half shifted by 4; the fifth bits spread
+ *       into place by one multiply; Q5_0's -16 as sign bytes), then multiplied by the activations laid out
+ *       {@link Q8_0Kernels#laneMajor} exactly as the Q8_0 kernel does. This replaced {@link VectorKernels#dotQ}'s
+ *       32-bit integer multiplies.</li>
+ *   <li>Several tokens: rows unpacked to floats in element order and summed by {@link Q8_0Kernels}' token-lane tiles
+ *       ({@link TokenLaneProduct}); the affine types' {@code Σ m_w s_a} is then added per row and token, in token
+ *       lanes, in the scalar twin's order.</li>
+ * </ul>
+ */
+final class Blocks32Kernels {
+    private Blocks32Kernels() {}
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Long> L4 = LongVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final int LANES = BlockActivations.LANES;
+
+    static boolean supports(GgmlType type) {
+        return VectorKernels.INT_PATH && (type == GgmlType.Q5_0 || type == GgmlType.Q5_1 || type == GgmlType.Q4_1);
+    }
+
+    /** Where a block's fields sit and how its quants are offset. */
+    enum Layout {
+        Q4_0(-1, 2, -8), Q5_0(2, 6, -16), Q4_1(-1, 4, 0), Q5_1(4, 8, 0);
+
+        /** Byte offset of the 32 fifth bits (-1: none), of the 16 nibble bytes, and what is added to each quant. */
+        final int qhAt, qsAt, offset;
+
+        Layout(int qhAt, int qsAt, int offset) {
+            this.qhAt = qhAt;
+            this.qsAt = qsAt;
+            this.offset = offset;
+        }
+
+        boolean affine() {
+            return offset == 0;
+        }
+
+        static Layout of(GgmlType type) {
+            return switch (type) {
+                case Q4_0 -> Q4_0;
+                case Q5_0 -> Q5_0;
+                case Q4_1 -> Q4_1;
+                case Q5_1 -> Q5_1;
+                default -> throw new IllegalArgumentException("not a 4/5-bit 32-block type: " + type);
+            };
+        }
+    }
+
+    /** Longs 0 and 2 from one word, 1 and 3 from the other: the 16 nibble bytes twice. */
+    private static final VectorMask<Long> ODD_LONGS = VectorMask.fromValues(L4, false, true, false, true);
+    /** Lanes 4..7 take the high nibbles (elements 16..31). */
+    private static final IntVector HALF_SHIFTS = IntVector.fromArray(I8, new int[] {0, 0, 0, 0, 4, 4, 4, 4}, 0);
+    /** Lane l takes fifth bits 4l..4l+3. */
+    private static final IntVector QH_SHIFTS = IntVector.fromArray(I8, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
+    /** Bit k of a 4-bit value to bit 8k+4 (the products do not overlap, so no carries). */
+    private static final int SPREAD = (1 << 4) | (1 << 11) | (1 << 18) | (1 << 25);
+
+    /**
+     * The block at {@code p}'s 32 quants (offset applied) as signed bytes in element order, four per int lane: lane l
+     * holds elements 4l..4l+3 (bytes 0..3), as ggml's AVX2 kernels pair them with the activations.
+     */
+    static IntVector quants(MemorySegment w, long p, Layout f) {
+        long lo = w.get(I64, p + f.qsAt), hi = w.get(I64, p + f.qsAt + 8);
+        IntVector q = LongVector.broadcast(L4, lo).blend(hi, ODD_LONGS).reinterpretAsInts()
+                .lanewise(VectorOperators.LSHR, HALF_SHIFTS).and(0x0F0F0F0F);
+        if (f.qhAt >= 0) {
+            int qh = w.get(Dequantize.I32, p + f.qhAt);
+            // Q5_0: the set bits are where qh is clear, and become a sign byte (nibble - 16); Q5_1: they add 16
+            IntVector bits = IntVector.broadcast(I8, f.affine() ? qh : ~qh).lanewise(VectorOperators.LSHR, QH_SHIFTS)
+                    .and(0xF).mul(SPREAD).and(0x10101010);
+            q = q.or(f.affine() ? bits : bits.lanewise(VectorOperators.LSHL, 4).sub(bits));
+        } else if (f.offset == -8) {
+            // nibble - 8: bit 3 flipped, a sign byte where it was clear
+            IntVector clear = q.not().and(0x08080808);
+            q = q.lanewise(VectorOperators.XOR, 0x08080808).or(clear.lanewise(VectorOperators.LSHL, 5).sub(clear.lanewise(VectorOperators.LSHL, 1)));
+        }
+        return q;
+    }
+
+    // ------------------------------------------------------------------ one token
+
+    /**
+     * {@code out[outOffset + r] = W[r] · a} for rows {@code [from, to)} of the {@code type} matrix at {@code w}
+     * ({@code rowBytes} apart); {@code x} from {@link Q8_0Kernels#laneMajor} of the activations, {@code d} their
+     * block scales and {@code s} their block sums (Q8_1; unused for Q5_0).
+     */
+    static void matVecRows(GgmlType type, MemorySegment w, long rowBytes, float[] x, float[] d, float[] s, int from, int to,
+                           float[] out, int outOffset) {
+        Layout f = Layout.of(type);
+        int blocks = x.length / 32;
+        if (f.affine()) {
+            for (int r = from; r < to; r++) out[outOffset + r] = affineRow(w, r * rowBytes, f, type.typeSize, x, d, s, blocks);
+        } else {
+            for (int r = from; r < to; r++) out[outOffset + r] = row(w, r * rowBytes, f, type.typeSize, x, d, blocks);
+        }
+    }
+
+    /** Byte {@code k} of every int lane, sign-extended, as floats. */
+    private static FloatVector byteOfLanes(IntVector q, int k) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    /** Exact lane sums of a block: lane l is Σ of elements 4l..4l+3 times their activations. */
+    private static FloatVector laneSums(IntVector q, float[] x, int e) {
+        FloatVector t = byteOfLanes(q, 0).mul(FloatVector.fromArray(F8, x, e));
+        t = byteOfLanes(q, 1).fma(FloatVector.fromArray(F8, x, e + 8), t);
+        t = byteOfLanes(q, 2).fma(FloatVector.fromArray(F8, x, e + 16), t);
+        return byteOfLanes(q, 3).fma(FloatVector.fromArray(F8, x, e + 24), t);
+    }
+
+    private static float row(MemorySegment w, long p, Layout f, int blockBytes, float[] x, float[] d, int blocks) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += blockBytes) {
+            FloatVector t = laneSums(quants(w, p, f), x, e);
+            acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[b]).fma(t, acc);
+        }
+        return hsum8(acc) + 0f; // as the scalar twin, which adds its (zero) sum of mins
+    }
+
+    private static float affineRow(MemorySegment w, long p, Layout f, int blockBytes, float[] x, float[] d, float[] s, int blocks) {
+        FloatVector acc = FloatVector.zero(F8);
+        float summs = 0;
+        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += blockBytes) {
+            FloatVector t = laneSums(quants(w, p, f), x, e);
+            acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[b]).fma(t, acc);
+            summs = Math.fma(Dequantize.f16(w, p + 2), s[b], summs);
+        }
+        return hsum8(acc) + summs;
+    }
+
+    /** {@link ScalarKernels#hsum8} of the vector's lanes. */
+    private static float hsum8(FloatVector v) {
+        float r0 = v.lane(4) + v.lane(0), r1 = v.lane(5) + v.lane(1), r2 = v.lane(6) + v.lane(2), r3 = v.lane(7) + v.lane(3);
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    // ------------------------------------------------------------------ several tokens
+
+    private static final TokenLanes Q5_0_LANES = new TokenLanes(Layout.Q5_0, GgmlType.Q5_0.typeSize);
+    private static final TokenLanes Q4_1_LANES = new TokenLanes(Layout.Q4_1, GgmlType.Q4_1.typeSize);
+    private static final TokenLanes Q5_1_LANES = new TokenLanes(Layout.Q5_1, GgmlType.Q5_1.typeSize);
+
+    /**
+     * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the {@code type} matrix at {@code w}
+     * and every token of {@code a} ({@link BlockActivations#forTokens} of the type's activation format).
+     */
+    static void matMulRows(GgmlType type, MemorySegment w, long rowBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
+        TokenLanes f = switch (type) {
+            case Q5_0 -> Q5_0_LANES;
+            case Q4_1 -> Q4_1_LANES;
+            case Q5_1 -> Q5_1_LANES;
+            default -> throw new IllegalArgumentException("no token-lane kernel for " + type);
+        };
+        TokenLaneProduct.matMulRows(f, w, rowBytes, a, a.length, a.count, from, to, out, outStride);
+        if (f.layout.affine()) addMins(w, rowBytes, type.typeSize, a, from, to, out, outStride);
+    }
+
+    /**
+     * The affine types' {@code + Σ_b fma(m_w, s_a)}, per row and token as the scalar twin sums it (after the lanes'
+     * {@code hsum8}), eight tokens in the lanes.
+     */
+    private static void addMins(MemorySegment w, long rowBytes, int blockBytes, BlockActivations a, int from, int to, float[] out, int outStride) {
+        if (a.s == null) throw new IllegalArgumentException("affine weights need Q8_1 activations (block sums)");
+        float[] s = a.s;
+        int blocks = a.blocks, groups = BlockActivations.groups(a.count);
+        for (int r = from; r < to; r++) {
+            long p0 = r * rowBytes + 2;
+            for (int g = 0; g < groups; g++) {
+                FloatVector summs = FloatVector.zero(F8);
+                long p = p0;
+                for (int b = 0, o = g * blocks * LANES; b < blocks; b++, o += LANES, p += blockBytes) {
+                    summs = FloatVector.broadcast(F8, Dequantize.f16(w, p)).fma(FloatVector.fromArray(F8, s, o), summs);
+                }
+                int tokens = Math.min(LANES, a.count - g * LANES);
+                for (int t = 0; t < tokens; t++) {
+                    int i = (g * LANES + t) * outStride + r;
+                    out[i] = out[i] + summs.lane(t);
+                }
+            }
+        }
+    }
+
+    /** Q8_0's tiles ({@link Q8_0Kernels.TokenLanes}) over rows unpacked from this format. */
+    private static final class TokenLanes extends Q8_0Kernels.TokenLanes {
+        final Layout layout;
+        private final int blockBytes;
+
+        TokenLanes(Layout layout, int blockBytes) {
+            this.layout = layout;
+            this.blockBytes = blockBytes;
+        }
+
+        /** Lane j of group m takes fifth bit 8m + j. */
+        private static final IntVector[] BIT_SHIFTS = new IntVector[4];
+
+        static {
+            for (int m = 0; m < 4; m++) {
+                int[] s = new int[8];
+                for (int j = 0; j < 8; j++) s[j] = 8 * m + j;
+                BIT_SHIFTS[m] = IntVector.fromArray(I8, s, 0);
+            }
+        }
+
+        /** A row's quants (offset applied) as floats in element order, and its block scales. */
+        @Override
+        public void unpackRow(MemorySegment w, long p, int blocks, float[] wf, int o, float[] wd, int dO) {
+            Layout f = layout;
+            for (int b = 0; b < blocks; b++, p += blockBytes, o += 32) {
+                wd[dO + b] = Dequantize.f16(w, p);
+                int qh = f.qhAt >= 0 ? w.get(Dequantize.I32, p + f.qhAt) : 0;
+                IntVector lo = (IntVector) ByteVector.fromMemorySegment(B8, w, p + f.qsAt, LE).convertShape(VectorOperators.B2I, I8, 0);
+                IntVector hi = (IntVector) ByteVector.fromMemorySegment(B8, w, p + f.qsAt + 8, LE).convertShape(VectorOperators.B2I, I8, 0);
+                IntVector qhv = IntVector.broadcast(I8, qh);
+                for (int m = 0; m < 4; m++) {
+                    IntVector bytes = m % 2 == 0 ? lo : hi;
+                    IntVector q = (m < 2 ? bytes : bytes.lanewise(VectorOperators.ASHR, 4)).and(0xF);
+                    if (f.qhAt >= 0) q = q.or(qhv.lanewise(VectorOperators.LSHR, BIT_SHIFTS[m]).and(1).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) q.add(f.offset).convert(VectorOperators.I2F, 0)).intoArray(wf, o + 8 * m);
+                }
+            }
+        }
+    }
+}
