@@ -47,9 +47,16 @@ final class InterleavedCopies<T> {
     }
 
     private Entry<T> entry(Matrix w) {
-        entries.removeIf(e -> e.matrix.get() == null);
         for (Entry<T> e : entries) if (e.matrix.get() == w) return e;
         return null;
+    }
+
+    /** Adds an entry for {@code w}, first dropping those of matrices gone (a lookup, once per product, does not). */
+    private Entry<T> add(Matrix w) {
+        entries.removeIf(e -> e.matrix.get() == null);
+        Entry<T> e = new Entry<>(w);
+        entries.add(e);
+        return e;
     }
 
     /**
@@ -62,8 +69,7 @@ final class InterleavedCopies<T> {
         synchronized (entries) {
             e = entry(w);
             if (e != null) return e.copy;
-            e = new Entry<>(w);
-            entries.add(e);
+            e = add(w);
         }
         Entry<T> scheduled = e;
         MemorySegment data = w.data();
@@ -90,7 +96,7 @@ final class InterleavedCopies<T> {
         pool.parallelFor(0, w.rows() / RepackedQ4.INTERLEAVE, 8, (g0, g1) -> layout.packGroups(copy, data, rowBytes, g0, g1));
         synchronized (entries) {
             Entry<T> e = entry(w);
-            if (e == null) entries.add(e = new Entry<>(w));
+            if (e == null) e = add(w);
             if (e.copy == null) e.copy = copy;
             return e.copy;
         }

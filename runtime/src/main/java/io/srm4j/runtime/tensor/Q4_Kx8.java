@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A Q4_K matrix with its rows interleaved eight at a time (as llama.cpp's block_q4_Kx8), for single-token products
+ * A Q4_K matrix with its rows interleaved eight at a time (the idea of llama.cpp's block_q4_Kx8, in a layout of its
+ * own: two bytes per row and step, scales unpacked to bytes), for single-token products
  * bit for bit equal to {@link RepackedQ4#q4_KGemv} (ggml_gemv_q4_K_8x8_q8_K's order): eight rows share the vector
  * lanes, so a super-block costs no reduction across lanes, only two fused multiply-adds per row.
  *
