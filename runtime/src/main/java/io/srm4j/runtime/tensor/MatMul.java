@@ -115,6 +115,7 @@ public final class MatMul {
         private final java.util.EnumMap<GgmlType, float[]> laneMajorOf = new java.util.EnumMap<>(GgmlType.class);
         private Q4_0x8.Pairs pairs;
         private BlockActivations blocks;
+        private Q4_Kx8.Activations q4_K;
 
         VectorInput(float[] x, int xOffset, int cols) {
             this.x = x;
@@ -140,6 +141,11 @@ public final class MatMul {
         Q4_0x8.Pairs pairs() {
             if (pairs == null) pairs = Q4_0x8.Pairs.of(quantized(GgmlType.Q8_0));
             return pairs;
+        }
+
+        Q4_Kx8.Activations q4_KActivations() {
+            if (q4_K == null) q4_K = Q4_Kx8.Activations.of(quantized(GgmlType.Q8_K));
+            return q4_K;
         }
 
         BlockActivations blocks() {

@@ -1,9 +1,6 @@
 package io.srm4j.runtime.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -30,33 +27,18 @@ final class Q4_0x8 {
     private static final int ROWS = RepackedQ4.INTERLEAVE;
     private static final int BLOCK_BYTES = 16 * ROWS;
 
-    /**
-     * Copies by Matrix identity, held weakly: a record's equality would let a new model mapped at a closed one's
-     * address with the same names and shapes find the old weights. {@code packed} is null while being built.
-     */
-    private static final List<Entry> CACHE = new ArrayList<>();
-
-    private static final class Entry {
-        final WeakReference<Matrix> matrix;
-        volatile Q4_0x8 packed;
-
-        Entry(Matrix m) {
-            this.matrix = new WeakReference<>(m);
+    private static final InterleavedCopies<Q4_0x8> COPIES = new InterleavedCopies<>(new InterleavedCopies.Layout<>() {
+        @Override
+        public Q4_0x8 allocate(int rows, int cols) {
+            return new Q4_0x8(rows, cols);
         }
-    }
 
-    /** Builds copies off the caller's thread (see {@link #ready}). */
-    private static final java.util.concurrent.ExecutorService BUILDER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "srm4j-q4_0-interleave");
-        t.setDaemon(true);
-        return t;
+        @Override
+        public void packGroups(Q4_0x8 copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
+            byte[] tmp = new byte[(int) (ROWS * rowBytes)];
+            for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp);
+        }
     });
-
-    private static Entry entry(Matrix w) {
-        CACHE.removeIf(e -> e.matrix.get() == null);
-        for (Entry e : CACHE) if (e.matrix.get() == w) return e;
-        return null;
-    }
 
     final int rows, cols, blocks;
     /** {@code [group][block][step p][row][2]} quant bytes. */
@@ -81,53 +63,19 @@ final class Q4_0x8 {
     }
 
     /**
-     * The interleaved copy of {@code w} if it is built; else null, and it is being built on a background thread. The
-     * caller then multiplies the mapped weights ({@link ExactBlockKernels#matVecRows}, the same bits): so the first
-     * product of a large matrix, often the output at the end of a prompt, does not wait for the copy.
+     * The interleaved copy of {@code w} if it is built; else null, and it is being built on a background thread (see
+     * {@link InterleavedCopies#ready}); the caller then multiplies the mapped weights ({@link ExactBlockKernels#matVecRows},
+     * the same bits).
      */
     static Q4_0x8 ready(Matrix w) {
         check(w);
-        Entry e;
-        synchronized (CACHE) {
-            e = entry(w);
-            if (e != null) return e.packed;
-            e = new Entry(w);
-            CACHE.add(e);
-        }
-        Entry scheduled = e;
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
-        int rows = w.rows(), cols = w.cols();
-        // the task holds the weights' segment, not the Matrix (the cache's weak key)
-        BUILDER.execute(() -> {
-            Q4_0x8 r = new Q4_0x8(rows, cols);
-            byte[] tmp = new byte[(int) (ROWS * rowBytes)];
-            for (int g = 0; g < rows / ROWS; g++) r.pack(data, rowBytes, g, tmp);
-            scheduled.packed = r;
-        });
-        return null;
+        return COPIES.ready(w);
     }
 
     /** The interleaved copy of {@code w} (Q4_0, rows a multiple of 8), built now over the pool if need be. */
     static Q4_0x8 of(WorkerPool pool, Matrix w) {
         check(w);
-        synchronized (CACHE) {
-            Entry e = entry(w);
-            if (e != null && e.packed != null) return e.packed;
-        }
-        Q4_0x8 r = new Q4_0x8(w.rows(), w.cols());
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
-        pool.parallelFor(0, w.rows() / ROWS, 8, (g0, g1) -> {
-            byte[] tmp = new byte[(int) (ROWS * rowBytes)];
-            for (int g = g0; g < g1; g++) r.pack(data, rowBytes, g, tmp);
-        });
-        synchronized (CACHE) {
-            Entry e = entry(w);
-            if (e == null) CACHE.add(e = new Entry(w));
-            if (e.packed == null) e.packed = r;
-            return e.packed;
-        }
+        return COPIES.of(pool, w);
     }
 
     /** Interleaves group g's rows: one bulk copy, then plain array work (this runs before the JIT has warmed up). */

@@ -28,9 +28,9 @@ import java.lang.foreign.MemorySegment;
  * {@link QuantizedActivations} (ggml_quantize_mat_q8_0_4x8 computes as quantize_row_q8_0). Matrices with another row
  * count keep ggml's vec_dot order ({@link ScalarKernels#dotQ}). Held to ggml's own kernels by RepackedQ4ParityTest.
  *
- * <p>The scalar methods here are the reference twins; {@link Q4_0x8} (Q4_0, one token: the rows interleaved as
- * llama.cpp does), {@link ExactBlockKernels} (Q4_0, several tokens) and {@link RepackedQ4Kernels} (Q4_K) are the fast
- * ones; {@link Q4_KTiles} takes Q4_K products of four tokens or more.
+ * <p>The scalar methods here are the reference twins; {@link Q4_0x8} and {@link Q4_Kx8} (one token: the rows
+ * interleaved as llama.cpp does), {@link ExactBlockKernels} (Q4_0, several tokens) and {@link RepackedQ4Kernels} (Q4_K,
+ * until its interleaved copy is built, and prompts) are the fast ones; {@link Q4_KTiles} takes Q4_K products of four tokens or more.
  */
 public final class RepackedQ4 {
     private RepackedQ4() {}
@@ -135,6 +135,11 @@ public final class RepackedQ4 {
         if (packed != null) {
             Q4_0x8.Pairs a = in.pairs();
             return (from, to) -> packed.matVecGroups(a, from / INTERLEAVE, to / INTERLEAVE, out, outOffset);
+        }
+        Q4_Kx8 packedK = w.type() == GgmlType.Q4_K && Q4_Kx8.supported() ? Q4_Kx8.ready(w) : null;
+        if (packedK != null) {
+            Q4_Kx8.Activations a = in.q4_KActivations();
+            return (from, to) -> packedK.matVecGroups(a, from / INTERLEAVE, to / INTERLEAVE, out, outOffset);
         }
         QuantizedActivations q = in.quantized(QuantizedActivations.formatFor(w.type()));
         if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {

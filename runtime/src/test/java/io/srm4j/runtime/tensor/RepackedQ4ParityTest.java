@@ -74,6 +74,11 @@ class RepackedQ4ParityTest {
                 float[] out = new float[c.rows + 1];
                 MatMul.matVec(three, w, c.x, 0, out, 1);
                 for (int r = 0; r < c.rows; r++) assertEquals(Float.floatToRawIntBits(c.expected[r]), Float.floatToRawIntBits(out[1 + r]), what + ": matVec row " + r);
+                // again once the interleaved copy is there (the first product may have run on the mapped weights)
+                if (c.type == GgmlType.Q4_0 && Q4_0x8.supported()) Q4_0x8.of(three, w);
+                if (c.type == GgmlType.Q4_K && Q4_Kx8.supported()) Q4_Kx8.of(three, w);
+                MatMul.matVec(three, w, c.x, 0, out, 1);
+                for (int r = 0; r < c.rows; r++) assertEquals(Float.floatToRawIntBits(c.expected[r]), Float.floatToRawIntBits(out[1 + r]), what + ": interleaved matVec row " + r);
             }
             checked++;
         }
@@ -136,6 +141,40 @@ class RepackedQ4ParityTest {
                 float[] viaMatMul = new float[rows];
                 MatMul.matVec(single, w, x, 0, viaMatMul, 0);
                 assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(out, 3, rows + 3)), java.util.Arrays.toString(viaMatMul), "MatMul.matVec");
+            }
+        }
+    }
+
+    /**
+     * The interleaved copy single-token Q4_K products run on ({@link Q4_Kx8}) against the gemv twin and the mapped-weight
+     * kernel it stands in for, bit for bit, on random bytes (every quant, scale and min bit pattern), several shapes
+     * (up to Qwen-sized FFN rows) and activations of both scales; it belongs to one Matrix instance as Q4_0's does.
+     */
+    @Test
+    void interleavedQ4_KCopiesEqualTheTwinAndTheMappedKernel() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q4_Kx8.supported(), "no 256-bit vectors here");
+        Random rnd = new Random(53);
+        for (int[] shape : new int[][] {{8, 256}, {16, 512}, {24, 1024}, {40, 768}, {64, 3072}, {8, 4864}}) {
+            int rows = shape[0], cols = shape[1];
+            byte[] bytes = KernelsTest.rawRandomRows(GgmlType.Q4_K, rnd, rows, cols);
+            for (int round = 0; round < 2; round++) {
+                if (round == 1) System.arraycopy(KernelsTest.rawRandomRows(GgmlType.Q4_K, rnd, rows, cols), 0, bytes, 0, bytes.length);
+                float[] x = Fixtures.gaussian(rnd, cols, round == 0 ? 1f : 1e-3f);
+                if (round == 1) x[5] = -40f; // a block of quants at -127..127 with the other blocks small
+                QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_K, x, cols, 1);
+                Matrix w = new Matrix("w", GgmlType.Q4_K, rows, cols, MemorySegment.ofArray(bytes));
+                float[] out = new float[rows + 3];
+                Q4_Kx8.of(three, w).matVecGroups(Q4_Kx8.Activations.of(a), 0, rows / 8, out, 3);
+                String where = rows + "x" + cols + " round " + round;
+                for (int r = 0; r < rows; r++) {
+                    long p = r * w.rowBytes();
+                    assertEquals(Float.floatToRawIntBits(RepackedQ4.q4_KGemv(w.data(), p, a, 0, cols)), Float.floatToRawIntBits(out[3 + r]), where + " row " + r);
+                    assertEquals(Float.floatToRawIntBits(RepackedQ4Kernels.q4_KGemv(w.data(), p, a, 0, cols)), Float.floatToRawIntBits(out[3 + r]),
+                            where + " mapped kernel, row " + r);
+                }
+                float[] viaMatMul = new float[rows];
+                MatMul.matVec(single, w, x, 0, viaMatMul, 0);
+                assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(out, 3, rows + 3)), java.util.Arrays.toString(viaMatMul), where + " MatMul.matVec");
             }
         }
     }

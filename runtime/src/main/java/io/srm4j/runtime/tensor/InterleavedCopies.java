@@ -1,0 +1,104 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The rows-interleaved copies single-token products run on ({@link Q4_0x8}, {@link Q4_Kx8}), one per weight matrix:
+ * built once in the background on first use ({@link #ready}) or at once over a pool ({@link #of}).
+ *
+ * <p>Copies are found by Matrix identity and held weakly: a record's equality would let a new model mapped at a closed
+ * one's address with the same names and shapes find the old weights.
+ */
+final class InterleavedCopies<T> {
+    /** How a format lays out its copy: allocation, then groups of 8 rows packed independently (so in parallel). */
+    interface Layout<T> {
+        T allocate(int rows, int cols);
+
+        void packGroups(T copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup);
+    }
+
+    /** One thread builds every format's copies off the callers' threads, one matrix at a time. */
+    private static final ExecutorService BUILDER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "srm4j-interleave");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static final class Entry<T> {
+        final WeakReference<Matrix> matrix;
+        /** Null while being built. */
+        volatile T copy;
+
+        Entry(Matrix m) {
+            this.matrix = new WeakReference<>(m);
+        }
+    }
+
+    private final Layout<T> layout;
+    private final List<Entry<T>> entries = new ArrayList<>();
+
+    InterleavedCopies(Layout<T> layout) {
+        this.layout = layout;
+    }
+
+    private Entry<T> entry(Matrix w) {
+        for (Entry<T> e : entries) if (e.matrix.get() == w) return e;
+        return null;
+    }
+
+    /** Adds an entry for {@code w}, first dropping those of matrices gone (a lookup, once per product, does not). */
+    private Entry<T> add(Matrix w) {
+        entries.removeIf(e -> e.matrix.get() == null);
+        Entry<T> e = new Entry<>(w);
+        entries.add(e);
+        return e;
+    }
+
+    /**
+     * The copy of {@code w} if it is built; else null, and it is being built on a background thread. The caller then
+     * multiplies the mapped weights (which give the same bits): so the first product of a large matrix, often the
+     * output at the end of a prompt, does not wait for the copy.
+     */
+    T ready(Matrix w) {
+        Entry<T> e;
+        synchronized (entries) {
+            e = entry(w);
+            if (e != null) return e.copy;
+            e = add(w);
+        }
+        Entry<T> scheduled = e;
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int rows = w.rows(), cols = w.cols();
+        // the task holds the weights' segment, not the Matrix (the weak key)
+        BUILDER.execute(() -> {
+            T copy = layout.allocate(rows, cols);
+            layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
+            scheduled.copy = copy;
+        });
+        return null;
+    }
+
+    /** The copy of {@code w}, built now over the pool if need be. */
+    T of(WorkerPool pool, Matrix w) {
+        synchronized (entries) {
+            Entry<T> e = entry(w);
+            if (e != null && e.copy != null) return e.copy;
+        }
+        T copy = layout.allocate(w.rows(), w.cols());
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        pool.parallelFor(0, w.rows() / RepackedQ4.INTERLEAVE, 8, (g0, g1) -> layout.packGroups(copy, data, rowBytes, g0, g1));
+        synchronized (entries) {
+            Entry<T> e = entry(w);
+            if (e == null) e = add(w);
+            if (e.copy == null) e.copy = copy;
+            return e.copy;
+        }
+    }
+}
