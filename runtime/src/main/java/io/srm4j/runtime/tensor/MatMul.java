@@ -156,6 +156,11 @@ public final class MatMul {
             return (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, d, 0, from, to, out, outOffset);
         } else if (usesQuantizedActivations(type) && GgmlOrderKQuants.supports(type)) {
             QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
+            Q6_Kx8 packed = Q6_Kx8.applies(type, w.rows()) ? Q6_Kx8.ready(w) : null;
+            if (packed != null) {
+                Q6_Kx8.Pairs pairs = Q6_Kx8.Pairs.of(a);
+                return (from, to) -> packed.matVecGroups(pairs, from / GROUP, to / GROUP, out, outOffset);
+            }
             ScalarKernels.checkQ(type, data, (long) (w.rows() - 1) * rowBytes, a, 0, cols);
             return (from, to) -> {
                 GgmlOrderKQuants.Scratch scratch = GgmlOrderKQuants.SCRATCH.get();
