@@ -219,6 +219,11 @@ public final class MatMul {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (Q6_KTiles.worthIt(type, n)) {
+            Q6_KTiles.Activations a = new Q6_KTiles.Activations(QuantizedActivations.quantize(GgmlType.Q8_K, x, 0, cols, n));
+            int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
+                    Q6_KTiles.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
