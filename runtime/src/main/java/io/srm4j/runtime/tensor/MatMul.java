@@ -175,6 +175,11 @@ public final class MatMul {
             return (from, to) -> Blocks32Kernels.matVecRows(type, data, rowBytes, xl, a.d, a.s, from, to, out, outOffset);
         } else if (usesQuantizedActivations(type) && GgmlOrderKQuants.supports(type)) {
             QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
+            Q6_Kx8 packed = Q6_Kx8.applies(type, w.rows()) ? Q6_Kx8.ready(w) : null;
+            if (packed != null) {
+                Q6_Kx8.Pairs pairs = Q6_Kx8.Pairs.of(a);
+                return (from, to) -> packed.matVecGroups(pairs, from / GROUP, to / GROUP, out, outOffset);
+            }
             ScalarKernels.checkQ(type, data, (long) (w.rows() - 1) * rowBytes, a, 0, cols);
             return (from, to) -> {
                 GgmlOrderKQuants.Scratch scratch = GgmlOrderKQuants.SCRATCH.get();
@@ -238,6 +243,11 @@ public final class MatMul {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Blocks32Kernels.matMulRows(type, data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (Q6_KTiles.worthIt(type, n)) {
+            Q6_KTiles.Activations a = new Q6_KTiles.Activations(QuantizedActivations.quantize(GgmlType.Q8_K, x, 0, cols, n));
+            int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
+            pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
+                    Q6_KTiles.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {
             QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {

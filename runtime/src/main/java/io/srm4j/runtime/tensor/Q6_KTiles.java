@@ -1,0 +1,213 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q6_K products of several tokens (prefill, batched decode) in float lanes on {@link TokenLaneProduct}, bit-identical
+ * to {@link GgmlOrderKQuants#dotScalar} token by token: tokens sit in the eight lanes ({@link Activations}), weight rows
+ * are converted to floats once per call and broadcast against the token lanes in 4-row tiles.
+ *
+ * <p>ggml's order (see {@link GgmlOrderKQuants}): per super-block eight int lanes, lane l the sum over the eight
+ * 32-element chunks of {@code sc[2 chunk + l/4] · Σ_{i<4} q[32 chunk + 4l + i] · a[..]} (q unsigned) minus
+ * {@code 32 · (bsums[2l] · sc[2l] + bsums[2l+1] · sc[2l+1])}; each lane into its own float,
+ * {@code acc_l = fma(d_w · d_a, lane, acc_l)}; {@link ScalarKernels#hsum8} at the end. So each row keeps 8 float
+ * lanes per token. Exactness: a chunk's four products sum to at most 4 · 63 · 127 = 32,004, times a scale of at most
+ * 128 in magnitude, and four chunks to at most 16,386,048 &lt; 2^24: float FMAs hold those exactly. Eight chunks
+ * would not, so each four-chunk half is converted to int and the halves and the offset are added in int lanes, as the
+ * twin's integers.
+ */
+final class Q6_KTiles {
+    private Q6_KTiles() {}
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final int LANES = BlockActivations.LANES;
+    /** Per row and token group: ggml's eight float lanes, each over the group's eight tokens. */
+    private static final int ROW_ACC = 8 * LANES;
+
+    /** Whether {@link #matMulRows} takes Q6_K products of {@code n} tokens: with fewer, most token lanes would idle. */
+    static boolean worthIt(GgmlType type, int n) {
+        return type == GgmlType.Q6_K && VectorKernels.INT_PATH && n >= 4;
+    }
+
+    /** Q8_K activations of several tokens transposed into groups of {@link #LANES} tokens. */
+    static final class Activations {
+        final int length, count, superBlocks;
+        /** {@code [group][element][lane]}. */
+        final float[] q;
+        /** Super-block scales, {@code [group][superBlock][lane]}. */
+        final float[] d;
+        /** Σ quants of each 16 elements, {@code [group][superBlock * 16 + j][lane]}. */
+        final int[] bsums;
+
+        Activations(QuantizedActivations a) {
+            if (a.format != GgmlType.Q8_K) throw new IllegalArgumentException("Q6_K products take Q8_K activations, got " + a.format);
+            length = a.length;
+            count = a.count;
+            superBlocks = length / 256;
+            int groups = BlockActivations.groups(count);
+            q = new float[Math.multiplyExact(groups * LANES, length)];
+            d = new float[groups * LANES * superBlocks];
+            bsums = new int[groups * LANES * superBlocks * 16];
+            for (int t = 0; t < count; t++) {
+                int g = t / LANES, lane = t % LANES, o = t * length;
+                int qo = g * length * LANES + lane;
+                for (int e = 0; e < length; e++) q[qo + e * LANES] = a.qs[o + e];
+                for (int sb = 0; sb < superBlocks; sb++) d[(g * superBlocks + sb) * LANES + lane] = a.d[o / 256 + sb];
+                for (int j = 0; j < 16 * superBlocks; j++) bsums[(g * superBlocks * 16 + j) * LANES + lane] = a.bsums[o / 16 + j];
+            }
+        }
+    }
+
+    /** {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the Q6_K matrix at {@code w}. */
+    static void matMulRows(MemorySegment w, long rowBytes, Activations a, int from, int to, float[] out, int outStride) {
+        TokenLaneProduct.matMulRows(TOKEN_LANES, w, rowBytes, a, a.length, a.count, from, to, out, outStride);
+    }
+
+    private static final TokenLanes TOKEN_LANES = new TokenLanes();
+
+    /** A row's scales: the 16 sub-block scales of each super-block, then each super-block's d. */
+    private static final class TokenLanes implements TokenLaneProduct.Format<Activations> {
+        @Override
+        public int blockSize() {
+            return 256;
+        }
+
+        @Override
+        public int scalesPerRow(int superBlocks) {
+            return 17 * superBlocks;
+        }
+
+        @Override
+        public int accumulatorsPerRow() {
+            return ROW_ACC;
+        }
+
+        /** A Q6_K row's unsigned quants as floats in element order, and its scales. */
+        @Override
+        public void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] scales, int so) {
+            for (int b = 0; b < superBlocks; b++, p += 210) {
+                scales[so + 16 * superBlocks + b] = Dequantize.f16(w, p + 208);
+                for (int j = 0; j < 16; j++) scales[so + 16 * b + j] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p + 192 + j);
+                for (int half = 0; half < 2; half++) { // 128 elements from 64 ql and 32 qh bytes, as ggml's dequantize_row_q6_K
+                    long ql = p + 64L * half, qh = p + 128 + 32L * half;
+                    int e = o + 256 * b + 128 * half;
+                    for (int l = 0; l < 32; l += 8) {
+                        IntVector l0 = ((IntVector) ByteVector.fromMemorySegment(B8, w, ql + l, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+                        IntVector l1 = ((IntVector) ByteVector.fromMemorySegment(B8, w, ql + 32 + l, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+                        IntVector h = ((IntVector) ByteVector.fromMemorySegment(B8, w, qh + l, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+                        store(l0.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)), wf, e + l);
+                        store(l1.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)), wf, e + 32 + l);
+                        store(l0.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)), wf, e + 64 + l);
+                        store(l1.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)), wf, e + 96 + l);
+                    }
+                }
+            }
+        }
+
+        private static void store(IntVector v, float[] wf, int o) {
+            ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(wf, o);
+        }
+
+        @Override
+        public void tile(float[] wf, int wo, float[] scales, int so, int cols, int superBlocks, Activations a, int g, int sb0, int sb1,
+                         float[] acc, int accOff) {
+            Q6_KTiles.tile(wf, wo, scales, so, cols, superBlocks, a, g, sb0, sb1, acc, accOff);
+        }
+
+        /** Each token's lanes added in hsum8's order. */
+        @Override
+        public void store(float[] acc, int o, Activations a, int g, int row, float[] out, int outStride) {
+            int tokens = Math.min(LANES, a.count - g * LANES);
+            for (int lane = 0; lane < tokens; lane++) {
+                int i = o + lane;
+                float r0 = acc[i + 32] + acc[i], r1 = acc[i + 40] + acc[i + 8], r2 = acc[i + 48] + acc[i + 16], r3 = acc[i + 56] + acc[i + 24];
+                out[(g * LANES + lane) * outStride + row] = (r0 + r2) + (r1 + r3);
+            }
+        }
+    }
+
+    /** Per-thread int lanes of one tile's super-block: {@code [row][lane l][token]}. */
+    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[4 * ROW_ACC]);
+
+    // C2 inlines Vector API calls only while a compilation stays under its node budget; past it, vectors are boxed and
+    // a kernel slows severalfold. So the tile's sums and the per-lane finish are separate compilations, joined by a
+    // small int array in L1 (as GgmlOrderKQuants does).
+
+    /**
+     * Four rows (floats from {@code wf[w0]}, {@code cols} apart; scales from {@code scales[so]}, 17 per super-block
+     * apart) times token group g over super-blocks {@code [sb0, sb1)}; row r's lane l at
+     * {@code acc[accOff + r * ROW_ACC + 8 l]}.
+     */
+    private static void tile(float[] wf, int w0, float[] scales, int so, int cols, int superBlocks, Activations a,
+                             int g, int sb0, int sb1, float[] acc, int accOff) {
+        int[] sums = SUMS.get();
+        int rowScales = 17 * superBlocks;
+        for (int sb = sb0; sb < sb1; sb++) {
+            for (int l = 0; l < 8; l++) sums(wf, w0, scales, so, rowScales, cols, a.q, g * cols * LANES, sb, l, sums);
+            finish(sums, scales, so, rowScales, superBlocks, a, g, sb, acc, accOff);
+        }
+    }
+
+    /** Lane l of super-block sb for four rows: its two four-chunk halves (exact in floats) added in ints. */
+    private static void sums(float[] wf, int w0, float[] scales, int so, int rowScales, int cols, float[] q, int qBase, int sb, int l, int[] sums) {
+        int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        int s0 = so, s1 = s0 + rowScales, s2 = s1 + rowScales, s3 = s2 + rowScales;
+        IntVector i0 = IntVector.zero(I8), i1 = i0, i2 = i0, i3 = i0;
+        for (int half = 0; half < 2; half++) {
+            FloatVector p0 = FloatVector.zero(F8), p1 = p0, p2 = p0, p3 = p0;
+            for (int c = 4 * half; c < 4 * half + 4; c++) {
+                int e = 256 * sb + 32 * c + 4 * l, xi = qBase + e * LANES, j = 16 * sb + 2 * c + l / 4;
+                FloatVector x = FloatVector.fromArray(F8, q, xi);
+                FloatVector c0 = x.mul(wf[w0 + e]), c1 = x.mul(wf[w1 + e]), c2 = x.mul(wf[w2 + e]), c3 = x.mul(wf[w3 + e]);
+                for (int i = 1; i < 4; i++) {
+                    x = FloatVector.fromArray(F8, q, xi + i * LANES);
+                    c0 = FloatVector.broadcast(F8, wf[w0 + e + i]).fma(x, c0);
+                    c1 = FloatVector.broadcast(F8, wf[w1 + e + i]).fma(x, c1);
+                    c2 = FloatVector.broadcast(F8, wf[w2 + e + i]).fma(x, c2);
+                    c3 = FloatVector.broadcast(F8, wf[w3 + e + i]).fma(x, c3);
+                }
+                p0 = c0.fma(FloatVector.broadcast(F8, scales[s0 + j]), p0);
+                p1 = c1.fma(FloatVector.broadcast(F8, scales[s1 + j]), p1);
+                p2 = c2.fma(FloatVector.broadcast(F8, scales[s2 + j]), p2);
+                p3 = c3.fma(FloatVector.broadcast(F8, scales[s3 + j]), p3);
+            }
+            i0 = i0.add(p0.convert(VectorOperators.F2I, 0).reinterpretAsInts());
+            i1 = i1.add(p1.convert(VectorOperators.F2I, 0).reinterpretAsInts());
+            i2 = i2.add(p2.convert(VectorOperators.F2I, 0).reinterpretAsInts());
+            i3 = i3.add(p3.convert(VectorOperators.F2I, 0).reinterpretAsInts());
+        }
+        int o = 8 * l;
+        i0.intoArray(sums, o);
+        i1.intoArray(sums, o + ROW_ACC);
+        i2.intoArray(sums, o + 2 * ROW_ACC);
+        i3.intoArray(sums, o + 3 * ROW_ACC);
+    }
+
+    /**
+     * Each of the four rows' eight lanes less its offset {@code 32 (bsums_2l sc_2l + bsums_2l+1 sc_2l+1)}, into its
+     * float: {@code acc_l = fma(d_w · d_a, lane, acc_l)}.
+     */
+    private static void finish(int[] sums, float[] scales, int so, int rowScales, int superBlocks, Activations a, int g, int sb,
+                               float[] acc, int accOff) {
+        FloatVector ad = FloatVector.fromArray(F8, a.d, (g * superBlocks + sb) * LANES);
+        int bBase = (g * superBlocks + sb) * 16 * LANES;
+        for (int r = 0; r < 4; r++) {
+            int s = so + r * rowScales + 16 * sb;
+            FloatVector d = ad.mul(scales[so + r * rowScales + 16 * superBlocks + sb]);
+            for (int l = 0; l < 8; l++) {
+                IntVector b0 = IntVector.fromArray(I8, a.bsums, bBase + 2 * l * LANES), b1 = IntVector.fromArray(I8, a.bsums, bBase + (2 * l + 1) * LANES);
+                IntVector offset = b0.mul((int) scales[s + 2 * l]).add(b1.mul((int) scales[s + 2 * l + 1])).lanewise(VectorOperators.LSHL, 5);
+                int i = r * ROW_ACC + 8 * l, o = accOff + i;
+                IntVector lane = IntVector.fromArray(I8, sums, i).sub(offset);
+                ((FloatVector) lane.convert(VectorOperators.I2F, 0)).fma(d, FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
+            }
+        }
+    }
+}
