@@ -20,6 +20,25 @@ final class InterleavedCopies<T> {
         T allocate(int rows, int cols);
 
         void packGroups(T copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup);
+
+        /** The heap a copy takes, for the headroom check; about the mapped size unless the layout widens the weights. */
+        default long heapBytes(int rows, int cols, long mappedBytes) {
+            return mappedBytes;
+        }
+    }
+
+    /**
+     * Heap the copies being built will take (allocated or not yet): a copy is built only if, on top of these, it
+     * leaves an eighth of the maximum heap (at least 256 MiB) free, so a model larger than the heap runs on its
+     * mapped weights, a little slower, instead of failing with OutOfMemoryError in the builder or elsewhere.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong PENDING = new java.util.concurrent.atomic.AtomicLong();
+
+    static boolean fitsInHeap(long bytes) {
+        Runtime rt = Runtime.getRuntime();
+        long max = rt.maxMemory(), used = rt.totalMemory() - rt.freeMemory();
+        long reserve = Math.max(256L << 20, max / 8);
+        return PENDING.get() + bytes <= max - used - reserve;
     }
 
     /** One thread builds every format's copies off the callers' threads, one matrix at a time. */
@@ -75,11 +94,21 @@ final class InterleavedCopies<T> {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int rows = w.rows(), cols = w.cols();
+        long bytes = layout.heapBytes(rows, cols, rowBytes * rows);
+        // no room: the entry stays without a copy, so this matrix keeps using its mapped weights (the same bits)
+        if (!fitsInHeap(bytes)) return null;
+        PENDING.addAndGet(bytes);
         // the task holds the weights' segment, not the Matrix (the weak key)
         BUILDER.execute(() -> {
-            T copy = layout.allocate(rows, cols);
-            layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
-            scheduled.copy = copy;
+            try {
+                T copy = layout.allocate(rows, cols);
+                layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
+                scheduled.copy = copy;
+            } catch (OutOfMemoryError oom) {
+                // the heap filled up after the check (other allocations): the matrix keeps its mapped weights
+            } finally {
+                PENDING.addAndGet(-bytes);
+            }
         });
         return null;
     }

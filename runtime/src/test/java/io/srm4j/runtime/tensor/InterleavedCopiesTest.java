@@ -1,0 +1,59 @@
+package io.srm4j.runtime.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class InterleavedCopiesTest {
+    /** A layout whose copy is an int[] of the groups packed, claiming {@code heapBytes} of heap. */
+    private static InterleavedCopies<int[]> copies(long heapBytes) {
+        return new InterleavedCopies<>(new InterleavedCopies.Layout<>() {
+            @Override
+            public int[] allocate(int rows, int cols) {
+                return new int[rows / RepackedQ4.INTERLEAVE];
+            }
+
+            @Override
+            public void packGroups(int[] copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
+                for (int g = fromGroup; g < toGroup; g++) copy[g] = g + 1;
+            }
+
+            @Override
+            public long heapBytes(int rows, int cols, long mappedBytes) {
+                return heapBytes;
+            }
+        });
+    }
+
+    private static Matrix matrix() {
+        return new Matrix("w", GgmlType.Q4_0, 16, 32, MemorySegment.ofArray(new byte[16 * 18]));
+    }
+
+    @Test
+    void aCopyIsBuiltInTheBackgroundAndFoundByIdentity() throws InterruptedException {
+        InterleavedCopies<int[]> c = copies(1024);
+        Matrix w = matrix();
+        int[] copy = null;
+        for (int i = 0; i < 200 && copy == null; i++) {
+            copy = c.ready(w);
+            if (copy == null) Thread.sleep(10);
+        }
+        assertArrayEquals(new int[] {1, 2}, copy);
+        assertSame(copy, c.ready(w));
+        assertNull(c.ready(matrix()), "another matrix with the same name and shape is not this one");
+    }
+
+    @Test
+    void aCopyLargerThanTheHeapIsNeverBuiltAndTheMappedWeightsServe() throws InterruptedException {
+        assertTrue(InterleavedCopies.fitsInHeap(1 << 20));
+        assertFalse(InterleavedCopies.fitsInHeap(Runtime.getRuntime().maxMemory()));
+        InterleavedCopies<int[]> c = copies(Runtime.getRuntime().maxMemory());
+        Matrix w = matrix();
+        for (int i = 0; i < 20; i++) {
+            assertNull(c.ready(w), "no copy: products use the mapped weights");
+            Thread.sleep(5);
+        }
+    }
+}
