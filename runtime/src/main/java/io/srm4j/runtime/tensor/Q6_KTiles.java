@@ -16,10 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 32-element chunks of {@code sc[2 chunk + l/4] · Σ_{i<4} q[32 chunk + 4l + i] · a[..]} (q unsigned) minus
  * {@code 32 · (bsums[2l] · sc[2l] + bsums[2l+1] · sc[2l+1])}; each lane into its own float,
  * {@code acc_l = fma(d_w · d_a, lane, acc_l)}; {@link ScalarKernels#hsum8} at the end. So each row keeps 8 float
- * lanes per token. Exactness: a chunk's four products sum to at most 4 · 63 · 127 = 32,004, times a scale of at most
- * 128 in magnitude, and four chunks to at most 16,386,048 &lt; 2^24: float FMAs hold those exactly. Eight chunks
- * would not, so each four-chunk half is converted to int and the halves and the offset are added in int lanes, as the
- * twin's integers.
+ * lanes per token. Exactness: rows are unpacked as {@code sc · q} (at most 128 · 63 in magnitude), so a product with
+ * an activation is at most 1,024,128 and a four-chunk half of a lane, sixteen of them, at most 16,386,048 &lt; 2^24:
+ * float FMAs hold every partial sum exactly. Eight chunks would not, so each half is converted to int and the halves
+ * and the offset are added in int lanes, as the twin's integers.
  */
 final class Q6_KTiles {
     private Q6_KTiles() {}
@@ -89,7 +89,7 @@ final class Q6_KTiles {
             return ROW_ACC;
         }
 
-        /** A Q6_K row's unsigned quants as floats in element order, and its scales. */
+        /** A Q6_K row's unsigned quants times their sub-block scales as floats in element order, and its scales. */
         @Override
         public void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] scales, int so) {
             for (int b = 0; b < superBlocks; b++, p += 210) {
@@ -102,17 +102,19 @@ final class Q6_KTiles {
                         IntVector l0 = ((IntVector) ByteVector.fromMemorySegment(B8, w, ql + l, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
                         IntVector l1 = ((IntVector) ByteVector.fromMemorySegment(B8, w, ql + 32 + l, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
                         IntVector h = ((IntVector) ByteVector.fromMemorySegment(B8, w, qh + l, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
-                        store(l0.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)), wf, e + l);
-                        store(l1.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)), wf, e + 32 + l);
-                        store(l0.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)), wf, e + 64 + l);
-                        store(l1.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)), wf, e + 96 + l);
+                        // element k's sub-block scale: k / 16 of this half's eight
+                        int s = so + 16 * b + 8 * half + l / 16;
+                        store(l0.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)), scales[s], wf, e + l);
+                        store(l1.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)), scales[s + 2], wf, e + 32 + l);
+                        store(l0.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)), scales[s + 4], wf, e + 64 + l);
+                        store(l1.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)), scales[s + 6], wf, e + 96 + l);
                     }
                 }
             }
         }
 
-        private static void store(IntVector v, float[] wf, int o) {
-            ((FloatVector) v.convert(VectorOperators.I2F, 0)).intoArray(wf, o);
+        private static void store(IntVector v, float scale, float[] wf, int o) {
+            ((FloatVector) v.mul((int) scale).convert(VectorOperators.I2F, 0)).intoArray(wf, o);
         }
 
         @Override
@@ -155,39 +157,37 @@ final class Q6_KTiles {
         }
     }
 
-    /** Lane l of super-block sb for four rows: its two four-chunk halves (exact in floats) added in ints. */
+    /**
+     * Lane l of super-block sb for four rows: its two four-chunk halves, each sixteen products of a scaled quant
+     * ({@code sc · q}, from {@link TokenLanes#unpackRow}) and an activation summed exactly in float FMAs, added in
+     * ints. The halves' chains are independent, so eight FMAs are in flight.
+     */
     private static void sums(float[] wf, int w0, float[] scales, int so, int rowScales, int cols, float[] q, int qBase, int sb, int l, int[] sums) {
         int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-        int s0 = so, s1 = s0 + rowScales, s2 = s1 + rowScales, s3 = s2 + rowScales;
-        IntVector i0 = IntVector.zero(I8), i1 = i0, i2 = i0, i3 = i0;
-        for (int half = 0; half < 2; half++) {
-            FloatVector p0 = FloatVector.zero(F8), p1 = p0, p2 = p0, p3 = p0;
-            for (int c = 4 * half; c < 4 * half + 4; c++) {
-                int e = 256 * sb + 32 * c + 4 * l, xi = qBase + e * LANES, j = 16 * sb + 2 * c + l / 4;
-                FloatVector x = FloatVector.fromArray(F8, q, xi);
-                FloatVector c0 = x.mul(wf[w0 + e]), c1 = x.mul(wf[w1 + e]), c2 = x.mul(wf[w2 + e]), c3 = x.mul(wf[w3 + e]);
-                for (int i = 1; i < 4; i++) {
-                    x = FloatVector.fromArray(F8, q, xi + i * LANES);
-                    c0 = FloatVector.broadcast(F8, wf[w0 + e + i]).fma(x, c0);
-                    c1 = FloatVector.broadcast(F8, wf[w1 + e + i]).fma(x, c1);
-                    c2 = FloatVector.broadcast(F8, wf[w2 + e + i]).fma(x, c2);
-                    c3 = FloatVector.broadcast(F8, wf[w3 + e + i]).fma(x, c3);
-                }
-                p0 = c0.fma(FloatVector.broadcast(F8, scales[s0 + j]), p0);
-                p1 = c1.fma(FloatVector.broadcast(F8, scales[s1 + j]), p1);
-                p2 = c2.fma(FloatVector.broadcast(F8, scales[s2 + j]), p2);
-                p3 = c3.fma(FloatVector.broadcast(F8, scales[s3 + j]), p3);
+        FloatVector p0 = FloatVector.zero(F8), p1 = p0, p2 = p0, p3 = p0, h0 = p0, h1 = p0, h2 = p0, h3 = p0;
+        for (int c = 0; c < 4; c++) { // chunk c into p (first half), chunk c + 4 into h (second half)
+            int e = 256 * sb + 32 * c + 4 * l, f = e + 128, xi = qBase + e * LANES, xh = qBase + f * LANES;
+            for (int i = 0; i < 4; i++) {
+                FloatVector x = FloatVector.fromArray(F8, q, xi + i * LANES), y = FloatVector.fromArray(F8, q, xh + i * LANES);
+                p0 = FloatVector.broadcast(F8, wf[w0 + e + i]).fma(x, p0);
+                p1 = FloatVector.broadcast(F8, wf[w1 + e + i]).fma(x, p1);
+                p2 = FloatVector.broadcast(F8, wf[w2 + e + i]).fma(x, p2);
+                p3 = FloatVector.broadcast(F8, wf[w3 + e + i]).fma(x, p3);
+                h0 = FloatVector.broadcast(F8, wf[w0 + f + i]).fma(y, h0);
+                h1 = FloatVector.broadcast(F8, wf[w1 + f + i]).fma(y, h1);
+                h2 = FloatVector.broadcast(F8, wf[w2 + f + i]).fma(y, h2);
+                h3 = FloatVector.broadcast(F8, wf[w3 + f + i]).fma(y, h3);
             }
-            i0 = i0.add(p0.convert(VectorOperators.F2I, 0).reinterpretAsInts());
-            i1 = i1.add(p1.convert(VectorOperators.F2I, 0).reinterpretAsInts());
-            i2 = i2.add(p2.convert(VectorOperators.F2I, 0).reinterpretAsInts());
-            i3 = i3.add(p3.convert(VectorOperators.F2I, 0).reinterpretAsInts());
         }
         int o = 8 * l;
-        i0.intoArray(sums, o);
-        i1.intoArray(sums, o + ROW_ACC);
-        i2.intoArray(sums, o + 2 * ROW_ACC);
-        i3.intoArray(sums, o + 3 * ROW_ACC);
+        toInt(p0).add(toInt(h0)).intoArray(sums, o);
+        toInt(p1).add(toInt(h1)).intoArray(sums, o + ROW_ACC);
+        toInt(p2).add(toInt(h2)).intoArray(sums, o + 2 * ROW_ACC);
+        toInt(p3).add(toInt(h3)).intoArray(sums, o + 3 * ROW_ACC);
+    }
+
+    private static IntVector toInt(FloatVector v) {
+        return v.convert(VectorOperators.F2I, 0).reinterpretAsInts();
     }
 
     /**

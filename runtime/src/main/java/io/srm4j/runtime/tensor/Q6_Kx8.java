@@ -157,11 +157,13 @@ final class Q6_Kx8 {
                         q[e + 96] = (byte) ((ql1 >>> 4) | (((qh >>> 6) & 3) << 4));
                     }
                 }
-                for (int e = 0; e < 256; e += 2) {
-                    int chunk = e / 32, lane = (e % 32) / 4, step = (e % 4) / 2;
-                    int at = o + ((lane * 8 + chunk) * 2 + step) * 16 + 2 * r;
-                    qs[at] = q[e];
-                    qs[at + 1] = q[e + 1];
+                for (int lane = 0, at = o + 2 * r; lane < 8; lane++) {
+                    for (int chunk = 0; chunk < 8; chunk++) {
+                        for (int e = 32 * chunk + 4 * lane; e < 32 * chunk + 4 * lane + 4; e += 2, at += 16) {
+                            qs[at] = q[e];
+                            qs[at + 1] = q[e + 1];
+                        }
+                    }
                 }
             }
         }

@@ -27,7 +27,9 @@ public final class Q6_KKernelProbe {
             Matrix w = matrix(rnd, rows, cols);
             float[] x = Fixtures.gaussian(rnd, cols, 1f), out = new float[rows];
             QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_K, x, 0, cols, 1);
+            long t0 = System.nanoTime();
             Q6_Kx8 packed = Q6_Kx8.of(one, w);
+            System.out.printf("interleaved copy built in %.0f ms (one thread, cold)%n", (System.nanoTime() - t0) / 1e6);
             Q6_Kx8.Pairs pairs = Q6_Kx8.Pairs.of(a);
             double macs = (double) rows * cols;
             for (int rep = 0; rep < reps; rep++) {
