@@ -1,9 +1,6 @@
 package io.srm4j.runtime.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.List;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -37,29 +34,24 @@ final class Q6_Kx8 {
     /** Quant bytes of one group's super-block: 8 rows of 256. */
     private static final int SUPER_BYTES = 256 * ROWS;
 
-    /** Copies by Matrix identity, held weakly (see {@link Q4_0x8}); {@code packed} is null while being built. */
-    private static final List<Entry> CACHE = new ArrayList<>();
-
-    private static final class Entry {
-        final WeakReference<Matrix> matrix;
-        volatile Q6_Kx8 packed;
-
-        Entry(Matrix m) {
-            this.matrix = new WeakReference<>(m);
+    private static final InterleavedCopies<Q6_Kx8> COPIES = new InterleavedCopies<>(new InterleavedCopies.Layout<>() {
+        @Override
+        public Q6_Kx8 allocate(int rows, int cols) {
+            return new Q6_Kx8(rows, cols);
         }
-    }
 
-    private static final java.util.concurrent.ExecutorService BUILDER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "srm4j-q6_k-interleave");
-        t.setDaemon(true);
-        return t;
+        @Override
+        public void packGroups(Q6_Kx8 copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
+            byte[] tmp = new byte[(int) (ROWS * rowBytes)];
+            for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp);
+        }
+
+        @Override
+        public long heapBytes(int rows, int cols, long mappedBytes) {
+            // one byte per quant, 16 scale bytes and one float per row and super-block
+            return (long) rows * cols + (long) rows * (cols / 256) * 20;
+        }
     });
-
-    private static Entry entry(Matrix w) {
-        CACHE.removeIf(e -> e.matrix.get() == null);
-        for (Entry e : CACHE) if (e.matrix.get() == w) return e;
-        return null;
-    }
 
     final int rows, cols, superBlocks;
     /** {@code [group][super-block][lane][chunk][step][row][2]} unsigned quants (0..63). */
@@ -93,47 +85,13 @@ final class Q6_Kx8 {
      */
     static Q6_Kx8 ready(Matrix w) {
         check(w);
-        Entry e;
-        synchronized (CACHE) {
-            e = entry(w);
-            if (e != null) return e.packed;
-            e = new Entry(w);
-            CACHE.add(e);
-        }
-        Entry scheduled = e;
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
-        int rows = w.rows(), cols = w.cols();
-        // the task holds the weights' segment, not the Matrix (the cache's weak key)
-        BUILDER.execute(() -> {
-            Q6_Kx8 r = new Q6_Kx8(rows, cols);
-            byte[] tmp = new byte[(int) (ROWS * rowBytes)];
-            for (int g = 0; g < rows / ROWS; g++) r.pack(data, rowBytes, g, tmp);
-            scheduled.packed = r;
-        });
-        return null;
+        return COPIES.ready(w);
     }
 
     /** The interleaved copy of {@code w}, built now over the pool if need be (tests and probes). */
     static Q6_Kx8 of(WorkerPool pool, Matrix w) {
         check(w);
-        synchronized (CACHE) {
-            Entry e = entry(w);
-            if (e != null && e.packed != null) return e.packed;
-        }
-        Q6_Kx8 r = new Q6_Kx8(w.rows(), w.cols());
-        MemorySegment data = w.data();
-        long rowBytes = w.rowBytes();
-        pool.parallelFor(0, w.rows() / ROWS, 8, (g0, g1) -> {
-            byte[] tmp = new byte[(int) (ROWS * rowBytes)];
-            for (int g = g0; g < g1; g++) r.pack(data, rowBytes, g, tmp);
-        });
-        synchronized (CACHE) {
-            Entry e = entry(w);
-            if (e == null) CACHE.add(e = new Entry(w));
-            if (e.packed == null) e.packed = r;
-            return e.packed;
-        }
+        return COPIES.of(pool, w);
     }
 
     /** Interleaves group g's rows: one bulk copy, then plain array work (this runs before the JIT has warmed up). */
