@@ -34,6 +34,13 @@ final class InterleavedCopies<T> {
      */
     private static final java.util.concurrent.atomic.AtomicLong PENDING = new java.util.concurrent.atomic.AtomicLong();
 
+    /**
+     * {@code -Dsrm4j.interleave=false} turns the copies off: single-token products then read the mapped weights (the
+     * same bits, slower for Q4_0/Q4_K/Q6_K), and the heap holds no second copy of those weights.
+     */
+    static final String PROPERTY = "srm4j.interleave";
+    private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip());
+
     static boolean fitsInHeap(long bytes) {
         Runtime rt = Runtime.getRuntime();
         long max = rt.maxMemory(), used = rt.totalMemory() - rt.freeMemory();
@@ -95,8 +102,8 @@ final class InterleavedCopies<T> {
         long rowBytes = w.rowBytes();
         int rows = w.rows(), cols = w.cols();
         long bytes = layout.heapBytes(rows, cols, rowBytes * rows);
-        // no room: the entry stays without a copy, so this matrix keeps using its mapped weights (the same bits)
-        if (!fitsInHeap(bytes)) return null;
+        // turned off or no room: the entry stays without a copy, so this matrix keeps its mapped weights (same bits)
+        if (!ENABLED || !fitsInHeap(bytes)) return null;
         PENDING.addAndGet(bytes);
         // the task holds the weights' segment, not the Matrix (the weak key)
         BUILDER.execute(() -> {
