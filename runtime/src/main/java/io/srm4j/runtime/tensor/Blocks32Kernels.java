@@ -9,6 +9,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,6 +42,7 @@ final class Blocks32Kernels {
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final VectorSpecies<Long> L4 = LongVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final int LANES = BlockActivations.LANES;
 
     static boolean supports(GgmlType type) {
@@ -75,6 +77,8 @@ final class Blocks32Kernels {
         }
     }
 
+    /** Int lanes 0..3 twice: the 16 nibble bytes in both halves. */
+    private static final VectorShuffle<Integer> TWICE = VectorShuffle.fromValues(I8, 0, 1, 2, 3, 0, 1, 2, 3);
     /** Longs 0 and 2 from one word, 1 and 3 from the other: the 16 nibble bytes twice. */
     private static final VectorMask<Long> ODD_LONGS = VectorMask.fromValues(L4, false, true, false, true);
     /** Lanes 4..7 take the high nibbles (elements 16..31). */
@@ -90,8 +94,21 @@ final class Blocks32Kernels {
      */
     static IntVector quants(MemorySegment w, long p, Layout f) {
         long lo = w.get(I64, p + f.qsAt), hi = w.get(I64, p + f.qsAt + 8);
-        IntVector q = LongVector.broadcast(L4, lo).blend(hi, ODD_LONGS).reinterpretAsInts()
-                .lanewise(VectorOperators.LSHR, HALF_SHIFTS).and(0x0F0F0F0F);
+        return withHighBits(w, p, f, LongVector.broadcast(L4, lo).blend(hi, ODD_LONGS).reinterpretAsInts());
+    }
+
+    /**
+     * As {@link #quants}, the nibbles from one 32-byte load (16 bytes past the block, so not for a segment's last
+     * block) and a lane permute: ~20% faster decode than two longs broadcast and blended. (One method taking a flag
+     * for the two loads was slower still: C2 boxed the vector merged from the two paths.)
+     */
+    static IntVector quantsWide(MemorySegment w, long p, Layout f) {
+        return withHighBits(w, p, f, ByteVector.fromMemorySegment(B32, w, p + f.qsAt, LE).reinterpretAsInts().rearrange(TWICE));
+    }
+
+    /** The 16 nibble bytes in int lanes 0..3 and again in 4..7 to the block's quants. */
+    private static IntVector withHighBits(MemorySegment w, long p, Layout f, IntVector twice) {
+        IntVector q = twice.lanewise(VectorOperators.LSHR, HALF_SHIFTS).and(0x0F0F0F0F);
         if (f.qhAt >= 0) {
             int qh = w.get(Dequantize.I32, p + f.qhAt);
             // Q5_0: the set bits are where qh is clear, and become a sign byte (nibble - 16); Q5_1: they add 16
@@ -116,12 +133,18 @@ final class Blocks32Kernels {
     static void matVecRows(GgmlType type, MemorySegment w, long rowBytes, float[] x, float[] d, float[] s, int from, int to,
                            float[] out, int outOffset) {
         Layout f = Layout.of(type);
-        int blocks = x.length / 32;
-        if (f.affine()) {
-            for (int r = from; r < to; r++) out[outOffset + r] = affineRow(w, r * rowBytes, f, type.typeSize, x, d, s, blocks);
+        int blocks = x.length / 32, bb = type.typeSize;
+        // rows whose last block may be read 32 bytes wide: all but the segment's last (16 bytes of slack needed)
+        int wideTo = (int) Math.min(to, Math.max(from, (w.byteSize() - 16) / rowBytes));
+        // one simple loop per kernel: a loop choosing among them per row kept C2 from compiling the Q5_0 one as well
+        int r = from;
+        if (f == Layout.Q5_0) {
+            // + 0f as the scalar twin, which adds its (zero) sum of mins
+            for (; r < wideTo; r++) out[outOffset + r] = rowWideQ5_0(w, r * rowBytes, x, d, blocks) + 0f;
         } else {
-            for (int r = from; r < to; r++) out[outOffset + r] = row(w, r * rowBytes, f, type.typeSize, x, d, blocks);
+            for (; r < wideTo; r++) out[outOffset + r] = rowWide(w, r * rowBytes, f, bb, x, d, blocks) + mins(w, r * rowBytes, f, bb, s, blocks);
         }
+        for (; r < to; r++) out[outOffset + r] = row(w, r * rowBytes, f, bb, x, d, blocks) + mins(w, r * rowBytes, f, bb, s, blocks);
     }
 
     /** Byte {@code k} of every int lane, sign-extended, as floats. */
@@ -137,24 +160,49 @@ final class Blocks32Kernels {
         return byteOfLanes(q, 3).fma(FloatVector.fromArray(F8, x, e + 24), t);
     }
 
+    /** hsum8 of ggml's scaled lanes for the row at p, the nibbles loaded 32 bytes wide ({@link #quantsWide}). */
+    private static float rowWide(MemorySegment w, long p, Layout f, int blockBytes, float[] x, float[] d, int blocks) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += blockBytes) {
+            FloatVector t = laneSums(quantsWide(w, p, f), x, e);
+            acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[b]).fma(t, acc);
+        }
+        return hsum8(acc);
+    }
+
+    /**
+     * {@link #rowWide} for Q5_0 with its layout in constants: the generic one reads the layout from an object C2
+     * cannot fold, and its branches on it cost Q5_0 decode ~10%.
+     */
+    private static float rowWideQ5_0(MemorySegment w, long p, float[] x, float[] d, int blocks) {
+        FloatVector acc = FloatVector.zero(F8);
+        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += 22) {
+            IntVector q = ByteVector.fromMemorySegment(B32, w, p + 6, LE).reinterpretAsInts().rearrange(TWICE)
+                    .lanewise(VectorOperators.LSHR, HALF_SHIFTS).and(0x0F0F0F0F);
+            IntVector clear = IntVector.broadcast(I8, ~w.get(Dequantize.I32, p + 2)).lanewise(VectorOperators.LSHR, QH_SHIFTS)
+                    .and(0xF).mul(SPREAD).and(0x10101010);
+            q = q.or(clear.lanewise(VectorOperators.LSHL, 4).sub(clear));
+            acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[b]).fma(laneSums(q, x, e), acc);
+        }
+        return hsum8(acc);
+    }
+
+    /** As {@link #rowWide}, reading only the row's own bytes. */
     private static float row(MemorySegment w, long p, Layout f, int blockBytes, float[] x, float[] d, int blocks) {
         FloatVector acc = FloatVector.zero(F8);
         for (int b = 0, e = 0; b < blocks; b++, e += 32, p += blockBytes) {
             FloatVector t = laneSums(quants(w, p, f), x, e);
             acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[b]).fma(t, acc);
         }
-        return hsum8(acc) + 0f; // as the scalar twin, which adds its (zero) sum of mins
+        return hsum8(acc);
     }
 
-    private static float affineRow(MemorySegment w, long p, Layout f, int blockBytes, float[] x, float[] d, float[] s, int blocks) {
-        FloatVector acc = FloatVector.zero(F8);
+    /** The affine types' Σ_b fma(m_w, s_a), in block order as the scalar twin; 0 for Q5_0, whose twin adds 0 too. */
+    private static float mins(MemorySegment w, long p, Layout f, int blockBytes, float[] s, int blocks) {
         float summs = 0;
-        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += blockBytes) {
-            FloatVector t = laneSums(quants(w, p, f), x, e);
-            acc = FloatVector.broadcast(F8, Dequantize.f16(w, p) * d[b]).fma(t, acc);
-            summs = Math.fma(Dequantize.f16(w, p + 2), s[b], summs);
-        }
-        return hsum8(acc) + summs;
+        if (!f.affine()) return summs;
+        for (int b = 0; b < blocks; b++, p += blockBytes) summs = Math.fma(Dequantize.f16(w, p + 2), s[b], summs);
+        return summs;
     }
 
     /** {@link ScalarKernels#hsum8} of the vector's lanes. */
