@@ -39,6 +39,10 @@ public final class Q5_0KernelProbe {
         for (int rep = 0; rep < reps; rep++) {
             double ov = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) out[r] = oldDot(t, data, r * rowBytes, q1, 0, cols); }, ms);
             double v = BlockKernelProbe.best(() -> Blocks32Kernels.matVecRows(t, data, rowBytes, xl, q1.d, q1.s, 0, rows, out, 0), ms);
+            Blocks32Kernels.TokenLanes lanes = new Blocks32Kernels.TokenLanes(Blocks32Kernels.Layout.of(t), t.typeSize);
+            float[] wf = new float[cols], wd = new float[cols / 32];
+            double up = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) lanes.unpackRow(data, r * rowBytes, cols / 32, wf, 0, wd, 0); }, ms);
+            System.out.printf("unpack all rows %.1f us%n", up * 1e6);
             double xv = BlockKernelProbe.best(() -> { for (int r = 0; r < rows - 1; r++) out[r] = wideRow(data, r * rowBytes, xl, q1.d, cols / 32); }, ms);
             double xi = BlockKernelProbe.best(() -> { for (int r = 0; r < rows - 1; r++) out[r] = wideIntRow(data, r * rowBytes, q1, cols / 32); }, ms);
             System.out.printf("experiment wide %.1f us, wide int %.1f us%n", xv * 1e6, xi * 1e6);
