@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorOperators;
  * Hand-run (not a test): Q5_0 (or -Dtype) products on one thread, weights in native memory, old and new kernels
  * alternating for -Dreps rounds, best call of -Dms milliseconds each: decode ({@link Blocks32Kernels#matVecRows}
  * against the Long.expand kernel {@link VectorKernels#dotQ} had before, kept here as {@link #oldDot}, and against
- * today's {@code dotQ}) and prefill of -Dn tokens ({@link Blocks32Kernels#matMulRows} against {@link UnpackedRows}).
+ * today's {@code dotQ}), the prefill's unpacking of every row, and prefill of -Dn tokens
+ * ({@link Blocks32Kernels#matMulRows} against {@link UnpackedRows}).
  * Defaults: Qwen2.5-0.5B's feed-forward gate/up shape, 4864 rows of 896.
  *
  * <pre>
@@ -42,10 +43,6 @@ public final class Q5_0KernelProbe {
             Blocks32Kernels.TokenLanes lanes = new Blocks32Kernels.TokenLanes(Blocks32Kernels.Layout.of(t), t.typeSize);
             float[] wf = new float[cols], wd = new float[cols / 32];
             double up = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) lanes.unpackRow(data, r * rowBytes, cols / 32, wf, 0, wd, 0); }, ms);
-            System.out.printf("unpack all rows %.1f us%n", up * 1e6);
-            double xv = BlockKernelProbe.best(() -> { for (int r = 0; r < rows - 1; r++) out[r] = wideRow(data, r * rowBytes, xl, q1.d, cols / 32); }, ms);
-            double xi = BlockKernelProbe.best(() -> { for (int r = 0; r < rows - 1; r++) out[r] = wideIntRow(data, r * rowBytes, q1, cols / 32); }, ms);
-            System.out.printf("experiment wide %.1f us, wide int %.1f us%n", xv * 1e6, xi * 1e6);
             double dv = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) out[r] = VectorKernels.dotQ(t, data, r * rowBytes, q1, 0, cols); }, ms);
             double om = BlockKernelProbe.best(() -> {
                 UnpackedRows block = new UnpackedRows(t, cols, 16);
@@ -61,50 +58,12 @@ public final class Q5_0KernelProbe {
             bdv = Math.min(bdv, dv);
             bm = Math.min(bm, m);
             bom = Math.min(bom, om);
-            System.out.printf("round %d: matVec old %.1f us, dotQ now %.1f us, new %.1f us | matMul(%d) old %.2f ms, new %.2f ms%n",
-                    rep, ov * 1e6, dv * 1e6, v * 1e6, n, om * 1e3, m * 1e3);
+            System.out.printf("round %d: matVec old %.1f us, dotQ now %.1f us, new %.1f us | unpack %.1f us | matMul(%d) old %.2f ms, new %.2f ms%n",
+                    rep, ov * 1e6, dv * 1e6, v * 1e6, up * 1e6, n, om * 1e3, m * 1e3);
         }
         double bytes = (double) rows * rowBytes, macs = (double) n * rows * cols;
         System.out.printf("%s %dx%d best: matVec old %.1f us, dotQ now %.1f us (%.2fx), new %.1f us %.2f GB/s (%.2fx old) | matMul(%d) old %.2f ms, new %.2f ms %.1f GMAC/s (%.2fx old)%n",
                 t, rows, cols, bov * 1e6, bdv * 1e6, bov / bdv, bv * 1e6, bytes / bv / 1e9, bov / bv, n, bom * 1e3, bm * 1e3, macs / bm / 1e9, bom / bm);
-    }
-
-    private static final jdk.incubator.vector.VectorShuffle<Integer> TWICE = jdk.incubator.vector.VectorShuffle.fromValues(VectorKernels.I8, 0, 1, 2, 3, 0, 1, 2, 3);
-    private static final IntVector HALF = IntVector.fromArray(VectorKernels.I8, new int[] {0, 0, 0, 0, 4, 4, 4, 4}, 0);
-    private static final IntVector QHS = IntVector.fromArray(VectorKernels.I8, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
-
-    static FloatVector bol(IntVector q, int k) {
-        return (FloatVector) q.lanewise(VectorOperators.LSHL, 24 - 8 * k).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-    }
-
-    static float wideRow(MemorySegment w, long p, float[] x, float[] d, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.F8);
-        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += 22) {
-            IntVector q = jdk.incubator.vector.ByteVector.fromMemorySegment(jdk.incubator.vector.ByteVector.SPECIES_256, w, p + 6, java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .reinterpretAsInts().rearrange(TWICE).lanewise(VectorOperators.LSHR, HALF).and(0x0F0F0F0F);
-            int qh = w.get(Dequantize.I32, p + 2);
-            IntVector bits = IntVector.broadcast(VectorKernels.I8, ~qh).lanewise(VectorOperators.LSHR, QHS).and(0xF).mul(0x02040810).and(0x10101010);
-            q = q.or(bits.lanewise(VectorOperators.LSHL, 4).sub(bits));
-            FloatVector t = bol(q, 0).mul(FloatVector.fromArray(VectorKernels.F8, x, e));
-            t = bol(q, 1).fma(FloatVector.fromArray(VectorKernels.F8, x, e + 8), t);
-            t = bol(q, 2).fma(FloatVector.fromArray(VectorKernels.F8, x, e + 16), t);
-            t = bol(q, 3).fma(FloatVector.fromArray(VectorKernels.F8, x, e + 24), t);
-            acc = FloatVector.broadcast(VectorKernels.F8, Dequantize.f16(w, p) * d[b]).fma(t, acc);
-        }
-        return acc.lane(0);
-    }
-
-    static float wideIntRow(MemorySegment w, long p, QuantizedActivations a, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.F8);
-        for (int b = 0, e = 0; b < blocks; b++, e += 32, p += 22) {
-            IntVector q = jdk.incubator.vector.ByteVector.fromMemorySegment(jdk.incubator.vector.ByteVector.SPECIES_256, w, p + 6, java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .reinterpretAsInts().rearrange(TWICE).lanewise(VectorOperators.LSHR, HALF).and(0x0F0F0F0F);
-            int qh = w.get(Dequantize.I32, p + 2);
-            IntVector bits = IntVector.broadcast(VectorKernels.I8, ~qh).lanewise(VectorOperators.LSHR, QHS).and(0xF).mul(0x02040810).and(0x10101010);
-            q = q.or(bits.lanewise(VectorOperators.LSHL, 4).sub(bits));
-            acc = ((FloatVector) VectorKernels.lanesOf4(q, a, e).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(VectorKernels.F8, Dequantize.f16(w, p) * a.d[b]), acc);
-        }
-        return acc.lane(0);
     }
 
     // ---- the decode kernel before Blocks32Kernels (VectorKernels.blocks32q as it was), frozen as the probe's anchor
