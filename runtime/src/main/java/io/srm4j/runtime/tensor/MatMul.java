@@ -238,6 +238,20 @@ public final class MatMul {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (Blocks32Kernels.supports(type) && n < Blocks32Kernels.MIN_TILE_TOKENS) {
+            // a few tokens: the single-token kernel per token (same sums) beats tiles that fill 8 token lanes
+            GgmlType format = QuantizedActivations.formatFor(type);
+            QuantizedActivations[] q = new QuantizedActivations[n];
+            float[][] xl = new float[n][];
+            for (int t = 0; t < n; t++) {
+                q[t] = QuantizedActivations.quantize(format, x, t * cols, cols, 1);
+                xl[t] = Q8_0Kernels.laneMajor(q[t], 0);
+            }
+            pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
+                for (int t = 0; t < n; t++) {
+                    Blocks32Kernels.matVecRows(type, data, rowBytes, xl[t], q[t].d, q[t].s, g0 * GROUP, Math.min(rows, g1 * GROUP), out, t * rows);
+                }
+            });
         } else if (Blocks32Kernels.supports(type)) {
             BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;

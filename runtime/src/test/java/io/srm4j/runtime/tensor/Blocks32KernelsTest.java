@@ -20,7 +20,14 @@ class Blocks32KernelsTest {
 
     /** The scalar twin's product of row r with token t of x (quantised alone, as matVec does). */
     static float scalar(Matrix w, float[] x, int t, int r) {
-        QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(w.type()), x, t * w.cols(), w.cols(), 1);
+        return scalar(w, token(w, x, t), r);
+    }
+
+    static QuantizedActivations token(Matrix w, float[] x, int t) {
+        return QuantizedActivations.quantize(QuantizedActivations.formatFor(w.type()), x, t * w.cols(), w.cols(), 1);
+    }
+
+    static float scalar(Matrix w, QuantizedActivations a, int r) {
         return ScalarKernels.dotQ(w.type(), w.data(), r * w.rowBytes(), a, 0, w.cols());
     }
 
@@ -28,7 +35,8 @@ class Blocks32KernelsTest {
         for (WorkerPool pool : new WorkerPool[] {single, three}) {
             float[] out = new float[w.rows() + 2];
             MatMul.matVec(pool, w, x, 0, out, 2);
-            for (int r = 0; r < w.rows(); r++) Q8_0KernelsTest.assertSameBits(scalar(w, x, 0, r), out[2 + r], what + " row " + r);
+            QuantizedActivations a = token(w, x, 0);
+            for (int r = 0; r < w.rows(); r++) Q8_0KernelsTest.assertSameBits(scalar(w, a, r), out[2 + r], what + " row " + r);
         }
     }
 
@@ -36,8 +44,9 @@ class Blocks32KernelsTest {
         float[] out = new float[n * w.rows()];
         MatMul.matMul(pool, w, x, n, out);
         for (int t = 0; t < n; t++) {
+            QuantizedActivations a = token(w, x, t);
             for (int r = 0; r < w.rows(); r++) {
-                Q8_0KernelsTest.assertSameBits(scalar(w, x, t, r), out[t * w.rows() + r], what + " n " + n + " token " + t + " row " + r);
+                Q8_0KernelsTest.assertSameBits(scalar(w, a, r), out[t * w.rows() + r], what + " n " + n + " token " + t + " row " + r);
             }
         }
     }

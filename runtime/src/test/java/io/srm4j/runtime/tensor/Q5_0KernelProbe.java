@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorOperators;
  * Hand-run (not a test): Q5_0 (or -Dtype) products on one thread, weights in native memory, old and new kernels
  * alternating for -Dreps rounds, best call of -Dms milliseconds each: decode ({@link Blocks32Kernels#matVecRows}
  * against the Long.expand kernel {@link VectorKernels#dotQ} had before, kept here as {@link #oldDot}, and against
- * today's {@code dotQ}) and prefill of -Dn tokens ({@link Blocks32Kernels#matMulRows} against {@link UnpackedRows}).
+ * today's {@code dotQ}), the prefill's unpacking of every row, and prefill of -Dn tokens
+ * ({@link Blocks32Kernels#matMulRows} against {@link UnpackedRows}).
  * Defaults: Qwen2.5-0.5B's feed-forward gate/up shape, 4864 rows of 896.
  *
  * <pre>
@@ -39,6 +40,9 @@ public final class Q5_0KernelProbe {
         for (int rep = 0; rep < reps; rep++) {
             double ov = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) out[r] = oldDot(t, data, r * rowBytes, q1, 0, cols); }, ms);
             double v = BlockKernelProbe.best(() -> Blocks32Kernels.matVecRows(t, data, rowBytes, xl, q1.d, q1.s, 0, rows, out, 0), ms);
+            Blocks32Kernels.TokenLanes lanes = new Blocks32Kernels.TokenLanes(Blocks32Kernels.Layout.of(t), t.typeSize);
+            float[] wf = new float[cols], wd = new float[cols / 32];
+            double up = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) lanes.unpackRow(data, r * rowBytes, cols / 32, wf, 0, wd, 0); }, ms);
             double dv = BlockKernelProbe.best(() -> { for (int r = 0; r < rows; r++) out[r] = VectorKernels.dotQ(t, data, r * rowBytes, q1, 0, cols); }, ms);
             double om = BlockKernelProbe.best(() -> {
                 UnpackedRows block = new UnpackedRows(t, cols, 16);
@@ -54,8 +58,8 @@ public final class Q5_0KernelProbe {
             bdv = Math.min(bdv, dv);
             bm = Math.min(bm, m);
             bom = Math.min(bom, om);
-            System.out.printf("round %d: matVec old %.1f us, dotQ now %.1f us, new %.1f us | matMul(%d) old %.2f ms, new %.2f ms%n",
-                    rep, ov * 1e6, dv * 1e6, v * 1e6, n, om * 1e3, m * 1e3);
+            System.out.printf("round %d: matVec old %.1f us, dotQ now %.1f us, new %.1f us | unpack %.1f us | matMul(%d) old %.2f ms, new %.2f ms%n",
+                    rep, ov * 1e6, dv * 1e6, v * 1e6, up * 1e6, n, om * 1e3, m * 1e3);
         }
         double bytes = (double) rows * rowBytes, macs = (double) n * rows * cols;
         System.out.printf("%s %dx%d best: matVec old %.1f us, dotQ now %.1f us (%.2fx), new %.1f us %.2f GB/s (%.2fx old) | matMul(%d) old %.2f ms, new %.2f ms %.1f GMAC/s (%.2fx old)%n",
