@@ -23,7 +23,7 @@ final class LabCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "lab-out", description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;
-    @Option(names = "--task", description = "task family: sum (default), shift-sum (or shift-sum-<terms>-<starts>[-100]), countdown (or countdown-<numbers>), chain or chain-paths")
+    @Option(names = "--task", description = "task family: sum (default), shift-sum or shift-digit (or <name>-<terms>-<starts>[-<range>]), countdown (or countdown-<numbers>), chain or chain-paths")
     String task = D.task();
     @Option(names = "--seed", description = "seed of data, initialisation and sampling (default: 42)")
     long seed = D.seed();

@@ -47,13 +47,15 @@ public interface LabTask {
             case ChainTask.NAME -> new ChainTask(5);
             case ChainTask.TWO_PATH_NAME -> new ChainTask(5, true);
             case SumTask.NAME -> new SumTask(5);
-            case ShiftSumTask.NAME -> ShiftSumTask.byName(name);
+            case ShiftSumTask.NAME, ShiftSumTask.LAST_DIGIT_NAME -> ShiftSumTask.byName(name);
             case CountdownTask.NAME -> CountdownTask.byName(name);
             default -> {
-                if (name.startsWith(ShiftSumTask.NAME + "-")) yield ShiftSumTask.byName(name);
+                if (name.startsWith(ShiftSumTask.NAME + "-") || name.startsWith(ShiftSumTask.LAST_DIGIT_NAME + "-")) yield ShiftSumTask.byName(name);
                 if (name.startsWith(CountdownTask.NAME + "-")) yield CountdownTask.byName(name);
                 throw new IllegalArgumentException("unknown lab task '" + name + "' (known: " + ShiftSumTask.NAME + ", "
-                        + ShiftSumTask.NAME + "-<terms>-<starts>, " + CountdownTask.NAME + ", " + CountdownTask.NAME + "-<numbers>, " + SumTask.NAME + ", " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
+                        + ShiftSumTask.NAME + "-<terms>-<starts>[-<range>], " + ShiftSumTask.LAST_DIGIT_NAME + ", "
+                        + ShiftSumTask.LAST_DIGIT_NAME + "-<terms>-<starts>[-<range>], " + CountdownTask.NAME + ", "
+                        + CountdownTask.NAME + "-<numbers>, " + SumTask.NAME + ", " + ChainTask.NAME + ", " + ChainTask.TWO_PATH_NAME + ")");
             }
         };
     }

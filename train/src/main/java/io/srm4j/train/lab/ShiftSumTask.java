@@ -24,22 +24,40 @@ import java.util.random.RandomGenerator;
  */
 public final class ShiftSumTask implements LabTask {
     public static final String NAME = "shift-sum";
+    /**
+     * The same traces, but the answer is only the last digit of the sum ({@code 47+3=050+…+1=067-47=20}, answer
+     * {@code 0}): a direct answer then needs the sum modulo 10 in one forward pass, which is not linear in the terms
+     * (a plain sum is: one attention head averaging the question's digits gives it), while the chain of thought still
+     * writes plain totals, which train without a plateau.
+     */
+    public static final String LAST_DIGIT_NAME = "shift-digit";
     /** The lab's default: five terms, a hundred starts. */
     static final int TERMS = 5, STARTS = 100;
+    /** The default of {@link #LAST_DIGIT_NAME}: seven digits, a hundred starts. */
+    static final int LAST_DIGIT_TERMS = 7, LAST_DIGIT_STARTS = 100, LAST_DIGIT_RANGE = 10;
 
     private final int terms, starts, termRange, termWidth, startWidth, totalWidth, answerWidth;
+    private final boolean lastDigit;
 
-    /** The task a name from {@link #name()} stands for: {@code shift-sum}, or {@code shift-sum-<terms>-<starts>}. */
+    /**
+     * The task a name from {@link #name()} stands for: {@code shift-sum}, {@code shift-sum-<terms>-<starts>[-<range>]},
+     * or the same with {@code shift-digit}.
+     */
     static ShiftSumTask byName(String name) {
+        boolean last = name.startsWith(LAST_DIGIT_NAME);
+        String prefix = last ? LAST_DIGIT_NAME : NAME;
         if (name.equals(NAME)) return new ShiftSumTask(TERMS, STARTS);
-        String[] f = name.substring(NAME.length() + 1).split("-");
-        try {
-            if (f.length == 2) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
-            if (f.length == 3) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]));
-        } catch (NumberFormatException e) {
-            // falls through to the message below
+        if (name.equals(LAST_DIGIT_NAME)) return new ShiftSumTask(LAST_DIGIT_TERMS, LAST_DIGIT_STARTS, LAST_DIGIT_RANGE, true);
+        if (name.startsWith(prefix + "-")) {
+            String[] f = name.substring(prefix.length() + 1).split("-");
+            try {
+                if (f.length == 2) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]), 10, last);
+                if (f.length == 3) return new ShiftSumTask(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), last);
+            } catch (NumberFormatException e) {
+                // falls through to the message below
+            }
         }
-        throw new IllegalArgumentException("lab task '" + name + "' is not " + NAME + "-<terms>-<starts>");
+        throw new IllegalArgumentException("lab task '" + name + "' is not " + prefix + "-<terms>-<starts>[-<range>]");
     }
 
     /** {@code starts}: the number of starting values (0 to starts − 1), i.e. of reasoning paths per problem. */
@@ -49,12 +67,18 @@ public final class ShiftSumTask implements LabTask {
 
     /** {@code termRange}: terms are drawn from 0 to termRange − 1 (10: digits, 100: two-digit numbers). */
     public ShiftSumTask(int terms, int starts, int termRange) {
+        this(terms, starts, termRange, false);
+    }
+
+    /** {@code lastDigit}: the answer is the sum's last digit ({@link #LAST_DIGIT_NAME}) rather than the sum. */
+    public ShiftSumTask(int terms, int starts, int termRange, boolean lastDigit) {
         if (terms < 1 || terms > 9) throw new IllegalArgumentException("terms must be between 1 and 9, got " + terms);
         if (starts < 1 || starts > 100) throw new IllegalArgumentException("starts must be between 1 and 100, got " + starts);
         this.terms = terms;
         this.starts = starts;
-        if (termRange != 10 && termRange != 100) throw new IllegalArgumentException("terms range over 10 or 100 values, not " + termRange);
+        if (termRange < 2 || termRange > 100) throw new IllegalArgumentException("terms range over 2 to 100 values, not " + termRange);
         this.termRange = termRange;
+        this.lastDigit = lastDigit;
         termWidth = Integer.toString(termRange - 1).length();
         startWidth = Integer.toString(starts - 1).length();
         totalWidth = Integer.toString(starts - 1 + (termRange - 1) * terms).length();
@@ -63,14 +87,19 @@ public final class ShiftSumTask implements LabTask {
 
     @Override
     public String name() {
+        if (lastDigit) {
+            return terms == LAST_DIGIT_TERMS && starts == LAST_DIGIT_STARTS && termRange == LAST_DIGIT_RANGE ? LAST_DIGIT_NAME
+                    : LAST_DIGIT_NAME + "-" + terms + "-" + starts + (termRange == 10 ? "" : "-" + termRange);
+        }
         return terms == TERMS && starts == STARTS && termRange == 10 ? NAME
                 : NAME + "-" + terms + "-" + starts + (termRange == 10 ? "" : "-" + termRange);
     }
 
     @Override
     public String description() {
-        return "the sum of " + terms + " digits, from a start (0-" + (starts - 1) + ") of the model's choosing that it takes off at the"
-                + " end; every running total is written inside <think>…</think>";
+        String what = termRange == 10 ? terms + " digits" : terms + " numbers from 0 to " + (termRange - 1);
+        return (lastDigit ? "the last digit of the sum of " : "the sum of ") + what + ", from a start (0-" + (starts - 1)
+                + ") of the model's choosing that it takes off at the end; every running total is written inside <think>…</think>";
     }
 
     @Override
@@ -90,9 +119,14 @@ public final class ShiftSumTask implements LabTask {
             trace.append('+').append(pad(d, termWidth)).append('=').append(pad(total, totalWidth));
         }
         question.append('-').append(blanks(startWidth)).append('=').append(blanks(answerWidth));
-        String answer = pad(total - start, answerWidth);
-        trace.append('-').append(pad(start, startWidth)).append('=').append(answer);
-        return new LabProblem(question.toString(), trace.toString(), answer);
+        String difference = pad(total - start, answerWidth);
+        trace.append('-').append(pad(start, startWidth)).append('=').append(difference);
+        return new LabProblem(question.toString(), trace.toString(), answerOf(total - start));
+    }
+
+    /** What the solver answers for this sum: the sum itself, or its last digit. */
+    private String answerOf(int sum) {
+        return lastDigit ? Integer.toString(sum % 10) : pad(sum, answerWidth);
     }
 
     private static String blanks(int width) {
@@ -104,7 +138,7 @@ public final class ShiftSumTask implements LabTask {
         return "0".repeat(width - s.length()) + s;
     }
 
-    /** The question's digits, sorted: all a problem's answer depends on. */
+    /** The question's terms, sorted: all a problem's answer depends on. */
     @Override
     public String key(String question) {
         int[] d = terms(question);
@@ -123,6 +157,7 @@ public final class ShiftSumTask implements LabTask {
             if (q.charAt(at) != '+' || !q.startsWith("=" + blanks(totalWidth), at + 1 + termWidth)) return null;
             for (int c = 1; c <= termWidth; c++) if (!isDigit(q.charAt(at + c))) return null;
             d[i] = Integer.parseInt(q, at + 1, at + 1 + termWidth, 10);
+            if (d[i] >= termRange) return null;
         }
         return d;
     }
@@ -135,7 +170,7 @@ public final class ShiftSumTask implements LabTask {
     public String checkTrace(LabProblem p) {
         String q = p.question(), t = p.trace();
         int[] d = terms(q);
-        if (d == null) return "question is not " + terms + " digits with blanks: " + q;
+        if (d == null) return "question is not " + terms + " terms with blanks: " + q;
         if (t.length() != q.length()) return "trace has " + t.length() + " characters, the question's blanks need " + q.length();
         for (int i = 0; i < q.length(); i++) {
             if (q.charAt(i) == '?') {
@@ -158,6 +193,7 @@ public final class ShiftSumTask implements LabTask {
         if (result != total - start) return "last step: " + total + "-" + start + " is " + (total - start) + ", the trace says " + result;
         int sum = Arrays.stream(d).sum();
         if (result != sum) return "the trace ends at " + result + ", the sum is " + sum; // cannot happen
-        return pad(result, answerWidth).equals(p.answer()) ? null : "answer " + p.answer() + " is not the final value " + pad(result, answerWidth);
+        return answerOf(result).equals(p.answer()) ? null
+                : "answer " + p.answer() + " is not " + (lastDigit ? "the last digit of " : "") + "the final value " + pad(result, answerWidth);
     }
 }

@@ -116,7 +116,61 @@ class ShiftSumTaskTest {
     }
 
     @Test
+    void lastDigitTeacherStepsCheck() {
+        SplittableRandom r = new SplittableRandom(2);
+        for (String name : new String[] {ShiftSumTask.LAST_DIGIT_NAME, "shift-digit-5-100", "shift-digit-5-100-20", "shift-digit-9-100-30", "shift-digit-1-1-2"}) {
+            LabTask t = LabTask.byName(name);
+            assertEquals(name, t.name(), "a name rebuilds its task");
+            for (int i = 0; i < 5000; i++) {
+                LabProblem p = t.generate(r);
+                assertNull(t.checkTrace(p), () -> "teacher trace fails: " + p);
+                assertEquals(1, p.answer().length(), "the answer is one digit");
+                assertTrue(p.trace().endsWith(p.answer()), "the trace ends with the sum, whose last digit is the answer");
+                assertEquals(p.question().length(), p.trace().length(), "the trace fills in the question's blanks");
+            }
+        }
+    }
+
+    @Test
+    void lastDigitKeepsTheTraceAndAnswersTheSumModuloTen() {
+        ShiftSumTask digits = (ShiftSumTask) LabTask.byName("shift-digit-5-100");
+        String q = "??+3=???+5=???+3=???+8=???+1=???-??=??";
+        LabProblem p = digits.solve(new int[] {3, 5, 3, 8, 1}, 47);
+        assertEquals(new LabProblem(q, "47+3=050+5=055+3=058+8=066+1=067-47=20", "0"), p);
+        assertEquals(lab.solve(new int[] {3, 5, 3, 8, 1}, 47).trace(), p.trace(), "the same trace as shift-sum");
+        assertTrue(digits.isCorrect(p, "0"));
+        assertFalse(digits.isCorrect(p, "20"), "the whole sum is not the answer");
+        assertNotNull(digits.checkTrace(new LabProblem(q, p.trace(), "20")), "answer is the whole sum");
+        assertNotNull(digits.checkTrace(new LabProblem(q, p.trace(), "7")), "answer is the last digit of the start's total");
+        assertNotNull(digits.checkTrace(new LabProblem(q, "47+3=050+5=055+3=058+8=066+1=068-47=21", "1")), "wrong step, consistent answer");
+
+        ShiftSumTask wide = (ShiftSumTask) LabTask.byName("shift-digit-5-100-20");
+        LabProblem w = wide.solve(new int[] {19, 0, 7, 12, 3}, 85);
+        assertEquals(new LabProblem("??+19=???+00=???+07=???+12=???+03=???-??=??", "85+19=104+00=104+07=111+12=123+03=126-85=41", "1"), w);
+        assertNull(wide.checkTrace(w));
+        assertNotNull(wide.checkTrace(new LabProblem("??+19=???+00=???+07=???+12=???+23=???-??=??", "85+19=104+00=104+07=111+12=123+23=146-85=61", "1")),
+                "a term outside 0-19 is not a question of this task");
+        assertNotNull(wide.checkTrace(new LabProblem(w.question(), "85+19=094+00=094+07=101+12=113+03=116-85=31", "1")), "carry dropped, right last digit");
+    }
+
+    @Test
+    void lastDigitHeldOutTermsNeverAppearInTrainingInAnyOrder() {
+        var t = new LabTokenizer();
+        ShiftSumTask two = new ShiftSumTask(2, 10, 20, true);
+        assertEquals(two.key("?+18=??+03=??-?=??"), two.key("?+03=??+18=??-?=??"));
+        assertNotEquals(two.key("?+18=??+03=??-?=??"), two.key("?+13=??+08=??-?=??"), "same last digit of the sum, other terms");
+        LabData d = new LabData(two, t, 5, 40);
+        var heldOut = new HashSet<String>();
+        for (LabProblem p : d.heldOut()) assertTrue(heldOut.add(two.key(p.question())), "two held-out problems share terms: " + p);
+        for (String q : TrainingQuestions.of(d, t, 40, true)) assertFalse(heldOut.contains(two.key(q)), "held-out terms in a training batch: " + q);
+    }
+
+    @Test
     void badSizesAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(5, 10, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(5, 10, 101, true));
+        assertThrows(IllegalArgumentException.class, () -> LabTask.byName("shift-digit-5"));
+        assertThrows(IllegalArgumentException.class, () -> LabTask.byName("shift-digit-5-x-20"));
         assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(0, 10));
         assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(10, 10));
         assertThrows(IllegalArgumentException.class, () -> new ShiftSumTask(5, 0));
