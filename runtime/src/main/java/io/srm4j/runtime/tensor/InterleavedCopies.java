@@ -77,9 +77,15 @@ final class InterleavedCopies<T> {
         int rows = w.rows(), cols = w.cols();
         // the task holds the weights' segment, not the Matrix (the weak key)
         BUILDER.execute(() -> {
-            T copy = layout.allocate(rows, cols);
-            layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
-            scheduled.copy = copy;
+            try {
+                T copy = layout.allocate(rows, cols);
+                layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
+                scheduled.copy = copy;
+            } catch (ArithmeticException | OutOfMemoryError failure) {
+                // too large for one array or for the heap: products keep using the mapped weights (the same bits)
+                System.getLogger(InterleavedCopies.class.getName()).log(System.Logger.Level.WARNING,
+                        "no interleaved copy of " + rows + "x" + cols + " weights, single-token products stay slower: " + failure);
+            }
         });
         return null;
     }
