@@ -41,6 +41,8 @@ final class InterleavedCopies<T> {
     static final String PROPERTY = "srm4j.interleave";
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").strip());
 
+    private static final java.util.concurrent.atomic.AtomicBoolean HEAP_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
     static boolean fitsInHeap(long bytes) {
         Runtime rt = Runtime.getRuntime();
         long max = rt.maxMemory(), used = rt.totalMemory() - rt.freeMemory();
@@ -103,7 +105,15 @@ final class InterleavedCopies<T> {
         int rows = w.rows(), cols = w.cols();
         long bytes = layout.heapBytes(rows, cols, rowBytes * rows);
         // turned off or no room: the entry stays without a copy, so this matrix keeps its mapped weights (same bits)
-        if (!ENABLED || !fitsInHeap(bytes)) return null;
+        if (!ENABLED) return null;
+        if (!fitsInHeap(bytes)) {
+            if (!HEAP_WARNED.getAndSet(true)) {
+                System.getLogger(InterleavedCopies.class.getName()).log(System.Logger.Level.WARNING, "the heap ("
+                        + (Runtime.getRuntime().maxMemory() >> 20) + " MiB) has no room for interleaved copies of some weights;"
+                        + " their single-token products stay slower (a larger -Xmx in SRM4J_JAVA_OPTS gives them room)");
+            }
+            return null;
+        }
         PENDING.addAndGet(bytes);
         // the task holds the weights' segment, not the Matrix (the weak key)
         BUILDER.execute(() -> {
@@ -111,8 +121,10 @@ final class InterleavedCopies<T> {
                 T copy = layout.allocate(rows, cols);
                 layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
                 scheduled.copy = copy;
-            } catch (OutOfMemoryError oom) {
-                // the heap filled up after the check (other allocations): the matrix keeps its mapped weights
+            } catch (ArithmeticException | OutOfMemoryError failure) {
+                // too large for one array, or the heap filled up after the check: products keep the mapped weights
+                System.getLogger(InterleavedCopies.class.getName()).log(System.Logger.Level.WARNING,
+                        "no interleaved copy of " + rows + "x" + cols + " weights, single-token products stay slower: " + failure);
             } finally {
                 PENDING.addAndGet(-bytes);
             }
