@@ -111,11 +111,11 @@ public final class MatMul {
         final float[] x;
         final int xOffset, cols;
         private final java.util.EnumMap<GgmlType, QuantizedActivations> quantized = new java.util.EnumMap<>(GgmlType.class);
-        private float[] laneMajor;
-        private final java.util.EnumMap<GgmlType, float[]> laneMajorOf = new java.util.EnumMap<>(GgmlType.class);
+        private final java.util.EnumMap<GgmlType, float[]> laneMajor = new java.util.EnumMap<>(GgmlType.class);
         private Q4_0x8.Pairs pairs;
         private BlockActivations blocks;
         private Q4_Kx8.Activations q4_K;
+        private Q6_Kx8.Pairs q6_K;
 
         VectorInput(float[] x, int xOffset, int cols) {
             this.x = x;
@@ -127,15 +127,9 @@ public final class MatMul {
             return quantized.computeIfAbsent(format, f -> QuantizedActivations.quantize(f, x, xOffset, cols, 1));
         }
 
-        float[] laneMajor() {
-            if (laneMajor == null) laneMajor = Q8_0Kernels.laneMajor(quantized(GgmlType.Q8_0), 0);
-            return laneMajor;
-        }
-
         /** {@link Q8_0Kernels#laneMajor} of the activations in {@code format} (Q8_0 or Q8_1). */
         float[] laneMajor(GgmlType format) {
-            if (format == GgmlType.Q8_0) return laneMajor();
-            return laneMajorOf.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
+            return laneMajor.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
         }
 
         Q4_0x8.Pairs pairs() {
@@ -146,6 +140,11 @@ public final class MatMul {
         Q4_Kx8.Activations q4_KActivations() {
             if (q4_K == null) q4_K = Q4_Kx8.Activations.of(quantized(GgmlType.Q8_K));
             return q4_K;
+        }
+
+        Q6_Kx8.Pairs q6_KPairs() {
+            if (q6_K == null) q6_K = Q6_Kx8.Pairs.of(quantized(GgmlType.Q8_K));
+            return q6_K;
         }
 
         BlockActivations blocks() {
@@ -165,7 +164,7 @@ public final class MatMul {
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         if (Q8_0Kernels.supports(type)) {
-            float[] xl = in.laneMajor(), d = in.quantized(GgmlType.Q8_0).d;
+            float[] xl = in.laneMajor(GgmlType.Q8_0), d = in.quantized(GgmlType.Q8_0).d;
             return (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, d, 0, from, to, out, outOffset);
         } else if (Blocks32Kernels.supports(type)) {
             GgmlType format = QuantizedActivations.formatFor(type);
@@ -174,12 +173,13 @@ public final class MatMul {
             float[] xl = in.laneMajor(format);
             return (from, to) -> Blocks32Kernels.matVecRows(type, data, rowBytes, xl, a.d, a.s, from, to, out, outOffset);
         } else if (usesQuantizedActivations(type) && GgmlOrderKQuants.supports(type)) {
-            QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
             Q6_Kx8 packed = Q6_Kx8.applies(type, w.rows()) ? Q6_Kx8.ready(w) : null;
             if (packed != null) {
-                Q6_Kx8.Pairs pairs = Q6_Kx8.Pairs.of(a);
+                // prepared once per input, like Q4_0x8's and Q4_Kx8's, for every Q6_K matrix that shares it
+                Q6_Kx8.Pairs pairs = in.q6_KPairs();
                 return (from, to) -> packed.matVecGroups(pairs, from / GROUP, to / GROUP, out, outOffset);
             }
+            QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
             ScalarKernels.checkQ(type, data, (long) (w.rows() - 1) * rowBytes, a, 0, cols);
             return (from, to) -> {
                 GgmlOrderKQuants.Scratch scratch = GgmlOrderKQuants.SCRATCH.get();

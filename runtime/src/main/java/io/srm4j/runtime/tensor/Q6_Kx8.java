@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorOperators;
  * until then products use the mapped weights ({@link GgmlOrderKQuants#dot}), which give the same bits.
  */
 final class Q6_Kx8 {
-    private static final int ROWS = 8;
+    private static final int ROWS = RepackedQ4.INTERLEAVE; // InterleavedCopies packs groups of this many rows
     /** Quant bytes of one group's super-block: 8 rows of 256. */
     private static final int SUPER_BYTES = 256 * ROWS;
 
