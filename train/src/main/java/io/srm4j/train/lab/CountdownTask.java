@@ -63,39 +63,39 @@ public final class CountdownTask implements LabTask {
         while (true) {
             int[] drawn = new int[numbers];
             for (int i = 0; i < numbers; i++) drawn[i] = 1 + random.nextInt(9);
-            // backwards: combine the numbers in a random order with random operations; the last value is the target
-            List<Integer> pool = new ArrayList<>();
-            for (int v : drawn) pool.add(v);
-            boolean ok = true;
-            while (pool.size() > 1 && ok) {
-                int i = random.nextInt(pool.size()), j = random.nextInt(pool.size() - 1);
-                if (j >= i) j++;
-                int a = pool.get(i), b = pool.get(j);
-                int c = apply(a, OPS.charAt(random.nextInt(OPS.length())), b);
-                if (c < 0) {
-                    ok = false;
-                    break;
-                }
-                pool.remove(Math.max(i, j));
-                pool.remove(Math.min(i, j));
-                pool.add(c);
-            }
-            int target = pool.getFirst();
-            if (!ok || target < 10) continue;
+            int target = combineAtRandom(drawn, random);
+            if (target < 10) continue;
             Arrays.sort(drawn);
-            StringBuilder q = new StringBuilder();
-            for (int v : drawn) q.append(q.isEmpty() ? "" : ",").append(v);
-            q.append(':').append(target);
+            String q = ascending(drawn) + ":" + target;
             Node[] start = new Node[numbers];
             for (int i = 0; i < numbers; i++) start[i] = new Node(drawn[i], null, ' ', null);
             List<String> steps = new ArrayList<>();
             Node solution = solve(start, target, random, steps);
             if (solution == null) throw new IllegalStateException("no solution found for " + q + ", which was built to have one");
-            return new LabProblem(q.toString(), String.join(";", steps.reversed()), solution.expression());
+            return new LabProblem(q, String.join(";", steps.reversed()), solution.expression());
         }
     }
 
     private static final String OPS = "+-*/";
+
+    /**
+     * Problems are made backwards: the numbers combined in a random order with random operations; the last value, or
+     * −1 where an operation broke the teacher's rules.
+     */
+    private static int combineAtRandom(int[] numbers, RandomGenerator random) {
+        List<Integer> pool = new ArrayList<>();
+        for (int v : numbers) pool.add(v);
+        while (pool.size() > 1) {
+            int i = random.nextInt(pool.size()), j = random.nextInt(pool.size() - 1);
+            if (j >= i) j++;
+            int c = apply(pool.get(i), OPS.charAt(random.nextInt(OPS.length())), pool.get(j));
+            if (c < 0) return -1;
+            pool.remove(Math.max(i, j));
+            pool.remove(Math.min(i, j));
+            pool.add(c);
+        }
+        return pool.getFirst();
+    }
 
     /** {@code a op b} under the teacher's rules, or −1 where they forbid it (negative, fractional, too large). */
     private static int apply(int a, char op, int b) {
@@ -182,6 +182,12 @@ public final class CountdownTask implements LabTask {
     private static String left(Node[] values) {
         int[] v = new int[values.length];
         for (int i = 0; i < v.length; i++) v[i] = values[i].value;
+        return ascending(v);
+    }
+
+    /** The values, ascending, comma-separated, as questions and traces list them. */
+    private static String ascending(int[] values) {
+        int[] v = values.clone();
         Arrays.sort(v);
         StringBuilder s = new StringBuilder();
         for (int x : v) s.append(s.isEmpty() ? "" : ",").append(x);
@@ -247,9 +253,7 @@ public final class CountdownTask implements LabTask {
             if (expected < 0) return "step " + (s + 1) + ": " + lhs + " is negative, fractional or over " + MAX_VALUE;
             if (c != expected) return "step " + (s + 1) + ": " + lhs + " is " + expected + ", the trace says " + c;
             have.add(c);
-            List<Integer> sorted = new ArrayList<>(have);
-            sorted.sort(null);
-            String left = String.join(",", sorted.stream().map(String::valueOf).toList());
+            String left = ascending(have.stream().mapToInt(Integer::intValue).toArray());
             if (!step.substring(colon + 1).equals(left)) return "step " + (s + 1) + " says " + step.substring(colon + 1) + " is left, it is " + left;
         }
         if (have.getFirst() != q.target) return "the steps end at " + have.getFirst() + ", the target is " + q.target;
