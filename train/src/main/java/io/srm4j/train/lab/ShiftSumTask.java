@@ -87,12 +87,10 @@ public final class ShiftSumTask implements LabTask {
 
     @Override
     public String name() {
-        if (lastDigit) {
-            return terms == LAST_DIGIT_TERMS && starts == LAST_DIGIT_STARTS && termRange == LAST_DIGIT_RANGE ? LAST_DIGIT_NAME
-                    : LAST_DIGIT_NAME + "-" + terms + "-" + starts + (termRange == 10 ? "" : "-" + termRange);
-        }
-        return terms == TERMS && starts == STARTS && termRange == 10 ? NAME
-                : NAME + "-" + terms + "-" + starts + (termRange == 10 ? "" : "-" + termRange);
+        String base = lastDigit ? LAST_DIGIT_NAME : NAME;
+        boolean isDefault = lastDigit ? terms == LAST_DIGIT_TERMS && starts == LAST_DIGIT_STARTS && termRange == LAST_DIGIT_RANGE
+                : terms == TERMS && starts == STARTS && termRange == 10;
+        return isDefault ? base : base + "-" + terms + "-" + starts + (termRange == 10 ? "" : "-" + termRange);
     }
 
     @Override
