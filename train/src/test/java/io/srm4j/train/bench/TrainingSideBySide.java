@@ -1,0 +1,108 @@
+package io.srm4j.train.bench;
+
+import io.srm4j.runtime.tensor.WorkerPool;
+import io.srm4j.train.autograd.BufferPool;
+import io.srm4j.train.autograd.Tape;
+import io.srm4j.train.autograd.Tensor;
+import io.srm4j.train.model.TokenBatch;
+import io.srm4j.train.model.TransformerConfig;
+import io.srm4j.train.model.TransformerModel;
+import io.srm4j.train.optim.AdamW;
+import io.srm4j.train.optim.GradientClipping;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Training speed side by side: srm4j and PyTorch (libtorch 2.7.1 on the CPU through DJL, {@link TorchTrainingStep})
+ * train the {@link ThroughputProbe}'s ~10M-parameter model on the same tokens, with the same threads, in one JVM,
+ * taking turns: each round runs a few steps of one engine, then of the other (the order alternates), so both see the
+ * same machine. The ratio of each round is what to read on a VM whose speed drifts by a quarter from minute to
+ * minute. Issue 5 asks for 1,500 tokens/s where PyTorch was measured at ~1,950, i.e. 0.77x PyTorch. Not a test; run
+ * by hand ({@code scripts/bench-training.sh} builds the classpath):
+ * {@code java --add-modules jdk.incubator.vector -cp <train test classpath> io.srm4j.train.bench.TrainingSideBySide [--rounds 6] [--steps 4] [--threads 2] [--batch 4] [--seq 256]}
+ */
+public final class TrainingSideBySide {
+    public static void main(String[] args) {
+        int rounds = option(args, "--rounds", 6), steps = option(args, "--steps", 4), threads = option(args, "--threads", 2);
+        int batch = option(args, "--batch", 4), seq = option(args, "--seq", 256);
+        // both engines get the same threads; set before either starts its pool
+        System.setProperty(WorkerPool.THREADS_PROPERTY, Integer.toString(threads));
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        System.setProperty("ai.djl.offline", "true"); // libtorch comes from the Maven jar on the class path
+
+        TransformerConfig c = ThroughputProbe.config(seq);
+        Random rnd = new Random(1);
+        int[][] seqs = new int[batch][seq];
+        for (int[] s : seqs) for (int i = 0; i < s.length; i++) s[i] = rnd.nextInt(c.vocab());
+        TokenBatch tokens = TokenBatch.nextToken(seqs);
+        long tokensPerStep = (long) batch * seq;
+
+        TransformerModel model = TransformerModel.create(c, 1);
+        AdamW adamW = new AdamW(model.parameters(), AdamW.Settings.defaults());
+        BufferPool buffers = new BufferPool();
+        DoubleSupplier srm4jStep = () -> {
+            model.zeroGrad();
+            Tape tape = new Tape(buffers);
+            Tensor loss = model.loss(tape, tokens);
+            tape.backward(loss);
+            GradientClipping.clip(model.parameters(), 1.0);
+            adamW.step(1e-3f);
+            float value = loss.item();
+            tape.release();
+            return value;
+        };
+        try (TorchTrainingStep torch = new TorchTrainingStep(c, seqs)) {
+            DoubleSupplier torchStep = () -> torch.step(1e-3f);
+            System.out.printf("model: %,d parameters in srm4j, %,d in PyTorch (%s); batch %d x %d tokens, %d threads each, %d rounds of %d steps%n",
+                    model.parameterCount(), torch.parameterCount(), c, batch, seq, threads, rounds, steps);
+            String preload = System.getenv("LD_PRELOAD");
+            System.out.println("PyTorch's oneMKL: " + (preload != null && preload.contains("mkl-cpu-check")
+                    ? "CPU check overridden (" + preload + "), AVX2 kernels on any x86 CPU"
+                    : "as shipped (on a CPU that is not Intel's it takes a generic, slower path)"));
+            for (int i = 0; i < 3; i++) { // warm-up: the JIT for srm4j, allocator caches for libtorch
+                System.out.printf("warm-up %d: loss srm4j %.4f, PyTorch %.4f%n", i, srm4jStep.getAsDouble(), torchStep.getAsDouble());
+            }
+            double[] ours = new double[rounds], theirs = new double[rounds], ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                if (r % 2 == 0) {
+                    ours[r] = tokensPerSecond(srm4jStep, steps, tokensPerStep);
+                    theirs[r] = tokensPerSecond(torchStep, steps, tokensPerStep);
+                } else {
+                    theirs[r] = tokensPerSecond(torchStep, steps, tokensPerStep);
+                    ours[r] = tokensPerSecond(srm4jStep, steps, tokensPerStep);
+                }
+                ratios[r] = ours[r] / theirs[r];
+                System.out.printf("round %d: srm4j %,.0f tokens/s, PyTorch %,.0f tokens/s, srm4j / PyTorch %.2fx (load average %.1f)%n",
+                        r + 1, ours[r], theirs[r], ratios[r], ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            }
+            System.out.printf("median of %d rounds: srm4j %,.0f tokens/s, PyTorch %,.0f tokens/s; srm4j / PyTorch per round: median %.2fx, range %.2f-%.2fx%n",
+                    rounds, median(ours), median(theirs), median(ratios), Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0));
+        }
+    }
+
+    private static double tokensPerSecond(DoubleSupplier step, int steps, long tokensPerStep) {
+        long t0 = System.nanoTime();
+        List<Double> losses = new ArrayList<>();
+        for (int s = 0; s < steps; s++) losses.add(step.getAsDouble());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (losses.stream().anyMatch(l -> !Double.isFinite(l))) throw new IllegalStateException("a loss is not finite: " + losses);
+        return steps * tokensPerStep / seconds;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static int option(String[] args, String name, int fallback) {
+        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals(name)) return Integer.parseInt(args[i + 1]);
+        return fallback;
+    }
+}
