@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training speed side by side (issue 5): srm4j and PyTorch (libtorch 2.7.1 through DJL, from Maven) train the same
 # ~10M-parameter model in one JVM, taking turns, and the report gives the ratio of each round. Options pass through:
-#   scripts/bench-training.sh [--rounds 6] [--steps 4] [--threads 2] [--batch 4] [--seq 256] [--stock-mkl]
+#   scripts/bench-training.sh [--rounds 6] [--steps 4] [--threads 2] [--batch 4] [--seq 256] [--no-openblas] [--stock-mkl]
 # The oneMKL inside libtorch runs a generic (non-AVX2) code path on CPUs that are not Intel's. Unless --stock-mkl is
 # given, on such CPUs a one-function shim (mkl_serv_intel_cpu_true returning 1, built with cc into build/) is
 # preloaded so that PyTorch gets its AVX2 kernels: the anchor should be PyTorch at its best, not handicapped.

@@ -2,6 +2,7 @@ package io.srm4j.train.bench;
 
 import io.srm4j.runtime.tensor.WorkerPool;
 import io.srm4j.train.autograd.BufferPool;
+import io.srm4j.train.autograd.OpenBlasMatMul;
 import io.srm4j.train.autograd.Tape;
 import io.srm4j.train.autograd.Tensor;
 import io.srm4j.train.model.TokenBatch;
@@ -22,9 +23,10 @@ import java.util.function.DoubleSupplier;
  * train the {@link ThroughputProbe}'s ~10M-parameter model on the same tokens, with the same threads, in one JVM,
  * taking turns: each round runs a few steps of one engine, then of the other (the order alternates), so both see the
  * same machine. The ratio of each round is what to read on a VM whose speed drifts by a quarter from minute to
- * minute. Issue 5 asks for 1,500 tokens/s where PyTorch was measured at ~1,950, i.e. 0.77x PyTorch. Not a test; run
+ * minute. Where the system OpenBLAS is installed, srm4j also runs with it as its matrix kernel (a third engine).
+ * Issue 5 asks for 1,500 tokens/s where PyTorch was measured at ~1,950, i.e. 0.77x PyTorch. Not a test; run
  * by hand ({@code scripts/bench-training.sh} builds the classpath):
- * {@code java --add-modules jdk.incubator.vector -cp <train test classpath> io.srm4j.train.bench.TrainingSideBySide [--rounds 6] [--steps 4] [--threads 2] [--batch 4] [--seq 256]}
+ * {@code java --add-modules jdk.incubator.vector -cp <train test classpath> io.srm4j.train.bench.TrainingSideBySide [--rounds 6] [--steps 4] [--threads 2] [--batch 4] [--seq 256] [--no-openblas]}
  */
 public final class TrainingSideBySide {
     public static void main(String[] args) {
@@ -43,10 +45,58 @@ public final class TrainingSideBySide {
         TokenBatch tokens = TokenBatch.nextToken(seqs);
         long tokensPerStep = (long) batch * seq;
 
-        TransformerModel model = TransformerModel.create(c, 1);
+        List<Engine> engines = new ArrayList<>();
+        engines.add(srm4j("srm4j", TransformerModel.create(c, 1), tokens));
+        // the optional system OpenBLAS behind the same model (issue 5: "as an option when it is installed")
+        if (!List.of(args).contains("--no-openblas")) {
+            OpenBlasMatMul.load().ifPresent(blas -> engines.add(srm4j("srm4j+OpenBLAS(" + blas.coreName() + ")",
+                    TransformerModel.create(c, 1).withKernel(blas), tokens)));
+        }
+        try (TorchTrainingStep torch = new TorchTrainingStep(c, seqs)) {
+            engines.add(new Engine("PyTorch", () -> torch.step(1e-3f)));
+            System.out.printf("model: %,d parameters (%s), PyTorch's copy %,d; batch %d x %d tokens, %d threads each, %d rounds of %d steps%n",
+                    TransformerModel.create(c, 1).parameterCount(), c, torch.parameterCount(), batch, seq, threads, rounds, steps);
+            String preload = System.getenv("LD_PRELOAD");
+            System.out.println("PyTorch's oneMKL: " + (preload != null && preload.contains("mkl-cpu-check")
+                    ? "CPU check overridden (" + preload + "), AVX2 kernels on any x86 CPU"
+                    : "as shipped (on a CPU that is not Intel's it takes a generic, slower path)"));
+            for (int i = 0; i < 3; i++) { // warm-up: the JIT for srm4j, allocator caches for libtorch
+                StringBuilder line = new StringBuilder("warm-up " + i + ": loss");
+                for (Engine e : engines) line.append(String.format(" %s %.4f", e.name(), e.step().getAsDouble()));
+                System.out.println(line);
+            }
+            int n = engines.size(), anchor = n - 1;
+            double[][] speed = new double[n][rounds], ratio = new double[n][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < n; i++) { // the order rotates so no engine always runs first or last
+                    int e = (i + r) % n;
+                    speed[e][r] = tokensPerSecond(engines.get(e).step(), steps, tokensPerStep);
+                }
+                StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+                for (int e = 0; e < n; e++) {
+                    ratio[e][r] = speed[e][r] / speed[anchor][r];
+                    line.append(String.format(" %s %,.0f tokens/s%s;", engines.get(e).name(), speed[e][r],
+                            e == anchor ? "" : String.format(" (%.2fx)", ratio[e][r])));
+                }
+                line.append(String.format(" load average %.1f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+                System.out.println(line);
+            }
+            System.out.printf("median of %d rounds (ratios to PyTorch per round: median, range):%n", rounds);
+            for (int e = 0; e < n; e++) {
+                System.out.printf("  %-28s %,7.0f tokens/s%s%n", engines.get(e).name(), median(speed[e]), e == anchor ? ""
+                        : String.format("   %.2fx, %.2f-%.2fx", median(ratio[e]), Arrays.stream(ratio[e]).min().orElse(0),
+                        Arrays.stream(ratio[e]).max().orElse(0)));
+            }
+        }
+    }
+
+    private record Engine(String name, DoubleSupplier step) {}
+
+    /** One full srm4j step as the trainer takes it: forward, backward, clipping, AdamW. */
+    private static Engine srm4j(String name, TransformerModel model, TokenBatch tokens) {
         AdamW adamW = new AdamW(model.parameters(), AdamW.Settings.defaults());
         BufferPool buffers = new BufferPool();
-        DoubleSupplier srm4jStep = () -> {
+        return new Engine(name, () -> {
             model.zeroGrad();
             Tape tape = new Tape(buffers);
             Tensor loss = model.loss(tape, tokens);
@@ -56,34 +106,7 @@ public final class TrainingSideBySide {
             float value = loss.item();
             tape.release();
             return value;
-        };
-        try (TorchTrainingStep torch = new TorchTrainingStep(c, seqs)) {
-            DoubleSupplier torchStep = () -> torch.step(1e-3f);
-            System.out.printf("model: %,d parameters in srm4j, %,d in PyTorch (%s); batch %d x %d tokens, %d threads each, %d rounds of %d steps%n",
-                    model.parameterCount(), torch.parameterCount(), c, batch, seq, threads, rounds, steps);
-            String preload = System.getenv("LD_PRELOAD");
-            System.out.println("PyTorch's oneMKL: " + (preload != null && preload.contains("mkl-cpu-check")
-                    ? "CPU check overridden (" + preload + "), AVX2 kernels on any x86 CPU"
-                    : "as shipped (on a CPU that is not Intel's it takes a generic, slower path)"));
-            for (int i = 0; i < 3; i++) { // warm-up: the JIT for srm4j, allocator caches for libtorch
-                System.out.printf("warm-up %d: loss srm4j %.4f, PyTorch %.4f%n", i, srm4jStep.getAsDouble(), torchStep.getAsDouble());
-            }
-            double[] ours = new double[rounds], theirs = new double[rounds], ratios = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                if (r % 2 == 0) {
-                    ours[r] = tokensPerSecond(srm4jStep, steps, tokensPerStep);
-                    theirs[r] = tokensPerSecond(torchStep, steps, tokensPerStep);
-                } else {
-                    theirs[r] = tokensPerSecond(torchStep, steps, tokensPerStep);
-                    ours[r] = tokensPerSecond(srm4jStep, steps, tokensPerStep);
-                }
-                ratios[r] = ours[r] / theirs[r];
-                System.out.printf("round %d: srm4j %,.0f tokens/s, PyTorch %,.0f tokens/s, srm4j / PyTorch %.2fx (load average %.1f)%n",
-                        r + 1, ours[r], theirs[r], ratios[r], ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-            }
-            System.out.printf("median of %d rounds: srm4j %,.0f tokens/s, PyTorch %,.0f tokens/s; srm4j / PyTorch per round: median %.2fx, range %.2f-%.2fx%n",
-                    rounds, median(ours), median(theirs), median(ratios), Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0));
-        }
+        });
     }
 
     private static double tokensPerSecond(DoubleSupplier step, int steps, long tokensPerStep) {
