@@ -76,6 +76,11 @@ final class TorchTrainingStep implements AutoCloseable {
         outputNorm = ones(d);
     }
 
+    /** libtorch's intra-op threads, as it reports them. */
+    static int threads() {
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
     long parameterCount() {
         return parameters.stream().mapToLong(NDArray::size).sum();
     }

@@ -57,8 +57,9 @@ public final class TrainingSideBySide {
             System.out.printf("model: %,d parameters (%s), PyTorch's copy %,d; batch %d x %d tokens, %d threads each, %d rounds of %d steps%n",
                     TransformerModel.create(c, 1).parameterCount(), c, torch.parameterCount(), batch, seq, threads, rounds, steps);
             String preload = System.getenv("LD_PRELOAD");
-            System.out.println("PyTorch's oneMKL: " + (preload != null && preload.contains("mkl-cpu-check")
-                    ? "CPU check overridden (" + preload + "), AVX2 kernels on any x86 CPU"
+            System.out.println("PyTorch: libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + ", "
+                    + TorchTrainingStep.threads() + " intra-op threads; oneMKL " + (preload != null && preload.contains("mkl-cpu-check")
+                    ? "with its CPU check overridden (" + preload + "), AVX2 kernels on any x86 CPU"
                     : "as shipped (on a CPU that is not Intel's it takes a generic, slower path)"));
             for (int i = 0; i < 3; i++) { // warm-up: the JIT for srm4j, allocator caches for libtorch
                 StringBuilder line = new StringBuilder("warm-up " + i + ": loss");
