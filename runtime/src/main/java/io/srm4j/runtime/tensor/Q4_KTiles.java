@@ -106,6 +106,11 @@ final class Q4_KTiles {
         }
 
         @Override
+        public int groupsPerTile() {
+            return 2;
+        }
+
+        @Override
         public int accumulatorsPerRow() {
             return 2 * ROW_ACC;
         }
@@ -152,8 +157,10 @@ final class Q4_KTiles {
         }
     }
 
-    /** Per-thread pair sums of one tile's super-block, {@code [row][pair][lane]}. */
-    private static final ThreadLocal<float[]> PAIRS = ThreadLocal.withInitial(() -> new float[4 * 4 * LANES]);
+    /** Floats of one token group's pair sums in a tile's super-block, {@code [row][pair][lane]}. */
+    private static final int PAIRS_PER_GROUP = 4 * 4 * LANES;
+    /** Per-thread pair sums of one tile's super-block for up to two token groups. */
+    private static final ThreadLocal<float[]> PAIRS = ThreadLocal.withInitial(() -> new float[2 * PAIRS_PER_GROUP]);
 
     // C2 inlines Vector API calls only while a compilation stays under its node budget; past it, vectors are boxed and
     // the kernel slows severalfold (the single method that summed and finished both orders did, in the CLI's prefill).
@@ -161,17 +168,61 @@ final class Q4_KTiles {
 
     /**
      * Four rows (scaled quants from {@code wf[w0]}, scales from {@code scales[so]}, rows {@code cols} and 18 scales
-     * per super-block apart) times token group g over super-blocks {@code [sb0, sb1)} in each order some token of the
-     * group takes; row r keeps its lanes at {@code acc[accOff + r * 2 * ROW_ACC]} (gemm acc, accMin, then gemv's).
+     * per super-block apart) times token group g, and g + 1 where there is one, over super-blocks {@code [sb0, sb1)} in
+     * each order some token of the group takes; row r keeps its lanes at {@code acc[accOff + r * 2 * ROW_ACC]} (gemm
+     * acc, accMin, then gemv's), group g + 1 {@link TokenLaneProduct#CHUNK_ROWS} rows' accumulators further.
      */
     private static void tile(float[] wf, int w0, float[] scales, int so, int cols, Activations a, int g, int sb0, int sb1,
                              float[] acc, int accOff) {
         float[] pairs = PAIRS.get();
-        boolean gemm = a.anyGemm[g], gemv = a.anyGemv[g];
+        int h = g + 1, hAcc = accOff + TokenLaneProduct.CHUNK_ROWS * 2 * ROW_ACC;
+        boolean two = h < BlockActivations.groups(a.count);
         for (int sb = sb0; sb < sb1; sb++) {
-            pairSums(wf, w0, cols, a.q, g * cols * LANES, sb, pairs);
-            if (gemm) finishGemm(pairs, scales, so, a, g, sb, acc, accOff);
-            if (gemv) finishGemv(pairs, scales, so, a, g, sb, acc, accOff + ROW_ACC);
+            if (two) pairSums(wf, w0, cols, a.q, g * cols * LANES, h * cols * LANES, sb, pairs);
+            else pairSums(wf, w0, cols, a.q, g * cols * LANES, sb, pairs);
+            finish(pairs, 0, scales, so, a, g, sb, acc, accOff);
+            if (two) finish(pairs, PAIRS_PER_GROUP, scales, so, a, h, sb, acc, hAcc);
+        }
+    }
+
+    /** Each order some token of group g takes, after super-block sb. */
+    private static void finish(float[] pairs, int p, float[] scales, int so, Activations a, int g, int sb, float[] acc, int accOff) {
+        if (a.anyGemm[g]) finishGemm(pairs, p, scales, so, a, g, sb, acc, accOff);
+        if (a.anyGemv[g]) finishGemv(pairs, p, scales, so, a, g, sb, acc, accOff + ROW_ACC);
+    }
+
+    /**
+     * As {@link #pairSums(float[], int, int, float[], int, int, float[])} for two token groups (activations from
+     * {@code qBase} and {@code qBase2}; the second group's sums {@link #PAIRS_PER_GROUP} further): each weight
+     * broadcast serves both, and each of the eight chains runs over a pair's 64 products, exact as above.
+     */
+    private static void pairSums(float[] wf, int w0, int cols, float[] q, int qBase, int qBase2, int sb, float[] pairs) {
+        int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        for (int pair = 0; pair < 4; pair++) {
+            FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int e = 256 * sb + 64 * pair, xi = qBase + e * LANES, yi = qBase2 + e * LANES;
+            for (int i = 0; i < 64; i++) {
+                FloatVector x = FloatVector.fromArray(F8, q, xi + i * LANES), y = FloatVector.fromArray(F8, q, yi + i * LANES);
+                FloatVector v0 = FloatVector.broadcast(F8, wf[w0 + e + i]), v1 = FloatVector.broadcast(F8, wf[w1 + e + i]);
+                FloatVector v2 = FloatVector.broadcast(F8, wf[w2 + e + i]), v3 = FloatVector.broadcast(F8, wf[w3 + e + i]);
+                a0 = v0.fma(x, a0);
+                b0 = v0.fma(y, b0);
+                a1 = v1.fma(x, a1);
+                b1 = v1.fma(y, b1);
+                a2 = v2.fma(x, a2);
+                b2 = v2.fma(y, b2);
+                a3 = v3.fma(x, a3);
+                b3 = v3.fma(y, b3);
+            }
+            int o = pair * LANES, o2 = PAIRS_PER_GROUP + o;
+            a0.intoArray(pairs, o);
+            a1.intoArray(pairs, o + 4 * LANES);
+            a2.intoArray(pairs, o + 8 * LANES);
+            a3.intoArray(pairs, o + 12 * LANES);
+            b0.intoArray(pairs, o2);
+            b1.intoArray(pairs, o2 + 4 * LANES);
+            b2.intoArray(pairs, o2 + 8 * LANES);
+            b3.intoArray(pairs, o2 + 12 * LANES);
         }
     }
 
@@ -205,7 +256,7 @@ final class Q4_KTiles {
     }
 
     /** The gemm order after super-block sb: one fma per pair of sub-blocks into each row's acc and accMin. */
-    private static void finishGemm(float[] pairs, float[] scales, int so, Activations a, int g, int sb, float[] acc, int accOff) {
+    private static void finishGemm(float[] pairs, int p, float[] scales, int so, Activations a, int g, int sb, float[] acc, int accOff) {
         int superBlocks = a.superBlocks, subBlocks = 8 * superBlocks, rowScales = 18 * superBlocks;
         FloatVector ad = FloatVector.fromArray(F8, a.d, (g * superBlocks + sb) * LANES);
         int sBase = g * subBlocks * LANES;
@@ -215,17 +266,17 @@ final class Q4_KTiles {
             for (int pair = 0; pair < 4; pair++) {
                 int j = 8 * sb + 2 * pair;
                 FloatVector s0 = FloatVector.fromArray(F8, a.sums, sBase + j * LANES), s1 = FloatVector.fromArray(F8, a.sums, sBase + (j + 1) * LANES);
-                pair(FloatVector.fromArray(F8, pairs, (4 * r + pair) * LANES), s0, s1, scales[n + j], scales[n + j + 1], ad, dw, dminw, acc, o);
+                pair(FloatVector.fromArray(F8, pairs, p + (4 * r + pair) * LANES), s0, s1, scales[n + j], scales[n + j + 1], ad, dw, dminw, acc, o);
             }
         }
     }
 
     /** The gemv order after super-block sb: its four pairs' sum in int lanes (past float's exact range), one fma. */
-    private static void finishGemv(float[] pairs, float[] scales, int so, Activations a, int g, int sb, float[] acc, int accOff) {
+    private static void finishGemv(float[] pairs, int p0, float[] scales, int so, Activations a, int g, int sb, float[] acc, int accOff) {
         int superBlocks = a.superBlocks, subBlocks = 8 * superBlocks, rowScales = 18 * superBlocks;
         int sBase = g * subBlocks * LANES, dBase = g * superBlocks * LANES;
         for (int r = 0; r < 4; r++) {
-            int d = so + r * rowScales, n = d + 2 * superBlocks + subBlocks, o = accOff + r * 2 * ROW_ACC, p = 4 * r * LANES;
+            int d = so + r * rowScales, n = d + 2 * superBlocks + subBlocks, o = accOff + r * 2 * ROW_ACC, p = p0 + 4 * r * LANES;
             IntVector isum = IntVector.zero(I8);
             for (int pair = 0; pair < 4; pair++) isum = isum.add(FloatVector.fromArray(F8, pairs, p + pair * LANES).convert(VectorOperators.F2I, 0));
             superBlock(isum, a, sBase, dBase, sb, scales, n, scales[d + sb], scales[d + superBlocks + sb], acc, o);

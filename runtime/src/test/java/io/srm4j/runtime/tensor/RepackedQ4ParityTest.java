@@ -217,7 +217,7 @@ class RepackedQ4ParityTest {
             int rows = shape[0], cols = shape[1];
             byte[] bytes = KernelsTest.rawRandomRows(GgmlType.Q4_K, rnd, rows, cols);
             Matrix w = new Matrix("w", GgmlType.Q4_K, rows, cols, MemorySegment.ofArray(bytes));
-            for (int n : new int[] {4, 7, 13}) {
+            for (int n : new int[] {4, 7, 13, 21}) { // 1, 2 and 3 token groups: tiles take two at a time
                 float[] x = Fixtures.gaussian(rnd, n * cols, n == 7 ? 1e-3f : 1f);
                 boolean[] gemm = new boolean[n];
                 for (int t = 0; t < n; t++) gemm[t] = rnd.nextBoolean();
