@@ -1,6 +1,7 @@
 package io.srm4j.runtime.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -90,6 +91,9 @@ final class Q4_KTiles {
 
     private static final TokenLanes TOKEN_LANES = new TokenLanes();
 
+    /** Per-thread copy of the row being unpacked. */
+    private static final ThreadLocal<byte[]> ROW_BYTES = ThreadLocal.withInitial(() -> new byte[0]);
+
     /**
      * Q4_K's part of {@link TokenLaneProduct}: per row, the gemm order's acc and accMin lanes, then the gemv order's;
      * a row's scales are laid out d (per super-block), dmin, then each sub-block's scale, then its min.
@@ -118,25 +122,38 @@ final class Q4_KTiles {
         /** A Q4_K row's quants times their sub-block scales ({@code sc · q}) as floats in element order, and its scales (see the class above). */
         @Override
         public void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] scales, int so) {
+            // from a copy of the row: byte vectors and single bytes read from the mapped file's segment each pay checks
+            // (a sixth of the tiles' time in the CLI's prefill)
+            byte[] row = ROW_BYTES.get();
+            if (row.length < 144 * superBlocks) ROW_BYTES.set(row = new byte[144 * superBlocks]);
+            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, p, row, 0, 144 * superBlocks);
             int sc = so + 2 * superBlocks, mn = sc + 8 * superBlocks;
-            for (int b = 0; b < superBlocks; b++, p += 144) {
-                scales[so + b] = Dequantize.f16(w, p);
-                scales[so + superBlocks + b] = Dequantize.f16(w, p + 2);
+            for (int b = 0; b < superBlocks; b++) {
+                int base = 144 * b;
+                scales[so + b] = Float.float16ToFloat((short) ((row[base] & 0xFF) | (row[base + 1] << 8)));
+                scales[so + superBlocks + b] = Float.float16ToFloat((short) ((row[base + 2] & 0xFF) | (row[base + 3] << 8)));
                 for (int j = 0; j < 8; j++) {
-                    scales[sc + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, false);
-                    scales[mn + 8 * b + j] = Dequantize.scaleMinK4(w, p + 4, j, true);
+                    scales[sc + 8 * b + j] = scaleMinK4(row, base + 4, j, false);
+                    scales[mn + 8 * b + j] = scaleMinK4(row, base + 4, j, true);
                 }
                 for (int half = 0; half < 4; half++) { // 32 bytes: sub-block 2 * half in the low nibbles, 2 * half + 1 in the high
-                    long qp = p + 16 + 32L * half;
-                    int e = o + 256 * b + 64 * half;
-                    int lo = (int) scales[sc + 8 * b + 2 * half], hi = (int) scales[sc + 8 * b + 2 * half + 1];
+                    int qp = base + 16 + 32 * half, e = o + 256 * b + 64 * half;
+                    int lo = scaleMinK4(row, base + 4, 2 * half, false), hi = scaleMinK4(row, base + 4, 2 * half + 1, false);
                     for (int i = 0; i < 32; i += 8) {
-                        IntVector v = (IntVector) ByteVector.fromMemorySegment(B8, w, qp + i, VectorKernels.LE).convertShape(VectorOperators.B2I, I8, 0);
+                        IntVector v = (IntVector) ByteVector.fromArray(B8, row, qp + i).convertShape(VectorOperators.B2I, I8, 0);
                         ((FloatVector) v.and(0xF).mul(lo).convert(VectorOperators.I2F, 0)).intoArray(wf, e + i);
                         ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).mul(hi).convert(VectorOperators.I2F, 0)).intoArray(wf, e + 32 + i);
                     }
                 }
             }
+        }
+
+        /** {@link Dequantize#scaleMinK4} on a copy of the row. */
+        private static int scaleMinK4(byte[] s, int p, int j, boolean min) {
+            if (j < 4) return s[p + j + (min ? 4 : 0)] & 63;
+            int packed = s[p + j + 4] & 0xFF;
+            return min ? (packed >>> 4) | (((s[p + j] & 0xFF) >>> 6) << 4)
+                    : (packed & 0xF) | (((s[p + j - 4] & 0xFF) >>> 6) << 4);
         }
 
         /** The tile in each order some token of group g takes. */
@@ -262,12 +279,18 @@ final class Q4_KTiles {
         int sBase = g * subBlocks * LANES;
         for (int r = 0; r < 4; r++) {
             int d = so + r * rowScales, n = d + 2 * superBlocks + subBlocks, o = accOff + r * 2 * ROW_ACC;
-            float dw = scales[d + sb], dminw = scales[d + superBlocks + sb];
+            // the row's acc and accMin stay in registers over the four pairs; each step as the twin's fma
+            FloatVector dw = ad.mul(scales[d + sb]), dminw = ad.mul(scales[d + superBlocks + sb]);
+            FloatVector sum = FloatVector.fromArray(F8, acc, o), sumMin = FloatVector.fromArray(F8, acc, o + LANES);
             for (int pair = 0; pair < 4; pair++) {
                 int j = 8 * sb + 2 * pair;
                 FloatVector s0 = FloatVector.fromArray(F8, a.sums, sBase + j * LANES), s1 = FloatVector.fromArray(F8, a.sums, sBase + (j + 1) * LANES);
-                pair(FloatVector.fromArray(F8, pairs, p + (4 * r + pair) * LANES), s0, s1, scales[n + j], scales[n + j + 1], ad, dw, dminw, acc, o);
+                FloatVector summs = s1.mul(scales[n + j + 1]).add(s0.mul(scales[n + j])); // exact integers
+                sum = FloatVector.fromArray(F8, pairs, p + (4 * r + pair) * LANES).fma(dw, sum);
+                sumMin = summs.fma(dminw, sumMin);
             }
+            sum.intoArray(acc, o);
+            sumMin.intoArray(acc, o + LANES);
         }
     }
 
@@ -281,14 +304,6 @@ final class Q4_KTiles {
             for (int pair = 0; pair < 4; pair++) isum = isum.add(FloatVector.fromArray(F8, pairs, p + pair * LANES).convert(VectorOperators.F2I, 0));
             superBlock(isum, a, sBase, dBase, sb, scales, n, scales[d + sb], scales[d + superBlocks + sb], acc, o);
         }
-    }
-
-    /** The gemm order's step after a pair of sub-blocks: {@code acc = fma(isum, d, acc)}, {@code accMin = fma(summs, dmin, accMin)}. */
-    private static void pair(FloatVector isum, FloatVector s0, FloatVector s1, float m0, float m1, FloatVector ad, float dw, float dminw,
-                             float[] acc, int o) {
-        FloatVector summs = s1.mul(m1).add(s0.mul(m0)); // exact integers
-        isum.fma(ad.mul(dw), FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
-        summs.fma(ad.mul(dminw), FloatVector.fromArray(F8, acc, o + LANES)).intoArray(acc, o + LANES);
     }
 
     /** The gemv order's step after a super-block: its four pairs' exact int sum, and Σ_j m_j · sums_j, each one fma. */
