@@ -16,7 +16,7 @@ import java.util.Random;
  * classes directories (default: this build for both), each loaded by its own class loader with this probe, and the
  * two timed alternately -Dreps times, so that the machine's drift hits both alike. Shapes: -Dshapes, a list of
  * {@code ROWSxCOLS} (default Qwen3-0.6B's gate/up 3072x1024 and down 1024x3072), -Dn tokens (default 256), -Dtype
- * (default Q4_K).
+ * (default Q4_K), -Dmapped=true for weights in a mapped file (as a model's) instead of native memory.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp runtime/target/test-classes:runtime/target/classes \
@@ -63,11 +63,26 @@ public final class Q4_KPrefillProbe {
     public static double time(String type, int rows, int cols, int n, long ms) {
         Random rnd = new Random(1);
         GgmlType t = GgmlType.valueOf(type);
-        MemorySegment data = Arena.global().allocate((long) rows * t.rowBytes(cols)); // native, as a mapped model
-        MemorySegment.copy(MemorySegment.ofArray(KernelsTest.rawRandomRows(t, rnd, rows, cols)), 0, data, 0, data.byteSize());
+        byte[] bytes = KernelsTest.rawRandomRows(t, rnd, rows, cols);
+        MemorySegment data = Boolean.getBoolean("mapped") ? mapped(bytes) : Arena.global().allocate(bytes.length);
+        if (!Boolean.getBoolean("mapped")) MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
         Matrix w = new Matrix("w", t, rows, cols, data);
         float[] x = Fixtures.gaussian(rnd, cols * n, 1f), out = new float[rows * n];
         WorkerPool one = new WorkerPool(1);
         return BlockKernelProbe.best(() -> MatMul.matMul(one, w, x, n, out), ms);
+    }
+
+    /** The bytes in a temporary file mapped as GgufFile maps a model (a shared arena): -Dmapped=true. */
+    private static MemorySegment mapped(byte[] bytes) {
+        try {
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("q4kprobe", ".bin");
+            f.toFile().deleteOnExit();
+            java.nio.file.Files.write(f, bytes);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, bytes.length, Arena.ofShared());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
