@@ -85,6 +85,11 @@ final class Q6_KTiles {
         }
 
         @Override
+        public int groupsPerTile() {
+            return 2;
+        }
+
+        @Override
         public int accumulatorsPerRow() {
             return ROW_ACC;
         }
@@ -135,8 +140,12 @@ final class Q6_KTiles {
         }
     }
 
-    /** Per-thread int lanes of one tile's super-block: {@code [row][lane l][token]}. */
-    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[4 * ROW_ACC]);
+    /** Ints of one token group's lanes in a tile's super-block: {@code [row][lane l][token]}. */
+    private static final int GROUP_SUMS = 4 * ROW_ACC;
+    /** Where the second four-chunk halves' ints start, after the first halves' of up to two token groups. */
+    private static final int HALF = 2 * GROUP_SUMS;
+    /** Per-thread int lanes of one tile's super-block, for up to two token groups, first halves then second. */
+    private static final ThreadLocal<int[]> SUMS = ThreadLocal.withInitial(() -> new int[2 * HALF]);
 
     // C2 inlines Vector API calls only while a compilation stays under its node budget; past it, vectors are boxed and
     // a kernel slows severalfold. So the tile's sums and the per-lane finish are separate compilations, joined by a
@@ -144,17 +153,64 @@ final class Q6_KTiles {
 
     /**
      * Four rows (floats from {@code wf[w0]}, {@code cols} apart; scales from {@code scales[so]}, 17 per super-block
-     * apart) times token group g over super-blocks {@code [sb0, sb1)}; row r's lane l at
-     * {@code acc[accOff + r * ROW_ACC + 8 l]}.
+     * apart) times token group g, and g + 1 where there is one, over super-blocks {@code [sb0, sb1)}; row r's lane l at
+     * {@code acc[accOff + r * ROW_ACC + 8 l]}, group g + 1's {@link TokenLaneProduct#CHUNK_ROWS} rows' accumulators
+     * further.
      */
     private static void tile(float[] wf, int w0, float[] scales, int so, int cols, int superBlocks, Activations a,
                              int g, int sb0, int sb1, float[] acc, int accOff) {
         int[] sums = SUMS.get();
-        int rowScales = 17 * superBlocks;
+        int rowScales = 17 * superBlocks, h = g + 1;
+        boolean two = h < BlockActivations.groups(a.count);
         for (int sb = sb0; sb < sb1; sb++) {
-            for (int l = 0; l < 8; l++) sums(wf, w0, scales, so, rowScales, cols, a.q, g * cols * LANES, sb, l, sums);
-            finish(sums, scales, so, rowScales, superBlocks, a, g, sb, acc, accOff);
+            for (int l = 0; l < 8; l++) {
+                if (two) sums(wf, w0, cols, a.q, g * cols * LANES, h * cols * LANES, sb, l, sums);
+                else sums(wf, w0, scales, so, rowScales, cols, a.q, g * cols * LANES, sb, l, sums);
+            }
+            finish(sums, 0, scales, so, rowScales, superBlocks, a, g, sb, acc, accOff);
+            if (two) finish(sums, GROUP_SUMS, scales, so, rowScales, superBlocks, a, h, sb, acc, accOff + TokenLaneProduct.CHUNK_ROWS * ROW_ACC);
         }
+    }
+
+    /**
+     * As {@link #sums(float[], int, float[], int, int, int, float[], int, int, int, int[])} for two token groups
+     * (activations from {@code qBase} and {@code qBase2}, the second group's ints {@link #GROUP_SUMS} further): each
+     * weight broadcast serves both, eight chains of one half at a time, each half's ints parked in {@code sums}.
+     */
+    private static void sums(float[] wf, int w0, int cols, float[] q, int qBase, int qBase2, int sb, int l, int[] sums) {
+        halfSums(wf, w0, cols, q, qBase, qBase2, sb, l, 0, sums);
+        halfSums(wf, w0, cols, q, qBase, qBase2, sb, l, 4, sums);
+    }
+
+    /** Chunks {@code [c0, c0 + 4)} of lane l for four rows and two groups, stored as ints. */
+    private static void halfSums(float[] wf, int w0, int cols, float[] q, int qBase, int qBase2, int sb, int l, int c0, int[] sums) {
+        int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols, o = 8 * l, o2 = GROUP_SUMS + o;
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int c = c0; c < c0 + 4; c++) {
+            int e = 256 * sb + 32 * c + 4 * l, xi = qBase + e * LANES, yi = qBase2 + e * LANES;
+            for (int i = 0; i < 4; i++) {
+                FloatVector x = FloatVector.fromArray(F8, q, xi + i * LANES), y = FloatVector.fromArray(F8, q, yi + i * LANES);
+                FloatVector v0 = FloatVector.broadcast(F8, wf[w0 + e + i]), v1 = FloatVector.broadcast(F8, wf[w1 + e + i]);
+                FloatVector v2 = FloatVector.broadcast(F8, wf[w2 + e + i]), v3 = FloatVector.broadcast(F8, wf[w3 + e + i]);
+                a0 = v0.fma(x, a0);
+                b0 = v0.fma(y, b0);
+                a1 = v1.fma(x, a1);
+                b1 = v1.fma(y, b1);
+                a2 = v2.fma(x, a2);
+                b2 = v2.fma(y, b2);
+                a3 = v3.fma(x, a3);
+                b3 = v3.fma(y, b3);
+            }
+        }
+        int h = c0 == 0 ? 0 : HALF; // each half's ints apart: added in finish
+        toInt(a0).intoArray(sums, h + o);
+        toInt(a1).intoArray(sums, h + o + ROW_ACC);
+        toInt(a2).intoArray(sums, h + o + 2 * ROW_ACC);
+        toInt(a3).intoArray(sums, h + o + 3 * ROW_ACC);
+        toInt(b0).intoArray(sums, h + o2);
+        toInt(b1).intoArray(sums, h + o2 + ROW_ACC);
+        toInt(b2).intoArray(sums, h + o2 + 2 * ROW_ACC);
+        toInt(b3).intoArray(sums, h + o2 + 3 * ROW_ACC);
     }
 
     /**
@@ -180,10 +236,14 @@ final class Q6_KTiles {
             }
         }
         int o = 8 * l;
-        toInt(p0).add(toInt(h0)).intoArray(sums, o);
-        toInt(p1).add(toInt(h1)).intoArray(sums, o + ROW_ACC);
-        toInt(p2).add(toInt(h2)).intoArray(sums, o + 2 * ROW_ACC);
-        toInt(p3).add(toInt(h3)).intoArray(sums, o + 3 * ROW_ACC);
+        toInt(p0).intoArray(sums, o);
+        toInt(p1).intoArray(sums, o + ROW_ACC);
+        toInt(p2).intoArray(sums, o + 2 * ROW_ACC);
+        toInt(p3).intoArray(sums, o + 3 * ROW_ACC);
+        toInt(h0).intoArray(sums, HALF + o);
+        toInt(h1).intoArray(sums, HALF + o + ROW_ACC);
+        toInt(h2).intoArray(sums, HALF + o + 2 * ROW_ACC);
+        toInt(h3).intoArray(sums, HALF + o + 3 * ROW_ACC);
     }
 
     private static IntVector toInt(FloatVector v) {
@@ -192,9 +252,9 @@ final class Q6_KTiles {
 
     /**
      * Each of the four rows' eight lanes less its offset {@code 32 (bsums_2l sc_2l + bsums_2l+1 sc_2l+1)}, into its
-     * float: {@code acc_l = fma(d_w · d_a, lane, acc_l)}.
+     * float: {@code acc_l = fma(d_w · d_a, lane, acc_l)}; token group g's ints from {@code sums[sumsOff]}.
      */
-    private static void finish(int[] sums, float[] scales, int so, int rowScales, int superBlocks, Activations a, int g, int sb,
+    private static void finish(int[] sums, int sumsOff, float[] scales, int so, int rowScales, int superBlocks, Activations a, int g, int sb,
                                float[] acc, int accOff) {
         FloatVector ad = FloatVector.fromArray(F8, a.d, (g * superBlocks + sb) * LANES);
         int bBase = (g * superBlocks + sb) * 16 * LANES;
@@ -205,7 +265,7 @@ final class Q6_KTiles {
                 IntVector b0 = IntVector.fromArray(I8, a.bsums, bBase + 2 * l * LANES), b1 = IntVector.fromArray(I8, a.bsums, bBase + (2 * l + 1) * LANES);
                 IntVector offset = b0.mul((int) scales[s + 2 * l]).add(b1.mul((int) scales[s + 2 * l + 1])).lanewise(VectorOperators.LSHL, 5);
                 int i = r * ROW_ACC + 8 * l, o = accOff + i;
-                IntVector lane = IntVector.fromArray(I8, sums, i).sub(offset);
+                IntVector lane = IntVector.fromArray(I8, sums, sumsOff + i).add(IntVector.fromArray(I8, sums, HALF + sumsOff + i)).sub(offset);
                 ((FloatVector) lane.convert(VectorOperators.I2F, 0)).fma(d, FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
             }
         }

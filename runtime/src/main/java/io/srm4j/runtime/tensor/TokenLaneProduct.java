@@ -40,6 +40,15 @@ final class TokenLaneProduct {
             return blocks;
         }
 
+        /**
+         * Token groups one {@link #tile} call takes: with 2, the call for group g also takes group g + 1 where there
+         * is one (its accumulators {@code CHUNK_ROWS * accumulatorsPerRow()} further), so each weight broadcast
+         * serves 16 tokens.
+         */
+        default int groupsPerTile() {
+            return 1;
+        }
+
         /** Accumulator floats per row and token group (kept between slices). */
         int accumulatorsPerRow();
 
@@ -82,7 +91,7 @@ final class TokenLaneProduct {
             Arrays.fill(acc, 0, accFloats, 0f);
             for (int s0 = 0; s0 < blocks; s0 += sliceBlocks) {
                 int s1 = Math.min(blocks, s0 + sliceBlocks);
-                for (int g = 0; g < groups; g++) {
+                for (int g = 0; g < groups; g += f.groupsPerTile()) {
                     for (int t = 0; t < chunkRows; t += TILE_ROWS) {
                         f.tile(wf, t * cols, scales, t * scalesPerRow, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * perRow);
                     }

@@ -217,7 +217,7 @@ class RepackedQ4ParityTest {
             int rows = shape[0], cols = shape[1];
             byte[] bytes = KernelsTest.rawRandomRows(GgmlType.Q4_K, rnd, rows, cols);
             Matrix w = new Matrix("w", GgmlType.Q4_K, rows, cols, MemorySegment.ofArray(bytes));
-            for (int n : new int[] {4, 7, 13}) {
+            for (int n : new int[] {4, 7, 13, 21}) { // 1, 2 and 3 token groups: tiles take two at a time
                 float[] x = Fixtures.gaussian(rnd, n * cols, n == 7 ? 1e-3f : 1f);
                 boolean[] gemm = new boolean[n];
                 for (int t = 0; t < n; t++) gemm[t] = rnd.nextBoolean();
@@ -235,6 +235,38 @@ class RepackedQ4ParityTest {
                         assertEquals(expected, Float.floatToRawIntBits(viaMatMul[t * rows + r]), "MatMul " + where);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The tiles' largest integer sums, exact: every scale and min 63, every quant 15 and every activation quant 127
+     * (activations of one value), so each pair of sub-blocks sums 64 · 945 · 127 = 7,680,960 in float FMAs and the
+     * gemv order's super-block four times that in ints; both orders against the scalar twins, bit for bit.
+     */
+    @Test
+    void q4_KTilesExactAtTheLargestSums() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RepackedQ4Kernels.supported(), "no 256-bit vectors here");
+        int rows = 16, cols = 512, n = 9;
+        byte[] bytes = new byte[(int) (GgmlType.Q4_K.rowBytes(cols) * rows)];
+        java.util.Arrays.fill(bytes, (byte) 0xFF);
+        for (int p = 0; p < bytes.length; p += 144) {
+            Quantize.putI16(bytes, p, Float.floatToFloat16(0.01f));
+            Quantize.putI16(bytes, p + 2, Float.floatToFloat16(0.003f));
+        }
+        Matrix w = new Matrix("w", GgmlType.Q4_K, rows, cols, MemorySegment.ofArray(bytes));
+        float[] x = new float[n * cols];
+        java.util.Arrays.fill(x, 0.5f);
+        boolean[] gemm = new boolean[n];
+        for (int t = 0; t < n; t++) gemm[t] = t % 3 != 0;
+        QuantizedActivations a = RepackedQ4.quantize(GgmlType.Q4_K, x, 0, cols, n, gemm);
+        for (int t = 0; t < n; t++) assertEquals(127, Math.abs(a.qs[t * cols]), "token " + t + "'s activations at their largest quant");
+        float[] out = new float[n * rows];
+        Q4_KTiles.matMulRows(w.data(), w.rowBytes(), new Q4_KTiles.Activations(a, gemm), 0, rows, out, rows);
+        for (int t = 0; t < n; t++) {
+            for (int r = 0; r < rows; r++) {
+                assertEquals(Float.floatToRawIntBits(RepackedQ4.scalarProduct(w, a, t, gemm[t], r)), Float.floatToRawIntBits(out[t * rows + r]),
+                        "token " + t + (gemm[t] ? " gemm" : " gemv") + " row " + r);
             }
         }
     }
