@@ -327,8 +327,30 @@ public final class Transformer {
 
     /** One thread's attention scratch, reused across calls. */
     private static final class AttentionScratch {
-        float[] scores = new float[256], rows = new float[0], work = new float[0], qh = new float[0];
+        float[] scores = new float[256], keys = new float[0], values = new float[0], work = new float[0], qh = new float[0];
         final float[] lane8 = new float[8], acc256 = new float[32 * 8];
+    }
+
+    /**
+     * Which cache rows a thread's {@link AttentionScratch} holds converted to floats, for one piece of one layer's
+     * attention: the rows of a prompt attend to the same cache at rising positions, so each takes over the rows the
+     * previous one converted and converts only the new ones (once per piece instead of once per row: a 256-token
+     * prompt converted ~n²/2 cache rows per layer and head). Local to a piece, so it never outlives the layer's pass.
+     */
+    private static final class ConvertedRows {
+        KvCache cache;
+        int kvHead = -1, upTo;
+
+        /** The first position still to convert for rows 0..n of (cache, kvHead). */
+        int from(KvCache cache, int kvHead, int n) {
+            return this.cache == cache && this.kvHead == kvHead && upTo <= n ? upTo : 0;
+        }
+
+        void held(KvCache cache, int kvHead, int n) {
+            this.cache = cache;
+            this.kvHead = kvHead;
+            this.upTo = n;
+        }
     }
 
     private final ThreadLocal<AttentionScratch> attentionScratch = ThreadLocal.withInitial(AttentionScratch::new);
@@ -341,10 +363,12 @@ public final class Transformer {
         int kvHeads = c.kvHeads(), qDim = c.queryDim(), attDim = c.heads() * c.valueDim();
         KvCache[] caches = s.rowCache;
         int[] positions = s.rowPos, rowsOfCache = s.rowsOfCache;
+        // key head outermost, so a piece holds consecutive rows of one head (see ConvertedRows)
         WorkerPool.RangeTask task = (from, to) -> {
+            ConvertedRows converted = new ConvertedRows();
             for (int i = from; i < to; i++) {
-                int t = i / kvHeads;
-                attention(caches[t], layer, positions[t], rowsOfCache[t] > 1, i % kvHeads, s.q, t * qDim, s.att, t * attDim);
+                int t = i % n;
+                attention(caches[t], layer, positions[t], rowsOfCache[t] > 1, i / n, s.q, t * qDim, s.att, t * attDim, converted);
             }
         };
         if (trace != null) task.run(0, n * kvHeads);
@@ -363,7 +387,8 @@ public final class Transformer {
      * quantisation, logits by up to ~0.1. A Q8_0 cache (no llama.cpp counterpart without flash attention) takes the
      * integer block products of {@link KvCache#keyScores}.
      */
-    private void attention(KvCache cache, int layer, int pos, boolean promptOrder, int kvHead, float[] q, int qOff, float[] out, int outOff) {
+    private void attention(KvCache cache, int layer, int pos, boolean promptOrder, int kvHead, float[] q, int qOff, float[] out, int outOff,
+                           ConvertedRows converted) {
         int hd = c.headDim(), vd = c.valueDim();
         int group = c.heads() / c.kvHeads();
         boolean f16 = cache.precision() == KvCache.Precision.F16;
@@ -383,10 +408,20 @@ public final class Transformer {
             cache.addValues(layer, n, kvHead, scores, padded, group, out, o, a.work);
             return;
         }
-        if (a.rows.length < padded * Math.max(hd, vd)) a.rows = new float[padded * Math.max(hd, vd) * 2];
+        int from = converted.from(cache, kvHead, n);
+        if (a.keys.length < padded * hd) {
+            a.keys = new float[padded * hd * 2];
+            from = 0;
+        }
+        if (a.values.length < padded * vd) {
+            a.values = new float[padded * vd * 2];
+            from = 0;
+        }
         if (a.qh.length < hd) a.qh = new float[hd];
-        float[] rows = a.rows, qh = a.qh;
-        for (int t = 0; t < n; t++) cache.key(layer, t, kvHead * hd, rows, t * hd, hd);
+        float[] keys = a.keys, values = a.values, qh = a.qh;
+        for (int t = from; t < n; t++) cache.key(layer, t, kvHead * hd, keys, t * hd, hd);
+        for (int t = from; t < n; t++) cache.value(layer, t, kvHead * vd, values, t * vd, vd);
+        converted.held(cache, kvHead, n);
         for (int g = 0; g < group; g++) {
             int h = kvHead * group + g, so = g * padded;
             // llama.cpp multiplies the query with an F16 key cache in F16, so round the query the same way.
@@ -396,18 +431,17 @@ public final class Transformer {
             }
             for (int t = 0; t < n; t++) {
                 // tinyBLAS takes only multiples of 8; ggml falls back to its vec_dot otherwise
-                float dot = promptOrder && hd % 8 == 0 ? GgmlOrderDots.tinyBlas(rows, t * hd, qh, 0, hd) : GgmlOrderDots.vecDotF16(rows, t * hd, qh, 0, hd);
+                float dot = promptOrder && hd % 8 == 0 ? GgmlOrderDots.tinyBlas(keys, t * hd, qh, 0, hd) : GgmlOrderDots.vecDotF16(keys, t * hd, qh, 0, hd);
                 scores[so + t] = dot * scale;
             }
             softmax(scores, so, n, padded, f16, a.lane8, layer, h);
         }
-        // the value cache transposed: element i of the output is a dot over positions
-        for (int t = 0; t < n; t++) cache.value(layer, t, kvHead * vd, rows, t * vd, vd);
-        java.util.Arrays.fill(rows, n * vd, padded * vd, 0f);
+        // the value cache transposed: element i of the output is a dot over positions (those past n read as zeros)
+        java.util.Arrays.fill(values, n * vd, padded * vd, 0f);
         for (int g = 0; g < group; g++) {
             int so = g * padded, og = o + g * vd;
-            if (promptOrder) GgmlOrderDots.tinyBlasColumns(rows, 0, vd, scores, so, padded, out, og);
-            else GgmlOrderDots.vecDotF16Columns(rows, 0, vd, scores, so, padded, out, og, a.acc256);
+            if (promptOrder) GgmlOrderDots.tinyBlasColumns(values, 0, vd, scores, so, padded, out, og);
+            else GgmlOrderDots.vecDotF16Columns(values, 0, vd, scores, so, padded, out, og, a.acc256);
         }
     }
 
