@@ -2,6 +2,8 @@ package io.srm4j.train.autograd;
 
 import io.srm4j.runtime.tensor.WorkerPool;
 import jdk.incubator.vector.FloatVector;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,8 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * strides, which is how transposed operands and attention heads inside wider rows come for free.
  *
  * <p>Sizes: a B micro-panel (KC·NR floats, 16 KB with 8-lane vectors) stays in L1 while the A panels of a block
- * ({@value #MC} rows, 80 KB) stream from L2. Packing and the tiles of C are spread over the worker pool; a call made
- * from inside a worker task runs on that thread alone (attention's per-head products).
+ * ({@value #MC} rows, 80 KB) stream from L2. On the worker pool, each task owns a tile of C through every KC block (one
+ * hand-off per product, no barrier per block, the tile staying in one core's cache) and packs the panels it is first to
+ * need; every element is summed in the same order as on one thread. A call made from inside a worker task runs on that
+ * thread alone (attention's per-head products).
  */
 public final class VectorMatMul implements MatMulKernel {
     public static final VectorMatMul INSTANCE = new VectorMatMul(WorkerPool.shared());
@@ -27,11 +31,16 @@ public final class VectorMatMul implements MatMulKernel {
     static final int KC = 256;
     static final int MC = 80;             // rows of C per work unit, a multiple of MR
     private static final int NC = 16 * NR;  // columns of C per work unit
+    /** B panels per parallel work unit, which runs all of k: narrower than NC so the threads finish together. */
+    private static final int UNIT_PANELS = Integer.getInteger("srm4j.unitPanels", 8);
+    /** Work units per thread below which they are made narrower. */
+    private static final int MIN_UNITS = Integer.getInteger("srm4j.minUnits", 8);
     private static final long PARALLEL_WORK = 1L << 18; // below this many multiply-adds one thread is quicker
 
     /** Per calling thread: packed A and B for one KC block, and an MR×NR tile for ragged edges. */
     private static final class Scratch {
         float[] packA = new float[0], packB = new float[0];
+        int[] state = new int[0];
         final float[] edge = new float[MR * NR];
     }
 
@@ -50,44 +59,106 @@ public final class VectorMatMul implements MatMulKernel {
         int blocks = (k + KC - 1) / KC;
         int kc0 = (k + blocks - 1) / blocks; // even blocks: 384 = 2×192 rather than 256 + 128
         Scratch s = SCRATCH.get();
-        if (a.colStride() != 1 && s.packA.length < mPanels * MR * kc0) s.packA = new float[mPanels * MR * kc0];
-        if (s.packB.length < nPanels * NR * kc0) s.packB = new float[nPanels * NR * kc0];
-        float[] pa = s.packA, pb = s.packB;
-        boolean parallel = (long) m * n * k >= PARALLEL_WORK && pool.threads() > 1;
         // rows of A already contiguous along k are read in place: packing them costs more than it saves
         boolean directA = a.colStride() == 1;
-        int aPanels = directA ? 0 : mPanels;
+        if ((long) m * n * k >= PARALLEL_WORK && pool.threads() > 1) {
+            multiplyParallel(a, b, c, cOffset, ldc, m, k, n, accumulate, s, mPanels, nPanels, blocks, kc0, directA);
+            return;
+        }
+        if (!directA && s.packA.length < mPanels * MR * kc0) s.packA = new float[mPanels * MR * kc0];
+        if (s.packB.length < nPanels * NR * kc0) s.packB = new float[nPanels * NR * kc0];
+        float[] pa = s.packA, pb = s.packB;
         int rowUnits = (m + MC - 1) / MC, colUnits = (n + NC - 1) / NC;
         for (int pc = 0; pc < k; pc += kc0) {
             int kc = Math.min(kc0, k - pc);
-            int p0 = pc;
             boolean add = accumulate || pc > 0;
-            if (parallel) {
-                pool.parallelFor(0, aPanels + nPanels, 4, (from, to) -> {
-                    for (int t = from; t < to; t++) {
-                        if (t < aPanels) packA(a, pa, t, p0, kc, m);
-                        else packB(b, pb, t - aPanels, p0, kc, n);
-                    }
-                });
-                pool.parallelFor(0, rowUnits * colUnits, 1, (from, to) -> {
-                    float[] edge = SCRATCH.get().edge;
-                    for (int u = from; u < to; u++) {
-                        compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, edge);
-                    }
-                });
-            } else {
-                for (int t = 0; t < aPanels; t++) packA(a, pa, t, p0, kc, m);
-                for (int t = 0; t < nPanels; t++) packB(b, pb, t, p0, kc, n);
-                for (int u = 0; u < rowUnits * colUnits; u++) {
-                    compute(directA ? a : null, p0, pa, pb, c, cOffset, ldc, m, n, kc, (u / colUnits) * MC, (u % colUnits) * NC, add, s.edge);
-                }
+            if (!directA) for (int t = 0; t < mPanels; t++) packA(a, pa, t * MR * kc, t, pc, kc, m);
+            for (int t = 0; t < nPanels; t++) packB(b, pb, t * NR * kc, t, pc, kc, n);
+            for (int u = 0; u < rowUnits * colUnits; u++) {
+                int i0 = (u / colUnits) * MC, j0 = (u % colUnits) * NC;
+                compute(directA ? a : null, pc, pa, 0, pb, 0, c, cOffset, ldc, kc, i0, Math.min(m, i0 + MC), j0, Math.min(n, j0 + NC), add, s.edge);
             }
         }
     }
 
+    /**
+     * The parallel product in one pass over the pool: each work unit (a tile of C) runs every KC block in order, so
+     * an element of C sums exactly as in the serial loop, its tile stays in the one core's cache throughout, and there
+     * is no barrier between blocks. The panels of A and B of every block are packed once, by the first thread to need
+     * them (a panel's state: 0 not packed, 1 being packed, 2 ready).
+     */
+    private void multiplyParallel(View a, View b, float[] c, int cOffset, int ldc, int m, int k, int n, boolean accumulate, Scratch s,
+                                  int mPanels, int nPanels, int blocks, int kc0, boolean directA) {
+        int aPanels = directA ? 0 : mPanels;
+        int aBlock = aPanels * MR * kc0, bBlock = nPanels * NR * kc0;
+        if (s.packA.length < blocks * aBlock) s.packA = new float[blocks * aBlock];
+        if (s.packB.length < blocks * bBlock) s.packB = new float[blocks * bBlock];
+        int panels = blocks * (aPanels + nPanels);
+        if (s.state.length < panels) s.state = new int[panels];
+        java.util.Arrays.fill(s.state, 0, panels, 0); // published to the workers by the pool's hand-off
+        float[] pa = s.packA, pb = s.packB;
+        int[] state = s.state;
+        // tiles of at most MC rows and UNIT_PANELS B panels, narrower while there are too few to share out evenly;
+        // the panels are dealt evenly over the tiles so no ragged tile finishes last
+        int rowUnits = (mPanels + MC / MR - 1) / (MC / MR);
+        int unitPanels = UNIT_PANELS, colUnits = (nPanels + unitPanels - 1) / unitPanels;
+        while (rowUnits * colUnits < MIN_UNITS * pool.threads() && unitPanels > 2) {
+            unitPanels /= 2;
+            colUnits = (nPanels + unitPanels - 1) / unitPanels;
+        }
+        int cu = colUnits;
+        pool.parallelFor(0, rowUnits * colUnits, 1, (from, to) -> {
+            float[] edge = SCRATCH.get().edge;
+            for (int u = from; u < to; u++) {
+                int r = u / cu, q = u % cu;
+                int i0 = (int) ((long) r * mPanels / rowUnits) * MR, iEnd = Math.min(m, (int) ((long) (r + 1) * mPanels / rowUnits) * MR);
+                int j0 = (int) ((long) q * nPanels / cu) * NR, jEnd = Math.min(n, (int) ((long) (q + 1) * nPanels / cu) * NR);
+                for (int bi = 0; bi < blocks; bi++) {
+                    int pc = bi * kc0, kc = Math.min(kc0, k - pc);
+                    int stateBase = bi * (aPanels + nPanels);
+                    if (!directA) {
+                        for (int t = i0 / MR; t < (iEnd + MR - 1) / MR; t++) ensurePacked(state, stateBase + t, a, pa, bi * aBlock, true, t, pc, kc, m);
+                    }
+                    for (int t = j0 / NR; t < (jEnd + NR - 1) / NR; t++) {
+                        ensurePacked(state, stateBase + aPanels + t, b, pb, bi * bBlock, false, t, pc, kc, n);
+                    }
+                    compute(directA ? a : null, pc, pa, bi * aBlock, pb, bi * bBlock, c, cOffset, ldc, kc, i0, iEnd, j0, jEnd,
+                            accumulate || pc > 0, edge);
+                }
+            }
+        });
+    }
+
+    private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final int UNPACKED = 0, PACKING = 1, READY = 2, FAILED = 3;
+
+    /**
+     * Packs panel {@code t} of A ({@code isA}) or B for one block unless another thread has: then waits for it. A
+     * panel is a few KB, so the wait is short.
+     */
+    private static void ensurePacked(int[] state, int idx, View src, float[] dst, int blockBase, boolean isA, int t, int p0, int kc, int limit) {
+        int st = (int) STATE.getAcquire(state, idx);
+        if (st == READY) return;
+        if (st == UNPACKED && STATE.compareAndSet(state, idx, UNPACKED, PACKING)) {
+            try {
+                if (isA) packA(src, dst, blockBase + t * MR * kc, t, p0, kc, limit);
+                else packB(src, dst, blockBase + t * NR * kc, t, p0, kc, limit);
+            } catch (Throwable e) {
+                STATE.setRelease(state, idx, FAILED);
+                throw e;
+            }
+            STATE.setRelease(state, idx, READY);
+            return;
+        }
+        while ((st = (int) STATE.getAcquire(state, idx)) != READY) {
+            if (st == FAILED) throw new IllegalStateException("packing a panel failed on another thread");
+            Thread.onSpinWait();
+        }
+    }
+
     /** Panel {@code t} of A: rows t·MR.. of columns p0..p0+kc, stored [p][r], rows past m as zeros. */
-    private static void packA(View a, float[] pa, int t, int p0, int kc, int m) {
-        int base = t * MR * kc, i0 = t * MR, rows = Math.min(MR, m - i0);
+    private static void packA(View a, float[] pa, int base, int t, int p0, int kc, int m) {
+        int i0 = t * MR, rows = Math.min(MR, m - i0);
         float[] d = a.data();
         int rs = a.rowStride(), cs = a.colStride(), src = a.offset() + i0 * rs + p0 * cs;
         if (rows == MR && rs == 1) { // a transposed operand: the panel's rows sit side by side
@@ -107,8 +178,8 @@ public final class VectorMatMul implements MatMulKernel {
     }
 
     /** Panel {@code t} of B: columns t·NR.. of rows p0..p0+kc, stored [p][j], columns past n as zeros. */
-    private static void packB(View b, float[] pb, int t, int p0, int kc, int n) {
-        int base = t * NR * kc, j0 = t * NR, cols = Math.min(NR, n - j0);
+    private static void packB(View b, float[] pb, int base, int t, int p0, int kc, int n) {
+        int j0 = t * NR, cols = Math.min(NR, n - j0);
         float[] d = b.data();
         int rs = b.rowStride(), cs = b.colStride(), src = b.offset() + p0 * rs + j0 * cs;
         if (cs == 1) { // rows of B are contiguous: copy a row segment per step
@@ -129,15 +200,14 @@ public final class VectorMatMul implements MatMulKernel {
      * One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. A comes from
      * its packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
      */
-    private static void compute(View direct, int p0, float[] pa, float[] pb, float[] c, int cOffset, int ldc, int m, int n, int kc,
-                                int i0, int j0, boolean add, float[] edge) {
-        int iEnd = Math.min(m, i0 + MC), jEnd = Math.min(n, j0 + NC);
+    private static void compute(View direct, int p0, float[] pa, int paBase, float[] pb, int pbBase, float[] c, int cOffset, int ldc,
+                                int kc, int i0, int iEnd, int j0, int jEnd, boolean add, float[] edge) {
         for (int j = j0; j < jEnd; j += NR) {
-            int bOff = (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
+            int bOff = pbBase + (j / NR) * NR * kc, cols = Math.min(NR, jEnd - j);
             for (int i = i0; i < iEnd; i += MR) {
                 int rows = Math.min(MR, iEnd - i), cOff = cOffset + i * ldc + j;
                 if (direct == null) {
-                    microKernel(pa, (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
+                    microKernel(pa, paBase + (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
                 } else {
                     int lda = direct.rowStride(), a0 = direct.offset() + i * lda + p0;
                     // a ragged last panel repeats its first row in the missing ones; those results are not stored
