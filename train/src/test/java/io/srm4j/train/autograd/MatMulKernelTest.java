@@ -76,13 +76,24 @@ class MatMulKernelTest {
                             default -> kernel.multiplyTransposedA(at, b, c, m, k, n, accumulate);
                         }
                     }
-                    for (int i = 0; i < expected.length; i++) {
-                        if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
-                            fail("product " + product + " m=" + m + " k=" + k + " n=" + n + " accumulate=" + accumulate + " differs at " + i
-                                    + ": 1 thread " + expected[i] + ", 2 threads " + actual[i]);
-                        }
+                    assertSameBits(expected, actual, "product " + product + " m=" + m + " k=" + k + " n=" + n + " accumulate=" + accumulate + ", 1 vs 2 threads");
+                    if (product == 1) {
+                        // A read in place (six-row tiles) and A packed (four-row panels) sum in the same order too
+                        float[] packed = init.clone();
+                        float[] aT = new float[k * m];
+                        for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) aT[p * m + i] = a[i * k + p];
+                        fast.multiplyTransposedA(aT, b, packed, m, k, n, accumulate);
+                        assertSameBits(actual, packed, "A·B m=" + m + " k=" + k + " n=" + n + " accumulate=" + accumulate + ", direct vs packed A");
                     }
                 }
+            }
+        }
+    }
+
+    private static void assertSameBits(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(what + ": differs at " + i + ": " + expected[i] + " vs " + actual[i]);
             }
         }
     }
