@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * {@link MatMulKernel} as a cache- and register-blocked GEMM on the Vector API, in the manner of BLIS/GotoBLAS:
@@ -44,7 +45,10 @@ public final class VectorMatMul implements MatMulKernel {
     private static final int MIN_UNITS = 8;
     private static final long PARALLEL_WORK = 1L << 18; // below this many multiply-adds one thread is quicker
 
-    /** Per calling thread: packed A and B for one KC block, and an MR×NR tile for ragged edges. */
+    /**
+     * Per calling thread: packed A and B (one KC block on one thread, every block for a parallel product), the
+     * panels' packing states, and a tile for ragged edges.
+     */
     private static final class Scratch {
         float[] packA = new float[0], packB = new float[0];
         int[] state = new int[0];
@@ -68,7 +72,9 @@ public final class VectorMatMul implements MatMulKernel {
         Scratch s = SCRATCH.get();
         // rows of A already contiguous along k are read in place: packing them costs more than it saves
         boolean directA = a.colStride() == 1;
-        if ((long) m * n * k >= PARALLEL_WORK && pool.threads() > 1) {
+        // the parallel path keeps every block's panels: as many floats as A and B hold, padded to whole panels
+        long kept = (long) blocks * kc0 * Math.max(directA ? 0 : (long) mPanels * MR, (long) nPanels * NR);
+        if ((long) m * n * k >= PARALLEL_WORK && pool.threads() > 1 && kept <= Integer.MAX_VALUE - 8) {
             multiplyParallel(a, b, c, cOffset, ldc, m, k, n, accumulate, s, mPanels, nPanels, blocks, kc0, directA);
             return;
         }
@@ -103,7 +109,7 @@ public final class VectorMatMul implements MatMulKernel {
         if (s.packB.length < blocks * bBlock) s.packB = new float[blocks * bBlock];
         int panels = blocks * (aPanels + nPanels);
         if (s.state.length < panels) s.state = new int[panels];
-        java.util.Arrays.fill(s.state, 0, panels, 0); // published to the workers by the pool's hand-off
+        Arrays.fill(s.state, 0, panels, 0); // published to the workers by the pool's hand-off
         float[] pa = s.packA, pb = s.packB;
         int[] state = s.state;
         // tiles of at most MC rows and UNIT_PANELS B panels, narrower while there are too few to share out evenly;
