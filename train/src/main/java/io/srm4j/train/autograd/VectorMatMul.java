@@ -229,25 +229,21 @@ public final class VectorMatMul implements MatMulKernel {
             if (direct != null) {
                 int lda = direct.rowStride();
                 for (int i = i0; i < iEnd; i += MR_DIRECT) {
-                    int rows = Math.min(MR_DIRECT, iEnd - i), a0 = direct.offset() + i * lda;
-                    // a ragged last tile repeats its first row in the missing ones; those results are not stored
+                    int rows = Math.min(MR_DIRECT, iEnd - i), a0 = direct.offset() + i * lda + p0;
+                    // a ragged last tile repeats its first row in the missing ones; those results are not stored. Up to
+                    // four rows go to the four-row kernel (a 64-row attention block ends in 4), which stores them whole
                     int a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0, a3 = rows > 3 ? a0 + 3 * lda : a0;
-                    int a4 = rows > 4 ? a0 + 4 * lda : a0, a5 = rows > 5 ? a0 + 5 * lda : a0;
-                    microKernelDirect6(direct.data(), a0 + p0, a1 + p0, a2 + p0, a3 + p0, a4 + p0, a5 + p0, pb, bOff, kc, c,
-                            cOffset + i * ldc + j, ldc, rows, cols, add, edge);
+                    if (rows <= MR) {
+                        microKernelDirect(direct.data(), a0, a1, a2, a3, pb, bOff, kc, c, cOffset + i * ldc + j, ldc, rows, cols, add, edge);
+                        continue;
+                    }
+                    int a4 = a0 + 4 * lda, a5 = rows > 5 ? a0 + 5 * lda : a0;
+                    microKernelDirect6(direct.data(), a0, a1, a2, a3, a4, a5, pb, bOff, kc, c, cOffset + i * ldc + j, ldc, rows, cols, add, edge);
                 }
                 continue;
             }
             for (int i = i0; i < iEnd; i += MR) {
-                int rows = Math.min(MR, iEnd - i), cOff = cOffset + i * ldc + j;
-                if (direct == null) {
-                    microKernel(pa, paBase + (i / MR) * MR * kc, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
-                } else {
-                    int lda = direct.rowStride(), a0 = direct.offset() + i * lda + p0;
-                    // a ragged last panel repeats its first row in the missing ones; those results are not stored
-                    int a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0, a3 = rows > 3 ? a0 + 3 * lda : a0;
-                    microKernelDirect(direct.data(), a0, a1, a2, a3, pb, bOff, kc, c, cOff, ldc, rows, cols, add, edge);
-                }
+                microKernel(pa, paBase + (i / MR) * MR * kc, pb, bOff, kc, c, cOffset + i * ldc + j, ldc, Math.min(MR, iEnd - i), cols, add, edge);
             }
         }
     }
