@@ -1,5 +1,7 @@
 package io.srm4j.train.autograd;
 
+import io.srm4j.runtime.tensor.WorkerPool;
+
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,6 +14,8 @@ import java.util.Map;
  * A {@link Tape} built on a pool takes its tensors' arrays from it and gives them back on {@link Tape#release()}.
  */
 public final class BufferPool {
+    private static final int PARALLEL_ZERO = 1 << 16; // floats; below this one thread zeroes faster than two start
+
     private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
     private final long maxFloats;
     private long pooledFloats;
@@ -31,12 +35,18 @@ public final class BufferPool {
     }
 
     /** A zeroed array of length n. */
-    public synchronized float[] take(int n) {
-        ArrayDeque<float[]> q = free.get(n);
-        float[] a = q == null ? null : q.poll();
-        if (a == null) return new float[n];
-        pooledFloats -= n;
-        Arrays.fill(a, 0f);
+    public float[] take(int n) {
+        float[] a;
+        synchronized (this) {
+            ArrayDeque<float[]> q = free.get(n);
+            a = q == null ? null : q.poll();
+            if (a == null) return new float[n];
+            pooledFloats -= n;
+        }
+        // outside the lock, so no pool task waits on it; the probe model's step zeroes ~175 MB of gradients (12 ms on
+        // one thread, 9 ms on two)
+        if (n < PARALLEL_ZERO) Arrays.fill(a, 0f);
+        else WorkerPool.shared().parallelFor(0, n, PARALLEL_ZERO / 2, (from, to) -> Arrays.fill(a, from, to, 0f));
         return a;
     }
 

@@ -53,6 +53,51 @@ class MatMulKernelTest {
         }
     }
 
+    /**
+     * Training must not depend on the thread count (checkpoints resume identically on any machine): the parallel
+     * path, which runs every K block of a tile in one task, sums each output exactly as the single-thread loop.
+     */
+    @ParameterizedTest
+    @CsvSource({"97,600,203", "150,1024,520", "384,1024,384", "1024,384,1024", "83,257,77"})
+    void theParallelPathEqualsTheSingleThreadOneBitForBit(int m, int k, int n) {
+        Random rnd = new Random(m * 7L + k * 3L + n);
+        float[] a = gaussian(rnd, m * k), bt = gaussian(rnd, n * k), b = gaussian(rnd, k * n), at = gaussian(rnd, k * m);
+        float[] init = gaussian(rnd, m * n);
+        try (WorkerPool one = new WorkerPool(1)) {
+            VectorMatMul serial = new VectorMatMul(one);
+            for (boolean accumulate : new boolean[]{false, true}) {
+                for (int product = 0; product < 3; product++) {
+                    float[] expected = init.clone(), actual = init.clone();
+                    for (VectorMatMul kernel : new VectorMatMul[]{serial, fast}) {
+                        float[] c = kernel == serial ? expected : actual;
+                        switch (product) {
+                            case 0 -> kernel.multiplyTransposed(a, bt, c, m, k, n, accumulate);
+                            case 1 -> kernel.multiplyPlain(a, b, c, m, k, n, accumulate);
+                            default -> kernel.multiplyTransposedA(at, b, c, m, k, n, accumulate);
+                        }
+                    }
+                    assertSameBits(expected, actual, "product " + product + " m=" + m + " k=" + k + " n=" + n + " accumulate=" + accumulate + ", 1 vs 2 threads");
+                    if (product == 1) {
+                        // A read in place (six-row tiles) and A packed (four-row panels) sum in the same order too
+                        float[] packed = init.clone();
+                        float[] aT = new float[k * m];
+                        for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) aT[p * m + i] = a[i * k + p];
+                        fast.multiplyTransposedA(aT, b, packed, m, k, n, accumulate);
+                        assertSameBits(actual, packed, "A·B m=" + m + " k=" + k + " n=" + n + " accumulate=" + accumulate + ", direct vs packed A");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertSameBits(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(what + ": differs at " + i + ": " + expected[i] + " vs " + actual[i]);
+            }
+        }
+    }
+
     @Test
     void stridedViewsReadOneHeadInPlace() {
         // one "head" of 10 columns at offset 7 inside rows of 40, written into a wider C at an offset
