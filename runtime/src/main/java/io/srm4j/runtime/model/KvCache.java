@@ -65,6 +65,17 @@ public final class KvCache implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * Leading positions whose blocks this cache shares with {@code other}: the same storage in the same pool, so the
+     * same keys and values (a shared block is copied before either side writes to it).
+     */
+    int sharedPositions(KvCache other) {
+        if (other.pool != pool) return 0;
+        int k = 0, limit = Math.min(blocks, other.blocks);
+        while (k < limit && table[k] == other.table[k]) k++;
+        return k * bs;
+    }
+
     /** Number of positions filled. */
     public int length() {
         return length;

@@ -335,7 +335,9 @@ public final class Transformer {
      * Which cache rows a thread's {@link AttentionScratch} holds converted to floats, for one piece of one layer's
      * attention: the rows of a prompt attend to the same cache at rising positions, so each takes over the rows the
      * previous one converted and converts only the new ones (once per piece instead of once per row: a 256-token
-     * prompt converted ~n²/2 cache rows per layer and head). Local to a piece, so it never outlives the layer's pass.
+     * prompt converted ~n²/2 cache rows per layer and head); rows of sequences forked from one prompt (a batch of
+     * samples) take over the positions in the blocks they share. Local to a piece, so it never outlives the layer's
+     * pass, during which no cache changes.
      */
     private static final class ConvertedRows {
         KvCache cache;
@@ -343,7 +345,9 @@ public final class Transformer {
 
         /** The first position still to convert for rows 0..n of (cache, kvHead). */
         int from(KvCache cache, int kvHead, int n) {
-            return this.cache == cache && this.kvHead == kvHead && upTo <= n ? upTo : 0;
+            if (this.cache == null || this.kvHead != kvHead) return 0;
+            int valid = this.cache == cache ? upTo : Math.min(upTo, cache.sharedPositions(this.cache));
+            return Math.min(valid, n);
         }
 
         void held(KvCache cache, int kvHead, int n) {

@@ -61,6 +61,47 @@ class KvCacheTest {
         assertEquals(pool.maxBlocks(), pool.freeBlocks(), "closing returns every block");
     }
 
+    /**
+     * Samples forked from one prompt, decoded together in one pass (attention reuses the F16 cache rows converted for
+     * the blocks they share, and reconverts where they part), give the same logits bit for bit as the same batch over
+     * caches that share nothing (each sample's history written again into a pool of its own, in the same steps).
+     */
+    @Test
+    void forksDecodedInOneBatchMatchUnsharedCaches() {
+        int[] prompt = {1, 403, 407, 261, 378, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314};
+        int samples = 6;
+        KvBlockPool pool = new KvBlockPool(tf.config(), KvCache.Precision.F16, 64, 8);
+        KvCache root = new KvCache(pool, 64);
+        run(root, prompt);
+        KvCache[] forks = new KvCache[samples], unshared = new KvCache[samples];
+        for (int i = 0; i < samples; i++) {
+            forks[i] = root.fork();
+            unshared[i] = new KvCache(tf.config(), 64, KvCache.Precision.F16);
+            run(unshared[i], prompt);
+        }
+        // samples 3..5 part from the others inside the prompt's last block and after it
+        for (KvCache[] set : new KvCache[][] {forks, unshared}) {
+            run(set[3], 330);
+            run(set[4], 331, 332, 333, 334, 335, 336);
+            set[5].truncate(9);
+            run(set[5], 340, 341);
+        }
+        int[] next = {400, 401, 402, 403, 404, 405};
+        int vocab = tf.config().vocabSize();
+        for (int step = 0; step < 3; step++) {
+            float[] shared = tf.forwardBatch(forks, next, samples, null, tf.newScratch()).clone();
+            float[] apart = tf.forwardBatch(unshared, next, samples, null, tf.newScratch());
+            assertArrayEquals(java.util.Arrays.copyOf(apart, samples * vocab), java.util.Arrays.copyOf(shared, samples * vocab), "step " + step);
+            for (int i = 0; i < samples; i++) next[i] += 7;
+        }
+        for (int i = 0; i < samples; i++) {
+            forks[i].close();
+            unshared[i].close();
+        }
+        root.close();
+        assertEquals(pool.maxBlocks(), pool.freeBlocks(), "closing returns every block");
+    }
+
     @Test
     void limitsAreClearErrors() {
         KvCache small = new KvCache(tf.config(), 4);
