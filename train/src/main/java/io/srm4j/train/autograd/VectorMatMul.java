@@ -219,8 +219,8 @@ public final class VectorMatMul implements MatMulKernel {
     }
 
     /**
-     * One work unit: rows i0..i0+MC, columns j0..j0+NC of C, B panels outermost so each stays in L1. A comes from
-     * its packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
+     * One work unit: rows i0..iEnd, columns j0..jEnd of C, B panels outermost so each stays in L1. A comes from its
+     * packed panels, or, when {@code direct} is given, straight from its rows (column p0 onward).
      */
     private static void compute(View direct, int p0, float[] pa, int paBase, float[] pb, int pbBase, float[] c, int cOffset, int ldc,
                                 int kc, int i0, int iEnd, int j0, int jEnd, boolean add, float[] edge) {

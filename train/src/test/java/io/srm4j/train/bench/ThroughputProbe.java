@@ -42,10 +42,7 @@ public final class ThroughputProbe {
         var c = config(seq);
         TransformerModel m = TransformerModel.create(c, 1);
         AdamW opt = new AdamW(m.parameters(), AdamW.Settings.defaults());
-        Random rnd = new Random(1);
-        int[][] seqs = new int[batch][seq];
-        for (int[] s : seqs) for (int i = 0; i < s.length; i++) s[i] = rnd.nextInt(c.vocab());
-        TokenBatch b = TokenBatch.nextToken(seqs);
+        TokenBatch b = TokenBatch.nextToken(randomSequences(batch, seq, c.vocab()));
         long tokensPerStep = (long) batch * seq;
         double flopPerStep = flopPerStep(c, batch, seq);
         System.out.printf("model: %,d parameters (%s), batch %d × %d tokens, %d threads, %.1f GFLOP per step in matrix products%n",
@@ -102,6 +99,27 @@ public final class ThroughputProbe {
             report(file);
             Files.deleteIfExists(file);
         }
+    }
+
+    /** The probes' training tokens: {@code batch} sequences of {@code seq} ids, seed 1. */
+    static int[][] randomSequences(int batch, int seq, int vocab) {
+        Random rnd = new Random(1);
+        int[][] seqs = new int[batch][seq];
+        for (int[] s : seqs) for (int i = 0; i < s.length; i++) s[i] = rnd.nextInt(vocab);
+        return seqs;
+    }
+
+    /** One full step as the trainer takes it (forward, backward, clipping at 1.0, AdamW at 1e-3); returns the loss. */
+    static float trainStep(TransformerModel model, AdamW adamW, BufferPool buffers, TokenBatch tokens) {
+        model.zeroGrad();
+        Tape tape = new Tape(buffers);
+        Tensor loss = model.loss(tape, tokens);
+        tape.backward(loss);
+        GradientClipping.clip(model.parameters(), 1.0);
+        adamW.step(1e-3f);
+        float value = loss.item();
+        tape.release();
+        return value;
     }
 
     /** The probe's model: ~10M parameters (dim 384, 6 layers, 6 heads over 2 KV heads, FFN 1024, 512 tokens). */

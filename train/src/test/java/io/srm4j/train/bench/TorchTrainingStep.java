@@ -47,7 +47,7 @@ final class TorchTrainingStep implements AutoCloseable {
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < seq; t++) {
                 inputs[b * seq + t] = sequences[b][t];
-                targets[b * seq + t] = t + 1 < seq ? sequences[b][t + 1] : sequences[b][0]; // one target per position
+                targets[b * seq + t] = t + 1 < seq ? sequences[b][t + 1] : sequences[b][0]; // srm4j ignores the last position's; one row in 256 more here
             }
         }
         ids = manager.create(inputs);

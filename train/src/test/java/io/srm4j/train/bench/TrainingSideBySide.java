@@ -3,19 +3,15 @@ package io.srm4j.train.bench;
 import io.srm4j.runtime.tensor.WorkerPool;
 import io.srm4j.train.autograd.BufferPool;
 import io.srm4j.train.autograd.OpenBlasMatMul;
-import io.srm4j.train.autograd.Tape;
-import io.srm4j.train.autograd.Tensor;
 import io.srm4j.train.model.TokenBatch;
 import io.srm4j.train.model.TransformerConfig;
 import io.srm4j.train.model.TransformerModel;
 import io.srm4j.train.optim.AdamW;
-import io.srm4j.train.optim.GradientClipping;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -39,14 +35,13 @@ public final class TrainingSideBySide {
         System.setProperty("ai.djl.offline", "true"); // libtorch comes from the Maven jar on the class path
 
         TransformerConfig c = ThroughputProbe.config(seq);
-        Random rnd = new Random(1);
-        int[][] seqs = new int[batch][seq];
-        for (int[] s : seqs) for (int i = 0; i < s.length; i++) s[i] = rnd.nextInt(c.vocab());
+        int[][] seqs = ThroughputProbe.randomSequences(batch, seq, c.vocab());
         TokenBatch tokens = TokenBatch.nextToken(seqs);
         long tokensPerStep = (long) batch * seq;
 
         List<Engine> engines = new ArrayList<>();
-        engines.add(srm4j("srm4j", TransformerModel.create(c, 1), tokens));
+        TransformerModel model = TransformerModel.create(c, 1);
+        engines.add(srm4j("srm4j", model, tokens));
         // the optional system OpenBLAS behind the same model (issue 5: "as an option when it is installed")
         if (!List.of(args).contains("--no-openblas")) {
             OpenBlasMatMul.load().ifPresent(blas -> engines.add(srm4j("srm4j+OpenBLAS(" + blas.coreName() + ")",
@@ -55,7 +50,7 @@ public final class TrainingSideBySide {
         try (TorchTrainingStep torch = new TorchTrainingStep(c, seqs)) {
             engines.add(new Engine("PyTorch", () -> torch.step(1e-3f)));
             System.out.printf("model: %,d parameters (%s), PyTorch's copy %,d; batch %d x %d tokens, %d threads each, %d rounds of %d steps%n",
-                    TransformerModel.create(c, 1).parameterCount(), c, torch.parameterCount(), batch, seq, threads, rounds, steps);
+                    model.parameterCount(), c, torch.parameterCount(), batch, seq, threads, rounds, steps);
             String preload = System.getenv("LD_PRELOAD");
             System.out.println("PyTorch: libtorch " + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + ", "
                     + TorchTrainingStep.threads() + " intra-op threads; oneMKL " + (preload != null && preload.contains("mkl-cpu-check")
@@ -93,30 +88,20 @@ public final class TrainingSideBySide {
 
     private record Engine(String name, DoubleSupplier step) {}
 
-    /** One full srm4j step as the trainer takes it: forward, backward, clipping, AdamW. */
+    /** srm4j's engine: {@link ThroughputProbe#trainStep} on its own optimiser and buffers. */
     private static Engine srm4j(String name, TransformerModel model, TokenBatch tokens) {
         AdamW adamW = new AdamW(model.parameters(), AdamW.Settings.defaults());
         BufferPool buffers = new BufferPool();
-        return new Engine(name, () -> {
-            model.zeroGrad();
-            Tape tape = new Tape(buffers);
-            Tensor loss = model.loss(tape, tokens);
-            tape.backward(loss);
-            GradientClipping.clip(model.parameters(), 1.0);
-            adamW.step(1e-3f);
-            float value = loss.item();
-            tape.release();
-            return value;
-        });
+        return new Engine(name, () -> ThroughputProbe.trainStep(model, adamW, buffers, tokens));
     }
 
     private static double tokensPerSecond(DoubleSupplier step, int steps, long tokensPerStep) {
         long t0 = System.nanoTime();
-        List<Double> losses = new ArrayList<>();
-        for (int s = 0; s < steps; s++) losses.add(step.getAsDouble());
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (losses.stream().anyMatch(l -> !Double.isFinite(l))) throw new IllegalStateException("a loss is not finite: " + losses);
-        return steps * tokensPerStep / seconds;
+        for (int s = 0; s < steps; s++) {
+            double loss = step.getAsDouble();
+            if (!Double.isFinite(loss)) throw new IllegalStateException("loss " + loss + " at step " + s);
+        }
+        return steps * tokensPerStep / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static double median(double[] values) {
