@@ -113,13 +113,69 @@ final class ExactBlockKernels {
             }
         }
 
+        /** Each weight broadcast serves groups g and g + 1 ({@link #tile}). */
+        @Override
+        public int groupsPerTile() {
+            return 2;
+        }
+
         /**
-         * {@link TokenLaneProduct#TILE_ROWS} rows times token group g over blocks {@code [b0, b1)}: one accumulator per row (token lanes, at
-         * {@code accOff} in {@code acc}, row after row), exact per block, scaled per block.
+         * {@link TokenLaneProduct#TILE_ROWS} rows times token group g, and g + 1 where there is one, over blocks
+         * {@code [b0, b1)}: one accumulator per row and group (token lanes, at {@code accOff} in {@code acc}, row after
+         * row; group g + 1's {@link TokenLaneProduct#groupStride} further), exact per block, scaled per block.
          */
         @Override
         public void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
                          float[] acc, int accOff) {
+            if (g + 1 < BlockActivations.groups(a.count)) twoGroups(wf, wo, wd, dOff, cols, blocks, a, g, b0, b1, acc, accOff);
+            else oneGroup(wf, wo, wd, dOff, cols, blocks, a, g, b0, b1, acc, accOff);
+        }
+
+        /**
+         * Groups g and g + 1: eight chains (4 rows x 2 groups), each over a block's 32 products, 4 weight broadcasts and
+         * 2 activation loads per 8 FMAs. The rows' running sums stay in {@code acc} (16 of them would not fit the
+         * registers beside the chains); each block adds to them as the scalar twin, {@code sum = fma(sumi, d_w * d_a, sum)}.
+         */
+        private static void twoGroups(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
+                                      float[] acc, int accOff) {
+            float[] q = a.q, d = a.d;
+            int qBase = g * cols * LANES, qBase2 = qBase + cols * LANES, dBase = g * blocks * LANES, dBase2 = dBase + blocks * LANES;
+            int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, h = accOff + TokenLaneProduct.groupStride(LANES);
+            for (int b = b0; b < b1; b++) {
+                FloatVector c0 = FloatVector.zero(F8), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
+                for (int e = 32 * b, end = e + 32; e < end; e++) {
+                    FloatVector x = FloatVector.fromArray(F8, q, qBase + e * LANES), y = FloatVector.fromArray(F8, q, qBase2 + e * LANES);
+                    FloatVector v0 = FloatVector.broadcast(F8, wf[wo + e]), v1 = FloatVector.broadcast(F8, wf[w1 + e]);
+                    FloatVector v2 = FloatVector.broadcast(F8, wf[w2 + e]), v3 = FloatVector.broadcast(F8, wf[w3 + e]);
+                    c0 = v0.fma(x, c0);
+                    e0 = v0.fma(y, e0);
+                    c1 = v1.fma(x, c1);
+                    e1 = v1.fma(y, e1);
+                    c2 = v2.fma(x, c2);
+                    e2 = v2.fma(y, e2);
+                    c3 = v3.fma(x, c3);
+                    e3 = v3.fma(y, e3);
+                }
+                FloatVector da = FloatVector.fromArray(F8, d, dBase + b * LANES), db = FloatVector.fromArray(F8, d, dBase2 + b * LANES);
+                scaleInto(c0, da, wd[dOff + b], acc, accOff);
+                scaleInto(c1, da, wd[dOff + blocks + b], acc, accOff + LANES);
+                scaleInto(c2, da, wd[dOff + 2 * blocks + b], acc, accOff + 2 * LANES);
+                scaleInto(c3, da, wd[dOff + 3 * blocks + b], acc, accOff + 3 * LANES);
+                scaleInto(e0, db, wd[dOff + b], acc, h);
+                scaleInto(e1, db, wd[dOff + blocks + b], acc, h + LANES);
+                scaleInto(e2, db, wd[dOff + 2 * blocks + b], acc, h + 2 * LANES);
+                scaleInto(e3, db, wd[dOff + 3 * blocks + b], acc, h + 3 * LANES);
+            }
+        }
+
+        /** {@code acc[o..] = fma(sumi, d_a * d_w, acc[o..])}. */
+        private static void scaleInto(FloatVector sumi, FloatVector da, float dw, float[] acc, int o) {
+            sumi.fma(da.mul(dw), FloatVector.fromArray(F8, acc, o)).intoArray(acc, o);
+        }
+
+        /** One token group (the last of an odd count): as {@link #twoGroups}, two chains per row (even and odd elements). */
+        private static void oneGroup(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
+                                     float[] acc, int accOff) {
             float[] q = a.q, d = a.d;
             int qBase = g * cols * LANES, dBase = g * blocks * LANES;
             FloatVector s0 = FloatVector.fromArray(F8, acc, accOff), s1 = FloatVector.fromArray(F8, acc, accOff + LANES);

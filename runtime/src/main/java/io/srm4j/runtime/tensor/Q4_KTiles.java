@@ -187,12 +187,12 @@ final class Q4_KTiles {
      * Four rows (scaled quants from {@code wf[w0]}, scales from {@code scales[so]}, rows {@code cols} and 18 scales
      * per super-block apart) times token group g, and g + 1 where there is one, over super-blocks {@code [sb0, sb1)} in
      * each order some token of the group takes; row r keeps its lanes at {@code acc[accOff + r * 2 * ROW_ACC]} (gemm
-     * acc, accMin, then gemv's), group g + 1 {@link TokenLaneProduct#CHUNK_ROWS} rows' accumulators further.
+     * acc, accMin, then gemv's), group g + 1's {@link TokenLaneProduct#groupStride} further.
      */
     private static void tile(float[] wf, int w0, float[] scales, int so, int cols, Activations a, int g, int sb0, int sb1,
                              float[] acc, int accOff) {
         float[] pairs = PAIRS.get();
-        int h = g + 1, hAcc = accOff + TokenLaneProduct.CHUNK_ROWS * 2 * ROW_ACC;
+        int h = g + 1, hAcc = accOff + TokenLaneProduct.groupStride(2 * ROW_ACC);
         boolean two = h < BlockActivations.groups(a.count);
         for (int sb = sb0; sb < sb1; sb++) {
             if (two) pairSums(wf, w0, cols, a.q, g * cols * LANES, h * cols * LANES, sb, pairs);

@@ -154,7 +154,7 @@ final class Q6_KTiles {
     /**
      * Four rows (floats from {@code wf[w0]}, {@code cols} apart; scales from {@code scales[so]}, 17 per super-block
      * apart) times token group g, and g + 1 where there is one, over super-blocks {@code [sb0, sb1)}; row r's lane l at
-     * {@code acc[accOff + r * ROW_ACC + 8 l]}, group g + 1's {@link TokenLaneProduct#CHUNK_ROWS} rows' accumulators
+     * {@code acc[accOff + r * ROW_ACC + 8 l]}, group g + 1's {@link TokenLaneProduct#groupStride}
      * further.
      */
     private static void tile(float[] wf, int w0, float[] scales, int so, int cols, int superBlocks, Activations a,
@@ -168,7 +168,7 @@ final class Q6_KTiles {
                 else sums(wf, w0, scales, so, rowScales, cols, a.q, g * cols * LANES, sb, l, sums);
             }
             finish(sums, 0, scales, so, rowScales, superBlocks, a, g, sb, acc, accOff);
-            if (two) finish(sums, GROUP_SUMS, scales, so, rowScales, superBlocks, a, h, sb, acc, accOff + TokenLaneProduct.CHUNK_ROWS * ROW_ACC);
+            if (two) finish(sums, GROUP_SUMS, scales, so, rowScales, superBlocks, a, h, sb, acc, accOff + TokenLaneProduct.groupStride(ROW_ACC));
         }
     }
 

@@ -137,53 +137,108 @@ final class Q8_0Kernels {
             }
         }
 
+        /** Each weight broadcast serves groups g and g + 1 ({@link #tile}). */
+        @Override
+        public int groupsPerTile() {
+            return 2;
+        }
+
         /**
-         * {@link TokenLaneProduct#TILE_ROWS} rows times token group g over blocks {@code [b0, b1)}: for each ggml lane l, one pass over the blocks
-         * with one accumulator per row (token lanes), the lane's four-element sum exact per block, scaled per block; row
-         * k's lane-l accumulator lives at {@code acc[accOff + k * 8 * LANES + l * LANES]} between slices. Tried and
-         * slower: two rows times two token groups (half the weight broadcasts), with the scales inline or precomputed per
-         * tile; ggml's lanes in the vector lanes for weights and tokens alike (2-row by 2-token tiles without weight
-         * broadcasts, same slices): 10-20% slower on 896 columns at 256 tokens, 7% at 16.
+         * {@link TokenLaneProduct#TILE_ROWS} rows times token group g, and g + 1 where there is one, over blocks
+         * {@code [b0, b1)}; row k's ggml-lane-l accumulator (token lanes) lives at
+         * {@code acc[accOff + k * 8 * LANES + l * LANES]} between slices, group g + 1's {@link TokenLaneProduct#groupStride}
+         * further.
+         *
+         * <p>Block by block: the block's scales {@code d_w * d_a} for each row and group once (not once per lane), then
+         * for each of ggml's eight lanes its four-element sum per row and group (exact), each added to its accumulator
+         * as the scalar twin does, {@code acc = fma(d_w * d_a, sumi, acc)}. A block's weights, activations and scales stay
+         * in L1 over its eight lanes; loops run on the index they address, so the JIT can hoist the bounds checks.
+         * Tried and slower before: two rows times two token groups with the scales inline or precomputed per tile;
+         * ggml's lanes in the vector lanes for weights and tokens alike (2-row by 2-token tiles without weight broadcasts).
          */
         @Override
         public void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
                          float[] acc, int accOff) {
-            float[] q = a.q, d = a.d;
-            int qBase = g * cols * LANES, dBase = g * blocks * LANES, rowStep = 8 * LANES;
-            int w1 = wo + cols, w2 = wo + 2 * cols, w3 = wo + 3 * cols;
-            for (int l = 0; l < 8; l++) {
-                int o = accOff + l * LANES;
-                FloatVector s0 = FloatVector.fromArray(F8, acc, o), s1 = FloatVector.fromArray(F8, acc, o + rowStep);
-                FloatVector s2 = FloatVector.fromArray(F8, acc, o + 2 * rowStep), s3 = FloatVector.fromArray(F8, acc, o + 3 * rowStep);
-                for (int b = b0, e = 32 * b0 + 4 * l; b < b1; b++, e += 32) {
-                    int xi = qBase + e * LANES;
-                    FloatVector x0 = FloatVector.fromArray(F8, q, xi), x1 = FloatVector.fromArray(F8, q, xi + LANES);
-                    FloatVector x2 = FloatVector.fromArray(F8, q, xi + 2 * LANES), x3 = FloatVector.fromArray(F8, q, xi + 3 * LANES);
-                    // exact integer sums of the lane's four products
-                    FloatVector c0 = x0.mul(wf[wo + e]), c1 = x0.mul(wf[w1 + e]), c2 = x0.mul(wf[w2 + e]), c3 = x0.mul(wf[w3 + e]);
-                    c0 = FloatVector.broadcast(F8, wf[wo + e + 1]).fma(x1, c0);
-                    c1 = FloatVector.broadcast(F8, wf[w1 + e + 1]).fma(x1, c1);
-                    c2 = FloatVector.broadcast(F8, wf[w2 + e + 1]).fma(x1, c2);
-                    c3 = FloatVector.broadcast(F8, wf[w3 + e + 1]).fma(x1, c3);
-                    c0 = FloatVector.broadcast(F8, wf[wo + e + 2]).fma(x2, c0);
-                    c1 = FloatVector.broadcast(F8, wf[w1 + e + 2]).fma(x2, c1);
-                    c2 = FloatVector.broadcast(F8, wf[w2 + e + 2]).fma(x2, c2);
-                    c3 = FloatVector.broadcast(F8, wf[w3 + e + 2]).fma(x2, c3);
-                    c0 = FloatVector.broadcast(F8, wf[wo + e + 3]).fma(x3, c0);
-                    c1 = FloatVector.broadcast(F8, wf[w1 + e + 3]).fma(x3, c1);
-                    c2 = FloatVector.broadcast(F8, wf[w2 + e + 3]).fma(x3, c2);
-                    c3 = FloatVector.broadcast(F8, wf[w3 + e + 3]).fma(x3, c3);
-                    FloatVector dv = FloatVector.fromArray(F8, d, dBase + b * LANES);
-                    // as the scalar twin: acc = fma(d_w * d_a, sumi, acc)
-                    s0 = dv.mul(wd[dOff + b]).fma(c0, s0);
-                    s1 = dv.mul(wd[dOff + blocks + b]).fma(c1, s1);
-                    s2 = dv.mul(wd[dOff + 2 * blocks + b]).fma(c2, s2);
-                    s3 = dv.mul(wd[dOff + 3 * blocks + b]).fma(c3, s3);
+            boolean two = g + 1 < BlockActivations.groups(a.count);
+            float[] scales = SCALES.get();
+            int dBase = g * blocks * LANES;
+            for (int b = b0; b < b1; b++) {
+                FloatVector dv = FloatVector.fromArray(F8, a.d, dBase + b * LANES);
+                for (int k = 0; k < 4; k++) dv.mul(wd[dOff + k * blocks + b]).intoArray(scales, k * LANES);
+                if (two) {
+                    FloatVector dv2 = FloatVector.fromArray(F8, a.d, dBase + (blocks + b) * LANES);
+                    for (int k = 0; k < 4; k++) dv2.mul(wd[dOff + k * blocks + b]).intoArray(scales, (4 + k) * LANES);
+                    blockTwoGroups(wf, wo, cols, a.q, g * cols * LANES, (g + 1) * cols * LANES, 32 * b, scales, acc, accOff,
+                            accOff + TokenLaneProduct.groupStride(8 * LANES));
+                } else {
+                    blockOneGroup(wf, wo, cols, a.q, g * cols * LANES, 32 * b, scales, acc, accOff);
                 }
-                s0.intoArray(acc, o);
-                s1.intoArray(acc, o + rowStep);
-                s2.intoArray(acc, o + 2 * rowStep);
-                s3.intoArray(acc, o + 3 * rowStep);
+            }
+        }
+
+        /** Per-thread {@code d_w * d_a} of one block: four rows times up to two token groups. */
+        private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[8 * LANES]);
+
+        /**
+         * One block (elements from {@code e}) of four rows times two token groups: per ggml lane, eight exact four-element
+         * sums (each row's four broadcasts serve both groups), each scaled into its accumulator.
+         */
+        private static void blockTwoGroups(float[] wf, int wo, int cols, float[] q, int qBase, int qBase2, int e, float[] scales,
+                                           float[] acc, int accOff, int accOff2) {
+            int rowStep = 8 * LANES;
+            for (int l = 0; l < 8; l++) {
+                int xi = qBase + (e + 4 * l) * LANES, yi = qBase2 + (e + 4 * l) * LANES, o = accOff + l * LANES, o2 = accOff2 + l * LANES;
+                FloatVector x0 = FloatVector.fromArray(F8, q, xi), x1 = FloatVector.fromArray(F8, q, xi + LANES);
+                FloatVector x2 = FloatVector.fromArray(F8, q, xi + 2 * LANES), x3 = FloatVector.fromArray(F8, q, xi + 3 * LANES);
+                FloatVector y0 = FloatVector.fromArray(F8, q, yi), y1 = FloatVector.fromArray(F8, q, yi + LANES);
+                FloatVector y2 = FloatVector.fromArray(F8, q, yi + 2 * LANES), y3 = FloatVector.fromArray(F8, q, yi + 3 * LANES);
+                int wi = wo + e + 4 * l;
+                // exact integer sums of the lane's four products, per row and group
+                int w0 = wi, a0 = o, b0 = o2;
+                FloatVector v00 = FloatVector.broadcast(F8, wf[w0]), v01 = FloatVector.broadcast(F8, wf[w0 + 1]);
+                FloatVector v02 = FloatVector.broadcast(F8, wf[w0 + 2]), v03 = FloatVector.broadcast(F8, wf[w0 + 3]);
+                FloatVector c0 = v03.fma(x3, v02.fma(x2, v01.fma(x1, x0.mul(v00))));
+                FloatVector d0 = v03.fma(y3, v02.fma(y2, v01.fma(y1, y0.mul(v00))));
+                FloatVector.fromArray(F8, scales, 0 * LANES).fma(c0, FloatVector.fromArray(F8, acc, a0)).intoArray(acc, a0);
+                FloatVector.fromArray(F8, scales, 4 * LANES).fma(d0, FloatVector.fromArray(F8, acc, b0)).intoArray(acc, b0);
+                int w1 = wi + cols, a1 = o + rowStep, b1 = o2 + rowStep;
+                FloatVector v10 = FloatVector.broadcast(F8, wf[w1]), v11 = FloatVector.broadcast(F8, wf[w1 + 1]);
+                FloatVector v12 = FloatVector.broadcast(F8, wf[w1 + 2]), v13 = FloatVector.broadcast(F8, wf[w1 + 3]);
+                FloatVector c1 = v13.fma(x3, v12.fma(x2, v11.fma(x1, x0.mul(v10))));
+                FloatVector d1 = v13.fma(y3, v12.fma(y2, v11.fma(y1, y0.mul(v10))));
+                FloatVector.fromArray(F8, scales, 1 * LANES).fma(c1, FloatVector.fromArray(F8, acc, a1)).intoArray(acc, a1);
+                FloatVector.fromArray(F8, scales, 5 * LANES).fma(d1, FloatVector.fromArray(F8, acc, b1)).intoArray(acc, b1);
+                int w2 = wi + 2 * cols, a2 = o + 2 * rowStep, b2 = o2 + 2 * rowStep;
+                FloatVector v20 = FloatVector.broadcast(F8, wf[w2]), v21 = FloatVector.broadcast(F8, wf[w2 + 1]);
+                FloatVector v22 = FloatVector.broadcast(F8, wf[w2 + 2]), v23 = FloatVector.broadcast(F8, wf[w2 + 3]);
+                FloatVector c2 = v23.fma(x3, v22.fma(x2, v21.fma(x1, x0.mul(v20))));
+                FloatVector d2 = v23.fma(y3, v22.fma(y2, v21.fma(y1, y0.mul(v20))));
+                FloatVector.fromArray(F8, scales, 2 * LANES).fma(c2, FloatVector.fromArray(F8, acc, a2)).intoArray(acc, a2);
+                FloatVector.fromArray(F8, scales, 6 * LANES).fma(d2, FloatVector.fromArray(F8, acc, b2)).intoArray(acc, b2);
+                int w3 = wi + 3 * cols, a3 = o + 3 * rowStep, b3 = o2 + 3 * rowStep;
+                FloatVector v30 = FloatVector.broadcast(F8, wf[w3]), v31 = FloatVector.broadcast(F8, wf[w3 + 1]);
+                FloatVector v32 = FloatVector.broadcast(F8, wf[w3 + 2]), v33 = FloatVector.broadcast(F8, wf[w3 + 3]);
+                FloatVector c3 = v33.fma(x3, v32.fma(x2, v31.fma(x1, x0.mul(v30))));
+                FloatVector d3 = v33.fma(y3, v32.fma(y2, v31.fma(y1, y0.mul(v30))));
+                FloatVector.fromArray(F8, scales, 3 * LANES).fma(c3, FloatVector.fromArray(F8, acc, a3)).intoArray(acc, a3);
+                FloatVector.fromArray(F8, scales, 7 * LANES).fma(d3, FloatVector.fromArray(F8, acc, b3)).intoArray(acc, b3);
+            }
+        }
+
+        /** As {@link #blockTwoGroups} for one token group (the last of an odd count). */
+        private static void blockOneGroup(float[] wf, int wo, int cols, float[] q, int qBase, int e, float[] scales, float[] acc, int accOff) {
+            int rowStep = 8 * LANES;
+            for (int l = 0; l < 8; l++) {
+                int xi = qBase + (e + 4 * l) * LANES, o = accOff + l * LANES;
+                FloatVector x0 = FloatVector.fromArray(F8, q, xi), x1 = FloatVector.fromArray(F8, q, xi + LANES);
+                FloatVector x2 = FloatVector.fromArray(F8, q, xi + 2 * LANES), x3 = FloatVector.fromArray(F8, q, xi + 3 * LANES);
+                for (int k = 0; k < 4; k++) {
+                    int wi = wo + k * cols + e + 4 * l;
+                    FloatVector c = FloatVector.broadcast(F8, wf[wi + 3]).fma(x3, FloatVector.broadcast(F8, wf[wi + 2]).fma(x2,
+                            FloatVector.broadcast(F8, wf[wi + 1]).fma(x1, x0.mul(wf[wi]))));
+                    int a = o + k * rowStep;
+                    FloatVector.fromArray(F8, scales, k * LANES).fma(c, FloatVector.fromArray(F8, acc, a)).intoArray(acc, a);
+                }
             }
         }
 

@@ -25,6 +25,15 @@ final class TokenLaneProduct {
      */
     static final int SLICE_COLUMNS = 1024;
 
+    /**
+     * Floats between one token group's accumulators and the next's: a chunk's, plus a cache line, so a group's slot is
+     * not a multiple of 4 KiB from the next group's (with Q8_0's 64 floats per row the two were exactly 4 KiB apart,
+     * and the core took each load of one for a possible alias of the store just made to the other).
+     */
+    static int groupStride(int accumulatorsPerRow) {
+        return CHUNK_ROWS * accumulatorsPerRow + 16;
+    }
+
     /** Per-thread scratch: a chunk's rows as floats, their scales, the accumulators. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
@@ -42,7 +51,7 @@ final class TokenLaneProduct {
 
         /**
          * Token groups one {@link #tile} call takes: with 2, the call for group g also takes group g + 1 where there
-         * is one (its accumulators {@code CHUNK_ROWS * accumulatorsPerRow()} further), so each weight broadcast
+         * is one (its accumulators {@link #groupStride} further), so each weight broadcast
          * serves 16 tokens.
          */
         default int groupsPerTile() {
@@ -77,7 +86,7 @@ final class TokenLaneProduct {
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < CHUNK_ROWS * cols) scratch[0] = new float[CHUNK_ROWS * cols];
         if (scratch[1].length < CHUNK_ROWS * scalesPerRow) scratch[1] = new float[CHUNK_ROWS * scalesPerRow];
-        int accFloats = groups * CHUNK_ROWS * perRow;
+        int stride = groupStride(perRow), accFloats = groups * stride;
         if (scratch[2].length < accFloats) scratch[2] = new float[accFloats];
         float[] wf = scratch[0], scales = scratch[1], acc = scratch[2];
         // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time: the
@@ -93,12 +102,12 @@ final class TokenLaneProduct {
                 int s1 = Math.min(blocks, s0 + sliceBlocks);
                 for (int g = 0; g < groups; g += f.groupsPerTile()) {
                     for (int t = 0; t < chunkRows; t += TILE_ROWS) {
-                        f.tile(wf, t * cols, scales, t * scalesPerRow, cols, blocks, a, g, s0, s1, acc, (g * CHUNK_ROWS + t) * perRow);
+                        f.tile(wf, t * cols, scales, t * scalesPerRow, cols, blocks, a, g, s0, s1, acc, g * stride + t * perRow);
                     }
                 }
             }
             for (int g = 0; g < groups; g++) {
-                for (int k = 0; k < chunkRows; k++) f.store(acc, (g * CHUNK_ROWS + k) * perRow, a, g, c0 + k, out, outStride);
+                for (int k = 0; k < chunkRows; k++) f.store(acc, g * stride + k * perRow, a, g, c0 + k, out, outStride);
             }
         }
     }
