@@ -126,7 +126,7 @@ final class ExactBlockKernels {
          */
         @Override
         public void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
-                         float[] acc, int accOff) {
+                         float[] acc, int accOff, float[] work) {
             if (g + 1 < BlockActivations.groups(a.count)) twoGroups(wf, wo, wd, dOff, cols, blocks, a, g, b0, b1, acc, accOff);
             else oneGroup(wf, wo, wd, dOff, cols, blocks, a, g, b0, b1, acc, accOff);
         }

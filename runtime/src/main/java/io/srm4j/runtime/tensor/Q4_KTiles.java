@@ -119,6 +119,12 @@ final class Q4_KTiles {
             return 2 * ROW_ACC;
         }
 
+        /** The work of {@link #tile}: one super-block's pair sums for up to two token groups. */
+        @Override
+        public int workFloats() {
+            return 2 * PAIRS_PER_GROUP;
+        }
+
         /** A Q4_K row's quants times their sub-block scales ({@code sc · q}) as floats in element order, and its scales (see the class above). */
         @Override
         public void unpackRow(MemorySegment w, long p, int superBlocks, float[] wf, int o, float[] scales, int so) {
@@ -159,8 +165,8 @@ final class Q4_KTiles {
         /** The tile in each order some token of group g takes. */
         @Override
         public void tile(float[] wf, int wo, float[] scales, int so, int cols, int superBlocks, Activations a, int g, int sb0, int sb1,
-                         float[] acc, int accOff) {
-            Q4_KTiles.tile(wf, wo, scales, so, cols, a, g, sb0, sb1, acc, accOff);
+                         float[] acc, int accOff, float[] pairs) {
+            Q4_KTiles.tile(wf, wo, scales, so, cols, a, g, sb0, sb1, acc, accOff, pairs);
         }
 
         /** Each token's result in its own order: acc - accMin. */
@@ -176,8 +182,6 @@ final class Q4_KTiles {
 
     /** Floats of one token group's pair sums in a tile's super-block, {@code [row][pair][lane]}. */
     private static final int PAIRS_PER_GROUP = 4 * 4 * LANES;
-    /** Per-thread pair sums of one tile's super-block for up to two token groups. */
-    private static final ThreadLocal<float[]> PAIRS = ThreadLocal.withInitial(() -> new float[2 * PAIRS_PER_GROUP]);
 
     // C2 inlines Vector API calls only while a compilation stays under its node budget; past it, vectors are boxed and
     // the kernel slows severalfold (the single method that summed and finished both orders did, in the CLI's prefill).
@@ -187,11 +191,11 @@ final class Q4_KTiles {
      * Four rows (scaled quants from {@code wf[w0]}, scales from {@code scales[so]}, rows {@code cols} and 18 scales
      * per super-block apart) times token group g, and g + 1 where there is one, over super-blocks {@code [sb0, sb1)} in
      * each order some token of the group takes; row r keeps its lanes at {@code acc[accOff + r * 2 * ROW_ACC]} (gemm
-     * acc, accMin, then gemv's), group g + 1's {@link TokenLaneProduct#groupStride} further.
+     * acc, accMin, then gemv's), group g + 1's {@link TokenLaneProduct#groupStride} further; {@code pairs}: the
+     * {@link TokenLanes#workFloats} floats of scratch the sums pass to the finish.
      */
     private static void tile(float[] wf, int w0, float[] scales, int so, int cols, Activations a, int g, int sb0, int sb1,
-                             float[] acc, int accOff) {
-        float[] pairs = PAIRS.get();
+                             float[] acc, int accOff, float[] pairs) {
         int h = g + 1, hAcc = accOff + TokenLaneProduct.groupStride(2 * ROW_ACC);
         boolean two = h < BlockActivations.groups(a.count);
         for (int sb = sb0; sb < sb1; sb++) {

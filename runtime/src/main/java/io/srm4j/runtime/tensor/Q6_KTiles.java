@@ -124,7 +124,7 @@ final class Q6_KTiles {
 
         @Override
         public void tile(float[] wf, int wo, float[] scales, int so, int cols, int superBlocks, Activations a, int g, int sb0, int sb1,
-                         float[] acc, int accOff) {
+                         float[] acc, int accOff, float[] work) {
             Q6_KTiles.tile(wf, wo, scales, so, cols, superBlocks, a, g, sb0, sb1, acc, accOff);
         }
 

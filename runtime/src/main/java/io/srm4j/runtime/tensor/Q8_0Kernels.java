@@ -158,9 +158,8 @@ final class Q8_0Kernels {
          */
         @Override
         public void tile(float[] wf, int wo, float[] wd, int dOff, int cols, int blocks, BlockActivations a, int g, int b0, int b1,
-                         float[] acc, int accOff) {
+                         float[] acc, int accOff, float[] scales) {
             boolean two = g + 1 < BlockActivations.groups(a.count);
-            float[] scales = SCALES.get();
             int dBase = g * blocks * LANES;
             for (int b = b0; b < b1; b++) {
                 FloatVector dv = FloatVector.fromArray(F8, a.d, dBase + b * LANES);
@@ -176,8 +175,11 @@ final class Q8_0Kernels {
             }
         }
 
-        /** Per-thread {@code d_w * d_a} of one block: four rows times up to two token groups. */
-        private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[8 * LANES]);
+        /** The work of {@link #tile}: {@code d_w * d_a} of one block, four rows times up to two token groups. */
+        @Override
+        public int workFloats() {
+            return 8 * LANES;
+        }
 
         /**
          * One block (elements from {@code e}) of four rows times two token groups: per ggml lane, eight exact four-element

@@ -34,8 +34,8 @@ final class TokenLaneProduct {
         return CHUNK_ROWS * accumulatorsPerRow + 16;
     }
 
-    /** Per-thread scratch: a chunk's rows as floats, their scales, the accumulators. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    /** Per-thread scratch: a chunk's rows as floats, their scales, the accumulators, the tiles' work. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     /** One weight format's part of the product, for activations prepared as {@code A}. */
     interface Format<A> {
@@ -58,6 +58,11 @@ final class TokenLaneProduct {
             return 1;
         }
 
+        /** Floats of per-thread scratch a {@link #tile} call may use (its {@code work}), fetched once per product. */
+        default int workFloats() {
+            return 0;
+        }
+
         /** Accumulator floats per row and token group (kept between slices). */
         int accumulatorsPerRow();
 
@@ -67,9 +72,10 @@ final class TokenLaneProduct {
         /**
          * {@link #TILE_ROWS} rows (floats from {@code wf[wo]}, {@code cols} apart; scales from {@code scales[so]},
          * {@link #scalesPerRow} apart) times token group {@code g} over blocks {@code [b0, b1)}; row k's accumulators
-         * at {@code acc[accOff + k * accumulatorsPerRow()]}.
+         * at {@code acc[accOff + k * accumulatorsPerRow()]}; {@code work}: {@link #workFloats} of scratch.
          */
-        void tile(float[] wf, int wo, float[] scales, int so, int cols, int blocks, A a, int g, int b0, int b1, float[] acc, int accOff);
+        void tile(float[] wf, int wo, float[] scales, int so, int cols, int blocks, A a, int g, int b0, int b1, float[] acc, int accOff,
+                  float[] work);
 
         /** Row {@code row}'s accumulators (at {@code acc[o]}) for token group g into {@code out[t * outStride + row]}. */
         void store(float[] acc, int o, A a, int g, int row, float[] out, int outStride);
@@ -88,7 +94,8 @@ final class TokenLaneProduct {
         if (scratch[1].length < CHUNK_ROWS * scalesPerRow) scratch[1] = new float[CHUNK_ROWS * scalesPerRow];
         int stride = groupStride(perRow), accFloats = groups * stride;
         if (scratch[2].length < accFloats) scratch[2] = new float[accFloats];
-        float[] wf = scratch[0], scales = scratch[1], acc = scratch[2];
+        if (scratch[3].length < f.workFloats()) scratch[3] = new float[f.workFloats()];
+        float[] wf = scratch[0], scales = scratch[1], acc = scratch[2], work = scratch[3];
         // a chunk of rows is converted once, then every token group passes over it a slice of columns at a time: the
         // slice of the chunk's floats and of one group's activations stay in L1/L2 together
         for (int c0 = from; c0 < to; c0 += CHUNK_ROWS) {
@@ -102,7 +109,7 @@ final class TokenLaneProduct {
                 int s1 = Math.min(blocks, s0 + sliceBlocks);
                 for (int g = 0; g < groups; g += f.groupsPerTile()) {
                     for (int t = 0; t < chunkRows; t += TILE_ROWS) {
-                        f.tile(wf, t * cols, scales, t * scalesPerRow, cols, blocks, a, g, s0, s1, acc, g * stride + t * perRow);
+                        f.tile(wf, t * cols, scales, t * scalesPerRow, cols, blocks, a, g, s0, s1, acc, g * stride + t * perRow, work);
                     }
                 }
             }
