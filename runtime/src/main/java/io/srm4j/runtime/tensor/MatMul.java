@@ -112,6 +112,7 @@ public final class MatMul {
         final int xOffset, cols;
         private final java.util.EnumMap<GgmlType, QuantizedActivations> quantized = new java.util.EnumMap<>(GgmlType.class);
         private final java.util.EnumMap<GgmlType, float[]> laneMajor = new java.util.EnumMap<>(GgmlType.class);
+        private final java.util.EnumMap<GgmlType, int[]> shortPairs = new java.util.EnumMap<>(GgmlType.class);
         private Q4_0x8.Pairs pairs;
         private BlockActivations blocks;
         private Q4_Kx8.Activations q4_K;
@@ -130,6 +131,11 @@ public final class MatMul {
         /** {@link Q8_0Kernels#laneMajor} of the activations in {@code format} (Q8_0 or Q8_1). */
         float[] laneMajor(GgmlType format) {
             return laneMajor.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
+        }
+
+        /** {@link Blocks32x8#pairs} of the activations in {@code format} (Q8_0 or Q8_1). */
+        int[] shortPairs(GgmlType format) {
+            return shortPairs.computeIfAbsent(format, f -> Blocks32x8.pairs(quantized(f)));
         }
 
         Q4_0x8.Pairs pairs() {
@@ -163,6 +169,14 @@ public final class MatMul {
         int cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
+        Blocks32x8 interleaved = Blocks32x8.applies(type, w.rows()) ? Blocks32x8.ready(w) : null;
+        if (interleaved != null) {
+            // prepared once per input for every matrix of the format that shares it, like Q4_0x8's pairs
+            GgmlType format = QuantizedActivations.formatFor(type);
+            QuantizedActivations a = in.quantized(format);
+            int[] pairs = in.shortPairs(format);
+            return (from, to) -> interleaved.matVecGroups(pairs, a.d, a.s, from / GROUP, to / GROUP, out, outOffset);
+        }
         if (Q8_0Kernels.supports(type)) {
             float[] xl = in.laneMajor(GgmlType.Q8_0), d = in.quantized(GgmlType.Q8_0).d;
             return (from, to) -> Q8_0Kernels.matVecRows(data, rowBytes, xl, d, 0, from, to, out, outOffset);

@@ -1,0 +1,215 @@
+package io.srm4j.runtime.tensor;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Q8_0, Q5_0, Q4_1 or Q5_1 matrix with its rows interleaved eight at a time and its quants decoded to signed bytes,
+ * for single-token products (decode) bit for bit equal to {@link ScalarKernels#blocks32InGgmlOrder}, ggml's AVX2
+ * order: per 32-block, eight lanes each the exact integer sum of four consecutive elements, each added to its own float
+ * as {@code fma(d_w * d_a, lane, acc)}, the lanes summed as {@link ScalarKernels#hsum8}, plus {@code Σ fma(m_w, s_a)}
+ * for the affine types.
+ *
+ * <p>Why: on the mapped weights ({@link Q8_0Kernels#matVecRows}, {@link Blocks32Kernels#matVecRows}) every eight
+ * products cost two shifts to get their bytes out of the int lanes, a conversion and an fma (Q8_0: ~23 vector
+ * operations per 32 products with the block's scale), and the 5-bit types as much again to assemble their quants, so
+ * decode ran on the cores, not on memory (one thread: 8.6 GB/s of Q8_0 weights against ~15 GB/s a core reads). Here,
+ * as in {@link Q4_0x8}, 16 bytes hold two elements of eight rows: widened to shorts and multiplied by the activation
+ * pair broadcast to every int lane, two such products added (|q·a| <= 128·127, so two fit a short) and adjacent
+ * shorts added, int lane r is row r's exact sum over one ggml lane: ~11 operations per 32 products, and the rows sit
+ * in the vector lanes, so no horizontal sum is left at the end either.
+ *
+ * <p>Layout: quants {@code [group][block][ggml lane][step][row][2]} (step s of lane l: elements 4l + 2s and
+ * 4l + 2s + 1), scales (and mins) as floats {@code [group][block][row]}. The copy takes about a byte per weight (Q8_0:
+ * as the file; the 4/5-bit types: 1.45-1.8x the file). Built once per matrix in the background on first use
+ * ({@link #ready}) and kept while the Matrix is reachable; until then, and when the heap has no room, products use the
+ * mapped weights, which give the same bits.
+ */
+final class Blocks32x8 {
+    private static final int ROWS = RepackedQ4.INTERLEAVE; // InterleavedCopies packs groups of this many rows
+    /** Quant bytes of one group's block: 8 rows of 32. */
+    private static final int BLOCK_BYTES = 32 * ROWS;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+
+    /** One set of copies per type: each knows how its blocks unpack. */
+    private static final java.util.EnumMap<GgmlType, InterleavedCopies<Blocks32x8>> BY_TYPE = new java.util.EnumMap<>(GgmlType.class);
+
+    static {
+        for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q5_0, GgmlType.Q4_1, GgmlType.Q5_1}) {
+            BY_TYPE.put(t, new InterleavedCopies<>(new InterleavedCopies.Layout<>() {
+                @Override
+                public Blocks32x8 allocate(int rows, int cols) {
+                    return new Blocks32x8(t, rows, cols);
+                }
+
+                @Override
+                public void packGroups(Blocks32x8 copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
+                    byte[] tmp = new byte[(int) (ROWS * rowBytes)];
+                    for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp);
+                }
+
+                @Override
+                public long heapBytes(int rows, int cols, long mappedBytes) {
+                    // a byte per quant, and a float scale (and min) per row and block
+                    return (long) rows * cols + (long) rows * (cols / 32) * (t == GgmlType.Q4_1 || t == GgmlType.Q5_1 ? 8 : 4);
+                }
+            }));
+        }
+    }
+
+    final GgmlType type;
+    final int rows, cols, blocks;
+    /** {@code [group][block][ggml lane][step][row][2]} quants, offset applied. */
+    final byte[] qs;
+    /** {@code [group][block][row]} scales d. */
+    final float[] d;
+    /** {@code [group][block][row]} mins m (Q4_1, Q5_1); null otherwise. */
+    final float[] m;
+
+    private Blocks32x8(GgmlType type, int rows, int cols) {
+        this.type = type;
+        this.rows = rows;
+        this.cols = cols;
+        this.blocks = cols / 32;
+        this.qs = new byte[Math.multiplyExact(rows, cols)];
+        this.d = new float[rows * blocks];
+        this.m = affine(type) ? new float[rows * blocks] : null;
+    }
+
+    private static boolean affine(GgmlType type) {
+        return type == GgmlType.Q4_1 || type == GgmlType.Q5_1;
+    }
+
+    /** Whether single-token products of a {@code type} matrix of {@code rows} rows can take the interleaved copy. */
+    static boolean applies(GgmlType type, int rows) {
+        return BY_TYPE.containsKey(type) && rows % ROWS == 0 && VectorKernels.INT_PATH;
+    }
+
+    private static InterleavedCopies<Blocks32x8> copies(Matrix w) {
+        if (!applies(w.type(), w.rows())) throw new IllegalArgumentException(w.name() + ": not a Q8_0/Q5_0/Q4_1/Q5_1 matrix of 8k rows");
+        return BY_TYPE.get(w.type());
+    }
+
+    /**
+     * The interleaved copy of {@code w} if it is built; else null, and it is being built on a background thread while
+     * the caller multiplies the mapped weights (the same bits): the first product does not wait for the copy.
+     */
+    static Blocks32x8 ready(Matrix w) {
+        return copies(w).ready(w);
+    }
+
+    /** The interleaved copy of {@code w}, built now over the pool if need be (tests and probes). */
+    static Blocks32x8 of(WorkerPool pool, Matrix w) {
+        return copies(w).of(pool, w);
+    }
+
+    /** Interleaves group g's rows: one bulk copy, then plain array work (this runs before the JIT has warmed up). */
+    private void pack(MemorySegment w, long rowBytes, int g, byte[] rowsTmp) {
+        int rb = (int) rowBytes, bb = type.typeSize;
+        MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, rowsTmp, 0, ROWS * rb);
+        for (int b = 0; b < blocks; b++) {
+            int gb = g * blocks + b, o = gb * BLOCK_BYTES;
+            for (int r = 0; r < ROWS; r++) {
+                int p = r * rb + bb * b;
+                d[gb * ROWS + r] = f16(rowsTmp, p);
+                if (m != null) m[gb * ROWS + r] = f16(rowsTmp, p + 2);
+                for (int e = 0; e < 32; e++) qs[o + (e / 2) * 2 * ROWS + 2 * r + e % 2] = (byte) quant(rowsTmp, p, e);
+            }
+        }
+    }
+
+    private static float f16(byte[] b, int p) {
+        return Float.float16ToFloat((short) ((b[p] & 0xFF) | (b[p + 1] << 8)));
+    }
+
+    /** Element e of the block at {@code p}, as {@link ScalarKernels#blocks32InGgmlOrder} reads it. */
+    private int quant(byte[] b, int p, int e) {
+        return switch (type) {
+            case Q8_0 -> b[p + 2 + e];
+            case Q5_0 -> (nibble(b, p + 6, e) | fifthBit(b, p + 2, e) << 4) - 16;
+            case Q4_1 -> nibble(b, p + 4, e);
+            case Q5_1 -> nibble(b, p + 8, e) | (fifthBit(b, p + 4, e) << 4);
+            default -> throw new AssertionError(type);
+        };
+    }
+
+    /** Low nibbles of the 16 bytes at {@code qs} are elements 0..15, high nibbles 16..31. */
+    private static int nibble(byte[] b, int qs, int e) {
+        int q = b[qs + e % 16] & 0xFF;
+        return e < 16 ? q & 0xF : q >>> 4;
+    }
+
+    private static int fifthBit(byte[] b, int qh, int e) {
+        int bits = (b[qh] & 0xFF) | (b[qh + 1] & 0xFF) << 8 | (b[qh + 2] & 0xFF) << 16 | (b[qh + 3] & 0xFF) << 24;
+        return (bits >>> e) & 1;
+    }
+
+    /** Per-thread lanes of {@link #group}: eight floats (one per row) per ggml lane. */
+    private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[8 * ROWS]);
+
+    /**
+     * {@code out[outOffset + r] = W[r] · a} for the rows of groups {@code [g0, g1)}: {@code pairs} the activation quants
+     * as int-packed pairs of shorts ({@link #pairs}), {@code ad} their block scales, {@code as} their block sums (Q8_1,
+     * the affine types; else unused).
+     */
+    void matVecGroups(int[] pairs, float[] ad, float[] as, int g0, int g1, float[] out, int outOffset) {
+        if (pairs.length < cols / 2 || ad.length < blocks) throw new IllegalArgumentException(2 * pairs.length + " activations for " + cols + " columns");
+        if (m != null && (as == null || as.length < blocks)) throw new IllegalArgumentException(type + " needs Q8_1 activations (block sums)");
+        float[] lanes = LANE_SUMS.get();
+        // one call per group: the JIT compiles a method called often sooner than a long loop
+        for (int g = g0; g < g1; g++) group(pairs, ad, as, g, lanes, out, outOffset);
+    }
+
+    /** Activation quants e and e + 1 as one int (e in the low short), for every even e: the products' broadcast pairs. */
+    static int[] pairs(QuantizedActivations a) {
+        if (a.count != 1) throw new IllegalArgumentException("one activation vector needed, got " + a.count);
+        int[] p = new int[a.length / 2];
+        for (int i = 0; i < p.length; i++) p[i] = (a.qs[2 * i] & 0xFFFF) | (a.qs[2 * i + 1] << 16);
+        return p;
+    }
+
+    /**
+     * Group g: block by block, each ggml lane of the eight rows added to its floats in {@code lanes} (kept in L1, not
+     * in registers: eight lanes unrolled in registers made one compilation too large for C2, which then boxed the
+     * vectors), then hsum8's tree over the eight lanes for all eight rows at once, plus the mins.
+     */
+    private void group(int[] pairs, float[] ad, float[] as, int g, float[] lanes, float[] out, int outOffset) {
+        java.util.Arrays.fill(lanes, 0f);
+        for (int b = 0, gb = g * blocks, o = gb * BLOCK_BYTES, pi = 0; b < blocks; b++, gb++, o += BLOCK_BYTES, pi += 16) {
+            // d_w * d_a for the eight rows, as the twin's scale
+            FloatVector scale = FloatVector.fromArray(F8, d, gb * ROWS).mul(ad[b]);
+            for (int l = 0; l < 8; l++) {
+                int q = o + 32 * l, p = pi + 2 * l, at = l * ROWS;
+                ShortVector s = widen(qs, q).mul(IntVector.broadcast(I8, pairs[p]).reinterpretAsShorts())
+                        .add(widen(qs, q + 16).mul(IntVector.broadcast(I8, pairs[p + 1]).reinterpretAsShorts()));
+                FloatVector sum = (FloatVector) VectorKernels.pairSums(s).convert(VectorOperators.I2F, 0);
+                scale.fma(sum, FloatVector.fromArray(F8, lanes, at)).intoArray(lanes, at);
+            }
+        }
+        FloatVector summs = m == null ? FloatVector.zero(F8) : mins(as, g);
+        FloatVector r0 = FloatVector.fromArray(F8, lanes, 4 * ROWS).add(FloatVector.fromArray(F8, lanes, 0));
+        FloatVector r1 = FloatVector.fromArray(F8, lanes, 5 * ROWS).add(FloatVector.fromArray(F8, lanes, ROWS));
+        FloatVector r2 = FloatVector.fromArray(F8, lanes, 6 * ROWS).add(FloatVector.fromArray(F8, lanes, 2 * ROWS));
+        FloatVector r3 = FloatVector.fromArray(F8, lanes, 7 * ROWS).add(FloatVector.fromArray(F8, lanes, 3 * ROWS));
+        // the twin's hsum8(acc) + summs (a zero sum of mins for Q8_0 and Q5_0)
+        r0.add(r2).add(r1.add(r3)).add(summs).intoArray(out, outOffset + g * ROWS);
+    }
+
+    /** 16 quant bytes (two elements of eight rows) as shorts. */
+    private static ShortVector widen(byte[] qs, int o) {
+        return (ShortVector) ByteVector.fromArray(VectorKernels.B16, qs, o).convertShape(VectorOperators.B2S, VectorKernels.S16, 0);
+    }
+
+    /** {@code Σ_b fma(m_w, s_a)} for group g's eight rows, in block order as the twin. */
+    private FloatVector mins(float[] as, int g) {
+        FloatVector summs = FloatVector.zero(F8);
+        for (int b = 0, gb = g * blocks; b < blocks; b++, gb++) summs = FloatVector.fromArray(F8, m, gb * ROWS).fma(FloatVector.broadcast(F8, as[b]), summs);
+        return summs;
+    }
+}
