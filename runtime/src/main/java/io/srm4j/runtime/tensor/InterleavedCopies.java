@@ -121,6 +121,8 @@ final class InterleavedCopies<T> {
                 T copy = layout.allocate(rows, cols);
                 layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
                 scheduled.copy = copy;
+            } catch (IllegalStateException closed) {
+                // the model was closed (its mapping released) before its turn came: nothing is left to copy for
             } catch (ArithmeticException | OutOfMemoryError failure) {
                 // too large for one array, or the heap filled up after the check: products keep the mapped weights
                 System.getLogger(InterleavedCopies.class.getName()).log(System.Logger.Level.WARNING,

@@ -17,7 +17,7 @@ class InterleavedCopiesTest {
 
             @Override
             public void packGroups(int[] copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
-                for (int g = fromGroup; g < toGroup; g++) copy[g] = g + 1;
+                for (int g = fromGroup; g < toGroup; g++) copy[g] = g + 1 + data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, g * rowBytes);
             }
 
             @Override
@@ -55,5 +55,35 @@ class InterleavedCopiesTest {
             assertNull(c.ready(w), "no copy: products use the mapped weights");
             Thread.sleep(5);
         }
+    }
+
+    /** A model closed before its copies' turn came: nothing is built (the weights are gone) and the builder goes on. */
+    @Test
+    void weightsClosedBeforeTheirTurnAreSkippedAndTheBuilderGoesOn() throws InterruptedException {
+        java.util.List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            buildAfterClosed();
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+        assertEquals(java.util.List.of(), uncaught, "the builder thread threw");
+    }
+
+    private static void buildAfterClosed() throws InterruptedException {
+        InterleavedCopies<int[]> c = copies(1024);
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        Matrix closed = new Matrix("w", GgmlType.Q4_0, 16, 32, arena.allocate(16 * 18));
+        arena.close();
+        assertNull(c.ready(closed));
+        Matrix w = matrix();
+        int[] copy = null;
+        for (int i = 0; i < 200 && copy == null; i++) {
+            copy = c.ready(w);
+            if (copy == null) Thread.sleep(10);
+        }
+        assertArrayEquals(new int[] {1, 2}, copy, "the builder still builds after the closed one");
+        assertNull(c.ready(closed), "nothing was built from closed weights");
     }
 }
