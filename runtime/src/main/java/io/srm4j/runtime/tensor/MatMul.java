@@ -247,7 +247,20 @@ public final class MatMul {
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        if (Q8_0Kernels.supports(type)) {
+        Blocks32x8 interleaved = n < Blocks32Kernels.MIN_TILE_TOKENS && Blocks32x8.applies(type, rows) ? Blocks32x8.ready(w) : null;
+        if (interleaved != null) {
+            // a few tokens (small batches): the interleaved copy token by token beats tiles that fill 8 token lanes
+            GgmlType format = QuantizedActivations.formatFor(type);
+            QuantizedActivations[] q = new QuantizedActivations[n];
+            int[][] pairs = new int[n][];
+            for (int t = 0; t < n; t++) {
+                q[t] = QuantizedActivations.quantize(format, x, t * cols, cols, 1);
+                pairs[t] = Blocks32x8.pairs(q[t]);
+            }
+            pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
+                for (int t = 0; t < n; t++) interleaved.matVecGroups(pairs[t], q[t].d, q[t].s, g0, g1, out, t * rows);
+            });
+        } else if (Q8_0Kernels.supports(type)) {
             BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->

@@ -75,7 +75,7 @@ class Blocks32x8Test {
         }
     }
 
-    /** Once the copy is built, MatMul's single-token products take it, over uneven thread shares, with the same bits. */
+    /** Once the copy is built, MatMul's single-token products (and those of 2-3 tokens) take it, over uneven thread shares, with the same bits. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q5_1"})
     void matVecTakesTheCopyOnceBuilt(GgmlType type) throws InterruptedException {
@@ -96,6 +96,17 @@ class Blocks32x8Test {
             float ref = twin(w, a, r);
             assertEquals(Float.floatToRawIntBits(ref), Float.floatToRawIntBits(before[r]), "mapped, row " + r);
             assertEquals(Float.floatToRawIntBits(ref), Float.floatToRawIntBits(after[r]), "interleaved, row " + r);
+        }
+        // a few tokens at once (small batches) take the copy token by token, with each token's bits
+        for (int n = 2; n <= 5; n++) {
+            float[] xs = Fixtures.gaussian(rnd, n * cols, 1f), outs = new float[n * rows];
+            MatMul.matMul(TestPools.THREE, w, xs, n, outs);
+            for (int t = 0; t < n; t++) {
+                QuantizedActivations at = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), xs, t * cols, cols, 1);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(twin(w, at, r)), Float.floatToRawIntBits(outs[t * rows + r]), n + " tokens, token " + t + " row " + r);
+                }
+            }
         }
     }
 
