@@ -247,9 +247,8 @@ public final class MatMul {
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        Blocks32x8 interleaved = n < Blocks32Kernels.MIN_TILE_TOKENS && Blocks32x8.applies(type, rows) ? Blocks32x8.ready(w) : null;
+        Blocks32x8 interleaved = n < Blocks32x8.COPY_TOKENS && Blocks32x8.applies(type, rows) ? Blocks32x8.ready(w) : null;
         if (interleaved != null) {
-            // a few tokens (small batches): the interleaved copy token by token beats tiles that fill 8 token lanes
             GgmlType format = QuantizedActivations.formatFor(type);
             QuantizedActivations[] q = new QuantizedActivations[n];
             int[][] pairs = new int[n][];

@@ -6,7 +6,8 @@ import java.util.Random;
 /**
  * Hand-run (not a test): one thread's single-token product of a -Dshape (default 4864x896) -Dtype (default Q8_0)
  * matrix on the mapped weights (Q8_0Kernels / Blocks32Kernels) and on the interleaved byte copy (Blocks32x8), best of
- * -Dms milliseconds each, alternating -Dreps times; GB/s counts the mapped bytes.
+ * -Dms milliseconds each, alternating -Dreps times; GB/s counts the mapped bytes. With -Dtokens=N,M,..., also products
+ * of that many tokens in the prefill tiles against the copy token by token (where MatMul switches between them).
  */
 public final class Blocks32x8Probe {
     public static void main(String[] args) {
@@ -29,6 +30,28 @@ public final class Blocks32x8Probe {
             double m = BlockKernelProbe.best(mapped, ms), c = BlockKernelProbe.best(copy, ms);
             System.out.printf("%s %dx%d: mapped %.1f us %.1f GB/s | copy %.1f us %.1f GB/s | copy/mapped speed %.2fx%n",
                     type, rows, cols, m * 1e6, bytes / m / 1e9, c * 1e6, bytes / c / 1e9, m / c);
+        }
+        for (String tokens : System.getProperty("tokens", "").split(",")) {
+            if (tokens.isBlank()) continue;
+            int n = Integer.parseInt(tokens.strip());
+            QuantizedActivations an = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, n * cols, 1f), 0, cols, n);
+            BlockActivations tl = BlockActivations.forTokens(an);
+            int[][] pairs = new int[n][];
+            QuantizedActivations[] one = new QuantizedActivations[n];
+            for (int t = 0; t < n; t++) {
+                one[t] = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, cols, 1f), 0, cols, 1);
+                pairs[t] = Blocks32x8.pairs(one[t]);
+            }
+            float[] outs = new float[n * rows];
+            Runnable tiles = type == GgmlType.Q8_0
+                    ? () -> Q8_0Kernels.matMulRows(w.data(), w.rowBytes(), tl, 0, rows, outs, rows)
+                    : () -> Blocks32Kernels.matMulRows(type, w.data(), w.rowBytes(), tl, 0, rows, outs, rows);
+            Runnable copies = () -> {
+                for (int t = 0; t < n; t++) packed.matVecGroups(pairs[t], one[t].d, one[t].s, 0, rows / 8, outs, t * rows);
+            };
+            double ti = BlockKernelProbe.best(tiles, ms), co = BlockKernelProbe.best(copies, ms);
+            System.out.printf("%s %dx%d, %d tokens: tiles %.1f us | copy token by token %.1f us | copy/tiles speed %.2fx%n",
+                    type, rows, cols, n, ti * 1e6, co * 1e6, ti / co);
         }
     }
 }

@@ -75,7 +75,7 @@ class Blocks32x8Test {
         }
     }
 
-    /** Once the copy is built, MatMul's single-token products (and those of 2-3 tokens) take it, over uneven thread shares, with the same bits. */
+    /** Once the copy is built, MatMul's single-token products (and those of fewer than COPY_TOKENS tokens) take it, over uneven thread shares, with the same bits. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q5_1"})
     void matVecTakesTheCopyOnceBuilt(GgmlType type) throws InterruptedException {
@@ -98,7 +98,7 @@ class Blocks32x8Test {
             assertEquals(Float.floatToRawIntBits(ref), Float.floatToRawIntBits(after[r]), "interleaved, row " + r);
         }
         // a few tokens at once (small batches) take the copy token by token, with each token's bits
-        for (int n = 2; n <= 5; n++) {
+        for (int n : new int[] {2, 3, 8, Blocks32x8.COPY_TOKENS - 1, Blocks32x8.COPY_TOKENS}) { // the last one: the tiles
             float[] xs = Fixtures.gaussian(rnd, n * cols, 1f), outs = new float[n * rows];
             MatMul.matMul(TestPools.THREE, w, xs, n, outs);
             for (int t = 0; t < n; t++) {

@@ -80,6 +80,25 @@ class ExactBlockKernelsTest {
         }
     }
 
+    /** Once the interleaved copy is built, products of a few tokens take it token by token, with each token's bits. */
+    @Test
+    void fewTokensTakeTheInterleavedCopyWithTheSameBits() {
+        assumeTrue(ExactBlockKernels.supports(GgmlType.Q4_0) && Q4_0x8.supported(), "no 256-bit vectors here");
+        Random rnd = new Random(77);
+        int rows = 40, cols = 288;
+        Matrix w = randomMatrix(GgmlType.Q4_0, rnd, rows, cols, true);
+        Q4_0x8.of(three, w); // built now, so MatMul finds it
+        for (int n = 2; n <= Q4_0x8.COPY_TOKENS + 1; n++) {
+            float[] x = Fixtures.gaussian(rnd, n * cols, 1f), out = new float[n * rows];
+            MatMul.matMul(n % 2 == 0 ? three : single, w, x, n, out);
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(scalar(w, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]), n + " tokens, token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
     /** Rows longer than a slice ({@link TokenLaneProduct#SLICE_COLUMNS} columns, the last slice partial) sum the same. */
     @Test
     void longRowsSummedInSlicesAreBitIdenticalToTheScalarTwin() {
