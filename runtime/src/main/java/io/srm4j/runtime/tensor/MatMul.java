@@ -283,6 +283,14 @@ public final class MatMul {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Blocks32Kernels.matMulRows(type, data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        } else if (n < Q6_Kx8.COPY_TOKENS && Q6_Kx8.applies(type, rows) && Q6_Kx8.ready(w) != null) {
+            // up to a few dozen tokens the interleaved copy token by token beats the Q6_K tiles
+            Q6_Kx8 packed = Q6_Kx8.ready(w);
+            Q6_Kx8.Pairs[] pairs = new Q6_Kx8.Pairs[n];
+            for (int t = 0; t < n; t++) pairs[t] = Q6_Kx8.Pairs.of(QuantizedActivations.quantize(GgmlType.Q8_K, x, t * cols, cols, 1));
+            pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
+                for (int t = 0; t < n; t++) packed.matVecGroups(pairs[t], g0, g1, out, t * rows);
+            });
         } else if (Q6_KTiles.worthIt(type, n)) {
             Q6_KTiles.Activations a = new Q6_KTiles.Activations(QuantizedActivations.quantize(GgmlType.Q8_K, x, 0, cols, n));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;

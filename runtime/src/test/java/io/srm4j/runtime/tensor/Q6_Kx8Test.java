@@ -83,4 +83,25 @@ class Q6_Kx8Test {
             assertEquals(Float.floatToRawIntBits(ref[r]), Float.floatToRawIntBits(after[r]), "interleaved, row " + r);
         }
     }
+
+    /** Products of fewer than COPY_TOKENS tokens take the built copy token by token (the tiles beyond), with each token's bits. */
+    @Test
+    void fewTokensTakeTheCopyWithTheSameBits() {
+        Assumptions.assumeTrue(VectorKernels.INT_PATH, "needs 256-bit vectors");
+        Random rnd = new Random(13);
+        int rows = 48, cols = 512;
+        Matrix w = new Matrix("w", T, rows, cols, MemorySegment.ofArray(KernelsTest.rawRandomRows(T, rnd, rows, cols)));
+        Q6_Kx8.of(TestPools.THREE, w); // built now, so MatMul finds it
+        for (int n : new int[] {2, 5, Q6_Kx8.COPY_TOKENS - 1, Q6_Kx8.COPY_TOKENS}) {
+            float[] x = Fixtures.gaussian(rnd, n * cols, 1f), out = new float[n * rows];
+            MatMul.matMul(TestPools.THREE, w, x, n, out);
+            for (int t = 0; t < n; t++) {
+                QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_K, x, t * cols, cols, 1);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(GgmlOrderKQuants.dotScalar(T, w.data(), r * w.rowBytes(), a, 0, cols)),
+                            Float.floatToRawIntBits(out[t * rows + r]), n + " tokens, token " + t + " row " + r);
+                }
+            }
+        }
+    }
 }
