@@ -29,8 +29,9 @@ final class InterleavedCopies<T> {
 
     /**
      * Heap the copies being built will take (allocated or not yet): a copy is built only if, on top of these, it
-     * leaves an eighth of the maximum heap (at least 256 MiB) free, so a model larger than the heap runs on its
-     * mapped weights, a little slower, instead of failing with OutOfMemoryError in the builder or elsewhere.
+     * leaves an eighth of the maximum heap (at least 256 MiB) free and all copies together stay within half of it
+     * ({@link #BUILT}), so a model larger than that runs on its mapped weights, a little slower, instead of failing with
+     * OutOfMemoryError in the builder or, later, where a growing KV cache allocates.
      */
     private static final java.util.concurrent.atomic.AtomicLong PENDING = new java.util.concurrent.atomic.AtomicLong();
 
@@ -43,11 +44,33 @@ final class InterleavedCopies<T> {
 
     private static final java.util.concurrent.atomic.AtomicBoolean HEAP_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /**
+     * Heap the built copies hold (until their matrices are gone and a later {@link #add} drops them): all copies together
+     * take at most half the maximum heap, so the KV cache's blocks, which sessions allocate as they grow, and the
+     * caller's own data keep the other half however large the model.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong BUILT = new java.util.concurrent.atomic.AtomicLong();
+
+    /** {@link #BUILT}, for tests. */
+    static long builtBytes() {
+        return BUILT.get();
+    }
+
+    /** Waits until the builder has finished every copy scheduled so far (tests). */
+    static void awaitBuilder() throws InterruptedException {
+        try {
+            BUILDER.submit(() -> {}).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static boolean fitsInHeap(long bytes) {
         Runtime rt = Runtime.getRuntime();
         long max = rt.maxMemory(), used = rt.totalMemory() - rt.freeMemory();
         long reserve = Math.max(256L << 20, max / 8);
-        return PENDING.get() + bytes <= max - used - reserve;
+        long pending = PENDING.get();
+        return pending + BUILT.get() + bytes <= max / 2 && pending + bytes <= max - used - reserve;
     }
 
     /** One thread builds every format's copies off the callers' threads, one matrix at a time. */
@@ -61,6 +84,8 @@ final class InterleavedCopies<T> {
         final WeakReference<Matrix> matrix;
         /** Null while being built. */
         volatile T copy;
+        /** Heap the copy holds once built (counted in {@link #BUILT}). */
+        volatile long bytes;
 
         Entry(Matrix m) {
             this.matrix = new WeakReference<>(m);
@@ -81,7 +106,11 @@ final class InterleavedCopies<T> {
 
     /** Adds an entry for {@code w}, first dropping those of matrices gone (a lookup, once per product, does not). */
     private Entry<T> add(Matrix w) {
-        entries.removeIf(e -> e.matrix.get() == null);
+        entries.removeIf(e -> {
+            if (e.matrix.get() != null) return false;
+            BUILT.addAndGet(-e.bytes);
+            return true;
+        });
         Entry<T> e = new Entry<>(w);
         entries.add(e);
         return e;
@@ -120,7 +149,13 @@ final class InterleavedCopies<T> {
             try {
                 T copy = layout.allocate(rows, cols);
                 layout.packGroups(copy, data, rowBytes, 0, rows / RepackedQ4.INTERLEAVE);
-                scheduled.copy = copy;
+                synchronized (entries) {
+                    if (scheduled.copy == null) { // of() may have built one meanwhile
+                        scheduled.bytes = bytes;
+                        BUILT.addAndGet(bytes);
+                        scheduled.copy = copy;
+                    }
+                }
             } catch (IllegalStateException closed) {
                 // the model was closed (its mapping released) before its turn came: nothing is left to copy for
             } catch (ArithmeticException | OutOfMemoryError failure) {
@@ -147,7 +182,11 @@ final class InterleavedCopies<T> {
         synchronized (entries) {
             Entry<T> e = entry(w);
             if (e == null) e = add(w);
-            if (e.copy == null) e.copy = copy;
+            if (e.copy == null) {
+                e.bytes = layout.heapBytes(w.rows(), w.cols(), w.rowBytes() * w.rows());
+                BUILT.addAndGet(e.bytes);
+                e.copy = copy;
+            }
             return e.copy;
         }
     }

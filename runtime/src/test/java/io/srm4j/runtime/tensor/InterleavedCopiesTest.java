@@ -45,6 +45,27 @@ class InterleavedCopiesTest {
         assertNull(c.ready(matrix()), "another matrix with the same name and shape is not this one");
     }
 
+    /** Built copies are counted, and all of them together stay within half the heap (the KV cache keeps the rest). */
+    @Test
+    void builtCopiesAreCountedAndTogetherStayWithinHalfTheHeap() throws InterruptedException {
+        InterleavedCopies.awaitBuilder(); // copies other tests scheduled are done, so the count moves by ours alone
+        long before = InterleavedCopies.builtBytes();
+        InterleavedCopies<int[]> c = copies(4096);
+        Matrix w = matrix();
+        assertNull(c.ready(w));
+        InterleavedCopies.awaitBuilder();
+        assertNotNull(c.ready(w));
+        assertEquals(4096, InterleavedCopies.builtBytes() - before, "the built copy's claim is counted");
+        long half = Runtime.getRuntime().maxMemory() / 2;
+        assertFalse(InterleavedCopies.fitsInHeap(half - InterleavedCopies.builtBytes() + 1), "past half the heap with the copies built");
+        InterleavedCopies<int[]> big = copies(half + 1);
+        Matrix w2 = matrix();
+        for (int i = 0; i < 20; i++) {
+            assertNull(big.ready(w2), "a copy past half the heap is never built");
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void aCopyLargerThanTheHeapIsNeverBuiltAndTheMappedWeightsServe() throws InterruptedException {
         assertTrue(InterleavedCopies.fitsInHeap(1 << 20));
