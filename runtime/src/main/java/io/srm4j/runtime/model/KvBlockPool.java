@@ -104,24 +104,40 @@ public final class KvBlockPool {
         if (freeCount > 0) {
             id = free[--freeCount];
         } else if (created < maxBlocks) {
-            id = created++;
+            id = created;
             int k = layers * blockSize * kvDim, v = layers * blockSize * kvValueDim;
-            switch (precision) {
-                case F16 -> {
-                    keys16[id] = new short[k];
-                    values16[id] = new short[v];
+            try {
+                switch (precision) {
+                    case F16 -> {
+                        keys16[id] = new short[k];
+                        values16[id] = new short[v];
+                    }
+                    case F32 -> {
+                        keys32[id] = new float[k];
+                        values32[id] = new float[v];
+                    }
+                    case Q8_0 -> {
+                        keys8[id] = new byte[k];
+                        values8[id] = new byte[v];
+                        keyScales[id] = new short[k / 32];
+                        valueScales[id] = new short[v / 32];
+                    }
                 }
-                case F32 -> {
-                    keys32[id] = new float[k];
-                    values32[id] = new float[v];
+            } catch (OutOfMemoryError heapFull) {
+                // blocks are allocated as sequences grow, so the heap can run out before the pool does: say so as the
+                // pool's own exhaustion does (a batch then waits or preempts), with what to change, and keep no half block
+                if (keys16 != null) keys16[id] = values16[id] = null;
+                if (keys32 != null) keys32[id] = values32[id] = null;
+                if (keys8 != null) {
+                    keys8[id] = values8[id] = null;
+                    keyScales[id] = valueScales[id] = null;
                 }
-                case Q8_0 -> {
-                    keys8[id] = new byte[k];
-                    values8[id] = new byte[v];
-                    keyScales[id] = new short[k / 32];
-                    valueScales[id] = new short[v / 32];
-                }
+                throw new KvCache.OutOfBlocksException("the Java heap (" + (Runtime.getRuntime().maxMemory() >> 20)
+                        + " MiB) has no room for another KV cache block of " + bytesPerBlock() + " bytes (" + created
+                        + " blocks held): give the JVM more heap (e.g. SRM4J_JAVA_OPTS=-Xmx8g), a smaller context or KV memory,"
+                        + " or fewer sequences at once");
             }
+            created++;
         } else {
             return -1;
         }

@@ -117,6 +117,20 @@ class KvCacheTest {
         assertEquals(1, b.blocksNeeded(1));
     }
 
+    /** A heap too small for the next block is the pool's clear error, not the JVM's, and leaves the pool as it was. */
+    @Test
+    void aHeapWithoutRoomForAnotherBlockIsAClearError() {
+        // one F32 block of a single layer with 2^27 - 1 key dimensions: 8 GiB of keys, more than the test heap holds
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < (7L << 30), "the heap could hold an 8 GiB block");
+        int dim = (1 << 27) - 1;
+        ModelConfig c = new ModelConfig("llama", 64, 1, 1, 1, dim, dim, 64, 64, 32, 1e-5f, 1e4f, 2, false, RopeScaling.NONE);
+        KvBlockPool pool = new KvBlockPool(c, KvCache.Precision.F32, 3, 16);
+        var full = assertThrows(KvCache.OutOfBlocksException.class, pool::allocate);
+        assertTrue(full.getMessage().contains("Java heap") && full.getMessage().contains("-Xmx"), full.getMessage());
+        assertEquals(3, pool.freeBlocks(), "no block was counted");
+        assertEquals(0, pool.allocatedBytes());
+    }
+
     @Test
     void bytesAreHalvedInF16() {
         ModelConfig c = tf.config();
