@@ -64,7 +64,7 @@ final class Blocks32x8 {
                 @Override
                 public long heapBytes(int rows, int cols, long mappedBytes) {
                     // a byte per quant, and a float scale (and min) per row and block
-                    return (long) rows * cols + (long) rows * (cols / 32) * (t == GgmlType.Q4_1 || t == GgmlType.Q5_1 ? 8 : 4);
+                    return (long) rows * cols + (long) rows * (cols / 32) * (affine(t) ? 8 : 4);
                 }
             }));
         }
@@ -116,45 +116,22 @@ final class Blocks32x8 {
         return copies(w).of(pool, w);
     }
 
-    /** Interleaves group g's rows: one bulk copy, then plain array work (this runs before the JIT has warmed up). */
+    /** Interleaves group g's rows: one bulk copy, then the twin's own block decoding (this runs before the JIT has warmed up). */
     private void pack(MemorySegment w, long rowBytes, int g, byte[] rowsTmp) {
         int rb = (int) rowBytes, bb = type.typeSize;
         MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, rowsTmp, 0, ROWS * rb);
+        MemorySegment tmp = MemorySegment.ofArray(rowsTmp);
+        int[] v = new int[32];
         for (int b = 0; b < blocks; b++) {
             int gb = g * blocks + b, o = gb * BLOCK_BYTES;
             for (int r = 0; r < ROWS; r++) {
-                int p = r * rb + bb * b;
-                d[gb * ROWS + r] = f16(rowsTmp, p);
-                if (m != null) m[gb * ROWS + r] = f16(rowsTmp, p + 2);
-                for (int e = 0; e < 32; e++) qs[o + (e / 2) * 2 * ROWS + 2 * r + e % 2] = (byte) quant(rowsTmp, p, e);
+                long p = (long) r * rb + (long) bb * b;
+                d[gb * ROWS + r] = Dequantize.f16(tmp, p);
+                if (m != null) m[gb * ROWS + r] = Dequantize.f16(tmp, p + 2);
+                ScalarKernels.blockQuants(type, tmp, p, v);
+                for (int e = 0; e < 32; e++) qs[o + (e / 2) * 2 * ROWS + 2 * r + e % 2] = (byte) v[e];
             }
         }
-    }
-
-    private static float f16(byte[] b, int p) {
-        return Float.float16ToFloat((short) ((b[p] & 0xFF) | (b[p + 1] << 8)));
-    }
-
-    /** Element e of the block at {@code p}, as {@link ScalarKernels#blocks32InGgmlOrder} reads it. */
-    private int quant(byte[] b, int p, int e) {
-        return switch (type) {
-            case Q8_0 -> b[p + 2 + e];
-            case Q5_0 -> (nibble(b, p + 6, e) | fifthBit(b, p + 2, e) << 4) - 16;
-            case Q4_1 -> nibble(b, p + 4, e);
-            case Q5_1 -> nibble(b, p + 8, e) | (fifthBit(b, p + 4, e) << 4);
-            default -> throw new AssertionError(type);
-        };
-    }
-
-    /** Low nibbles of the 16 bytes at {@code qs} are elements 0..15, high nibbles 16..31. */
-    private static int nibble(byte[] b, int qs, int e) {
-        int q = b[qs + e % 16] & 0xFF;
-        return e < 16 ? q & 0xF : q >>> 4;
-    }
-
-    private static int fifthBit(byte[] b, int qh, int e) {
-        int bits = (b[qh] & 0xFF) | (b[qh + 1] & 0xFF) << 8 | (b[qh + 2] & 0xFF) << 16 | (b[qh + 3] & 0xFF) << 24;
-        return (bits >>> e) & 1;
     }
 
     /** Per-thread lanes of {@link #group}: eight floats (one per row) per ggml lane. */
@@ -162,7 +139,7 @@ final class Blocks32x8 {
 
     /**
      * {@code out[outOffset + r] = W[r] · a} for the rows of groups {@code [g0, g1)}: {@code pairs} the activation quants
-     * as int-packed pairs of shorts ({@link #pairs}), {@code ad} their block scales, {@code as} their block sums (Q8_1,
+     * as int-packed pairs of shorts ({@link QuantizedActivations#shortPairs}), {@code ad} their block scales, {@code as} their block sums (Q8_1,
      * the affine types; else unused).
      */
     void matVecGroups(int[] pairs, float[] ad, float[] as, int g0, int g1, float[] out, int outOffset) {
@@ -171,14 +148,6 @@ final class Blocks32x8 {
         float[] lanes = LANE_SUMS.get();
         // one call per group: the JIT compiles a method called often sooner than a long loop
         for (int g = g0; g < g1; g++) group(pairs, ad, as, g, lanes, out, outOffset);
-    }
-
-    /** Activation quants e and e + 1 as one int (e in the low short), for every even e: the products' broadcast pairs. */
-    static int[] pairs(QuantizedActivations a) {
-        if (a.count != 1) throw new IllegalArgumentException("one activation vector needed, got " + a.count);
-        int[] p = new int[a.length / 2];
-        for (int i = 0; i < p.length; i++) p[i] = (a.qs[2 * i] & 0xFFFF) | (a.qs[2 * i + 1] << 16);
-        return p;
     }
 
     /**

@@ -133,9 +133,9 @@ public final class MatMul {
             return laneMajor.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
         }
 
-        /** {@link Blocks32x8#pairs} of the activations in {@code format} (Q8_0 or Q8_1). */
+        /** {@link QuantizedActivations#shortPairs} of the activations in {@code format} (Q8_0 or Q8_1). */
         int[] shortPairs(GgmlType format) {
-            return shortPairs.computeIfAbsent(format, f -> Blocks32x8.pairs(quantized(f)));
+            return shortPairs.computeIfAbsent(format, f -> quantized(f).shortPairs());
         }
 
         Q4_0x8.Pairs pairs() {
@@ -224,11 +224,50 @@ public final class MatMul {
     }
 
     /**
+     * Products of fewer tokens than this take {@code w}'s interleaved decode copy token by token once it is built, not
+     * the prefill tiles, whose pass costs about the same for 1 to 8 tokens (0: {@code w} gets no copy). Each type's
+     * crossover is its copy's {@code COPY_TOKENS}, measured there. Q4_K's copy sums in the gemv order only, so its
+     * products stay on the tiles.
+     */
+    private static int decodeCopyTokens(Matrix w) {
+        GgmlType type = w.type();
+        int rows = w.rows();
+        if (type == GgmlType.Q4_0 && RepackedQ4.applies(type, rows) && Q4_0x8.supported()) return Q4_0x8.COPY_TOKENS;
+        if (Blocks32x8.applies(type, rows)) return Blocks32x8.COPY_TOKENS;
+        if (Q6_Kx8.applies(type, rows)) return Q6_Kx8.COPY_TOKENS;
+        return 0;
+    }
+
+    /**
+     * {@code out[t * rows + r] = W[r] · x_t} as n single-token products ({@link #rowTask}) on {@code w}'s interleaved
+     * copy, when n is below {@link #decodeCopyTokens} and the copy is built: the same bits as the tiles, token by token
+     * (Q4_0's gemm and gemv orders and quantisations agree). False, having done nothing, otherwise.
+     */
+    private static boolean onDecodeCopy(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
+        if (n >= decodeCopyTokens(w)) return false;
+        boolean built = switch (w.type()) {
+            case Q4_0 -> Q4_0x8.ready(w) != null;
+            case Q6_K -> Q6_Kx8.ready(w) != null;
+            default -> Blocks32x8.ready(w) != null;
+        };
+        if (!built) return false;
+        int rows = w.rows(), cols = w.cols();
+        WorkerPool.RangeTask[] tokens = new WorkerPool.RangeTask[n];
+        for (int t = 0; t < n; t++) tokens[t] = rowTask(w, new VectorInput(x, t * cols, cols), out, t * rows);
+        pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
+            int from = g0 * GROUP, to = Math.min(rows, g1 * GROUP);
+            for (WorkerPool.RangeTask token : tokens) token.run(from, to);
+        });
+        return true;
+    }
+
+    /**
      * As {@link #matMul(WorkerPool, Matrix, float[], int, float[])}, with row t's product in the order of llama.cpp's
      * repacked gemm when {@code gemmRows[t]}, else of its gemv (see {@link RepackedQ4}; only Q4_K sums differently).
      */
     public static void matMul(Matrix w, float[] x, int n, float[] out, boolean[] gemmRows) {
         check(w, x, 0, n, out, 0);
+        if (onDecodeCopy(WorkerPool.shared(), w, x, n, out)) return;
         if (RepackedQ4.applies(w.type(), w.rows())) RepackedQ4.matMul(WorkerPool.shared(), w, x, n, out, gemmRows);
         else matMul(WorkerPool.shared(), w, x, n, out);
     }
@@ -239,6 +278,7 @@ public final class MatMul {
             return;
         }
         check(w, x, 0, n, out, 0);
+        if (onDecodeCopy(pool, w, x, n, out)) return;
         if (RepackedQ4.applies(w.type(), w.rows())) {
             RepackedQ4.matMul(pool, w, x, n, out, RepackedQ4.gemmRows(n));
             return;
@@ -247,19 +287,7 @@ public final class MatMul {
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        Blocks32x8 interleaved = n < Blocks32x8.COPY_TOKENS && Blocks32x8.applies(type, rows) ? Blocks32x8.ready(w) : null;
-        if (interleaved != null) {
-            GgmlType format = QuantizedActivations.formatFor(type);
-            QuantizedActivations[] q = new QuantizedActivations[n];
-            int[][] pairs = new int[n][];
-            for (int t = 0; t < n; t++) {
-                q[t] = QuantizedActivations.quantize(format, x, t * cols, cols, 1);
-                pairs[t] = Blocks32x8.pairs(q[t]);
-            }
-            pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
-                for (int t = 0; t < n; t++) interleaved.matVecGroups(pairs[t], q[t].d, q[t].s, g0, g1, out, t * rows);
-            });
-        } else if (Q8_0Kernels.supports(type)) {
+        if (Q8_0Kernels.supports(type)) {
             BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
@@ -283,14 +311,6 @@ public final class MatMul {
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Blocks32Kernels.matMulRows(type, data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
-        } else if (n < Q6_Kx8.COPY_TOKENS && Q6_Kx8.applies(type, rows) && Q6_Kx8.ready(w) != null) {
-            // up to a few dozen tokens the interleaved copy token by token beats the Q6_K tiles
-            Q6_Kx8 packed = Q6_Kx8.ready(w);
-            Q6_Kx8.Pairs[] pairs = new Q6_Kx8.Pairs[n];
-            for (int t = 0; t < n; t++) pairs[t] = Q6_Kx8.Pairs.of(QuantizedActivations.quantize(GgmlType.Q8_K, x, t * cols, cols, 1));
-            pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
-                for (int t = 0; t < n; t++) packed.matVecGroups(pairs[t], g0, g1, out, t * rows);
-            });
         } else if (Q6_KTiles.worthIt(type, n)) {
             Q6_KTiles.Activations a = new Q6_KTiles.Activations(QuantizedActivations.quantize(GgmlType.Q8_K, x, 0, cols, n));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;

@@ -131,8 +131,7 @@ final class Q4_Kx8 {
     record Activations(int[] pairs, int[] subBlockSums, float[] d) {
         static Activations of(QuantizedActivations a) {
             if (a.format != GgmlType.Q8_K || a.count != 1) throw new IllegalArgumentException("one Q8_K vector needed");
-            int[] pairs = new int[a.length / 2], sums = new int[a.length / 32];
-            for (int k = 0; k < pairs.length; k++) pairs[k] = (a.qs[2 * k] & 0xFFFF) | (a.qs[2 * k + 1] << 16);
+            int[] pairs = a.shortPairs(), sums = new int[a.length / 32];
             for (int j = 0; j < sums.length; j++) sums[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
             return new Activations(pairs, sums, java.util.Arrays.copyOf(a.d, a.length / 256));
         }

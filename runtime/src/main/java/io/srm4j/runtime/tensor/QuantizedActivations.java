@@ -128,4 +128,16 @@ public final class QuantizedActivations {
         int e = t * length + i;
         return qs[e] * d[e / format.blockSize];
     }
+
+    /**
+     * The single vector's quants e and e + 1 as one int (e in the low short) for every even e: broadcast to every int
+     * lane and read as shorts, the activation pair the interleaved decode copies multiply ({@link Blocks32x8},
+     * {@link Q4_Kx8}).
+     */
+    int[] shortPairs() {
+        if (count != 1) throw new IllegalArgumentException("one activation vector needed, got " + count);
+        int[] p = new int[length / 2];
+        for (int i = 0; i < p.length; i++) p[i] = (qs[2 * i] & 0xFFFF) | (qs[2 * i + 1] << 16);
+        return p;
+    }
 }

@@ -162,16 +162,6 @@ public final class RepackedQ4 {
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        Q4_0x8 packed = w.type() == GgmlType.Q4_0 && n < Q4_0x8.COPY_TOKENS && Q4_0x8.supported() ? Q4_0x8.ready(w) : null;
-        if (packed != null) {
-            // a few tokens: the interleaved copy token by token (Q4_0's gemm and gemv orders and quantisations agree)
-            Q4_0x8.Pairs[] pairs = new Q4_0x8.Pairs[n];
-            for (int t = 0; t < n; t++) pairs[t] = Q4_0x8.Pairs.of(quantize(GgmlType.Q4_0, x, t * cols, cols, 1, gemm));
-            pool.parallelFor(0, rows / INTERLEAVE, 1, (g0, g1) -> {
-                for (int t = 0; t < n; t++) packed.matVecGroups(pairs[t], g0, g1, out, t * rows);
-            });
-            return;
-        }
         QuantizedActivations q = quantize(w.type(), x, 0, cols, n, gemm);
         if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
             BlockActivations a = BlockActivations.forTokens(q);

@@ -95,16 +95,7 @@ public final class ScalarKernels {
             long p = offset + (long) b * type.typeSize;
             int y = aOffset + b * 32;
             float scale = f16(w, p) * a.d[y / 32];
-            switch (type) {
-                case Q8_0 -> {
-                    for (int e = 0; e < 32; e++) v[e] = i8(w, p + 2 + e);
-                }
-                case Q4_0 -> nibbles(w, p + 2, 0, -8, v);
-                case Q5_0 -> nibbles(w, p + 6, w.get(Dequantize.I32, p + 2), -16, v);
-                case Q4_1 -> nibbles(w, p + 4, 0, 0, v);
-                case Q5_1 -> nibbles(w, p + 8, w.get(Dequantize.I32, p + 4), 0, v);
-                default -> throw new AssertionError(type);
-            }
+            blockQuants(type, w, p, v);
             if (a.s != null) summs = Math.fma(f16(w, p + 2), a.s[y / 32], summs);
             for (int lane = 0; lane < 8; lane++) {
                 int e = 4 * lane;
@@ -113,6 +104,23 @@ public final class ScalarKernels {
             }
         }
         return hsum8(acc) + summs;
+    }
+
+    /**
+     * The 32 quants of the Q8_0 / Q4_0 / Q5_0 / Q4_1 / Q5_1 block at byte {@code p}, offset applied (Q4_0: -8, Q5_0: -16),
+     * into {@code v}: what {@link #blocks32InGgmlOrder} multiplies, and what {@link Blocks32x8} copies.
+     */
+    static void blockQuants(GgmlType type, MemorySegment w, long p, int[] v) {
+        switch (type) {
+            case Q8_0 -> {
+                for (int e = 0; e < 32; e++) v[e] = i8(w, p + 2 + e);
+            }
+            case Q4_0 -> nibbles(w, p + 2, 0, -8, v);
+            case Q5_0 -> nibbles(w, p + 6, w.get(Dequantize.I32, p + 2), -16, v);
+            case Q4_1 -> nibbles(w, p + 4, 0, 0, v);
+            case Q5_1 -> nibbles(w, p + 8, w.get(Dequantize.I32, p + 4), 0, v);
+            default -> throw new IllegalArgumentException("not a 32-element block type: " + type);
+        }
     }
 
     /** Elements of a 4-bit block (low nibbles first), the fifth bits from {@code qh}, plus {@code offset}. */

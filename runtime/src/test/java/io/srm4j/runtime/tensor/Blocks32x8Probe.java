@@ -19,7 +19,7 @@ public final class Blocks32x8Probe {
         Matrix w = new Matrix("w", type, rows, cols, MemorySegment.ofArray(KernelsTest.rawRandomRows(type, rnd, rows, cols)));
         QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, cols, 1f), 0, cols, 1);
         float[] xl = Q8_0Kernels.laneMajor(a, 0), out = new float[rows];
-        int[] xe = Blocks32x8.pairs(a);
+        int[] xe = a.shortPairs();
         Blocks32x8 packed = Blocks32x8.of(new WorkerPool(1), w);
         long bytes = w.rowBytes() * rows;
         Runnable mapped = type == GgmlType.Q8_0
@@ -40,7 +40,7 @@ public final class Blocks32x8Probe {
             QuantizedActivations[] one = new QuantizedActivations[n];
             for (int t = 0; t < n; t++) {
                 one[t] = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, cols, 1f), 0, cols, 1);
-                pairs[t] = Blocks32x8.pairs(one[t]);
+                pairs[t] = one[t].shortPairs();
             }
             float[] outs = new float[n * rows];
             Runnable tiles = type == GgmlType.Q8_0
