@@ -224,16 +224,11 @@ public final class GgmlOrderDots {
                 for (int t = j; t < np; t += 32) s = FloatVector.fromArray(F8, rows, rowsOff + t * width + i).fma(FloatVector.broadcast(F8, p[pOff + t]), s);
                 s.intoArray(acc, 8 * j);
             }
-            FloatVector t0 = null, t1 = null, t2 = null, t3 = null;
-            for (int l = 0; l < 4; l++) {
-                FloatVector xl = v(acc, l).add(v(acc, 16 + l)).add(v(acc, 8 + l).add(v(acc, 24 + l)));
-                FloatVector xh = v(acc, 4 + l).add(v(acc, 20 + l)).add(v(acc, 12 + l).add(v(acc, 28 + l)));
-                FloatVector tl = xl.add(xh);
-                if (l == 0) t0 = tl;
-                else if (l == 1) t1 = tl;
-                else if (l == 2) t2 = tl;
-                else t3 = tl;
-            }
+            // written out: vectors assigned in a loop from null were boxed by C2 (4% of a decode's samples)
+            FloatVector t0 = v(acc, 0).add(v(acc, 16)).add(v(acc, 8).add(v(acc, 24))).add(v(acc, 4).add(v(acc, 20)).add(v(acc, 12).add(v(acc, 28))));
+            FloatVector t1 = v(acc, 1).add(v(acc, 17)).add(v(acc, 9).add(v(acc, 25))).add(v(acc, 5).add(v(acc, 21)).add(v(acc, 13).add(v(acc, 29))));
+            FloatVector t2 = v(acc, 2).add(v(acc, 18)).add(v(acc, 10).add(v(acc, 26))).add(v(acc, 6).add(v(acc, 22)).add(v(acc, 14).add(v(acc, 30))));
+            FloatVector t3 = v(acc, 3).add(v(acc, 19)).add(v(acc, 11).add(v(acc, 27))).add(v(acc, 7).add(v(acc, 23)).add(v(acc, 15).add(v(acc, 31))));
             t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + i);
             if (np < n) {
                 for (int k = 0; k < 8; k++) {
