@@ -139,11 +139,11 @@ final class Blocks32x8 {
 
     /**
      * {@code out[outOffset + r] = W[r] · a} for the rows of groups {@code [g0, g1)}: {@code pairs} the activation quants
-     * as int-packed pairs of shorts ({@link QuantizedActivations#shortPairs}), {@code ad} their block scales, {@code as} their block sums (Q8_1,
+     * as repeated pairs ({@link QuantizedActivations#repeatedPairs}), {@code ad} their block scales, {@code as} their block sums (Q8_1,
      * the affine types; else unused).
      */
-    void matVecGroups(int[] pairs, float[] ad, float[] as, int g0, int g1, float[] out, int outOffset) {
-        if (pairs.length < cols / 2 || ad.length < blocks) throw new IllegalArgumentException(2 * pairs.length + " activations for " + cols + " columns");
+    void matVecGroups(short[] pairs, float[] ad, float[] as, int g0, int g1, float[] out, int outOffset) {
+        if (pairs.length < 8 * cols || ad.length < blocks) throw new IllegalArgumentException(pairs.length / 8 + " activations for " + cols + " columns");
         if (m != null && (as == null || as.length < blocks)) throw new IllegalArgumentException(type + " needs Q8_1 activations (block sums)");
         float[] lanes = LANE_SUMS.get();
         // one call per group: the JIT compiles a method called often sooner than a long loop
@@ -155,15 +155,15 @@ final class Blocks32x8 {
      * in registers: eight lanes unrolled in registers made one compilation too large for C2, which then boxed the
      * vectors), then hsum8's tree over the eight lanes for all eight rows at once, plus the mins.
      */
-    private void group(int[] pairs, float[] ad, float[] as, int g, float[] lanes, float[] out, int outOffset) {
+    private void group(short[] pairs, float[] ad, float[] as, int g, float[] lanes, float[] out, int outOffset) {
         java.util.Arrays.fill(lanes, 0f);
         for (int b = 0, gb = g * blocks, o = gb * BLOCK_BYTES, pi = 0; b < blocks; b++, gb++, o += BLOCK_BYTES, pi += 16) {
             // d_w * d_a for the eight rows, as the twin's scale
             FloatVector scale = FloatVector.fromArray(F8, d, gb * ROWS).mul(ad[b]);
             for (int l = 0; l < 8; l++) {
                 int q = o + 32 * l, p = pi + 2 * l, at = l * ROWS;
-                ShortVector s = widen(qs, q).mul(IntVector.broadcast(I8, pairs[p]).reinterpretAsShorts())
-                        .add(widen(qs, q + 16).mul(IntVector.broadcast(I8, pairs[p + 1]).reinterpretAsShorts()));
+                ShortVector s = widen(qs, q).mul(ShortVector.fromArray(VectorKernels.S16, pairs, 16 * p))
+                        .add(widen(qs, q + 16).mul(ShortVector.fromArray(VectorKernels.S16, pairs, 16 * p + 16)));
                 FloatVector sum = (FloatVector) VectorKernels.pairSums(s).convert(VectorOperators.I2F, 0);
                 scale.fma(sum, FloatVector.fromArray(F8, lanes, at)).intoArray(lanes, at);
             }

@@ -112,7 +112,7 @@ public final class MatMul {
         final int xOffset, cols;
         private final java.util.EnumMap<GgmlType, QuantizedActivations> quantized = new java.util.EnumMap<>(GgmlType.class);
         private final java.util.EnumMap<GgmlType, float[]> laneMajor = new java.util.EnumMap<>(GgmlType.class);
-        private final java.util.EnumMap<GgmlType, int[]> shortPairs = new java.util.EnumMap<>(GgmlType.class);
+        private final java.util.EnumMap<GgmlType, short[]> repeatedPairs = new java.util.EnumMap<>(GgmlType.class);
         private Q4_0x8.Pairs pairs;
         private BlockActivations blocks;
         private Q4_Kx8.Activations q4_K;
@@ -133,9 +133,9 @@ public final class MatMul {
             return laneMajor.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
         }
 
-        /** {@link QuantizedActivations#shortPairs} of the activations in {@code format} (Q8_0 or Q8_1). */
-        int[] shortPairs(GgmlType format) {
-            return shortPairs.computeIfAbsent(format, f -> quantized(f).shortPairs());
+        /** {@link QuantizedActivations#repeatedPairs} of the activations in {@code format} (Q8_0 or Q8_1). */
+        short[] repeatedPairs(GgmlType format) {
+            return repeatedPairs.computeIfAbsent(format, f -> quantized(f).repeatedPairs());
         }
 
         Q4_0x8.Pairs pairs() {
@@ -174,7 +174,7 @@ public final class MatMul {
             // prepared once per input for every matrix of the format that shares it, like Q4_0x8's pairs
             GgmlType format = QuantizedActivations.formatFor(type);
             QuantizedActivations a = in.quantized(format);
-            int[] pairs = in.shortPairs(format);
+            short[] pairs = in.repeatedPairs(format);
             return (from, to) -> interleaved.matVecGroups(pairs, a.d, a.s, from / GROUP, to / GROUP, out, outOffset);
         }
         if (Q8_0Kernels.supports(type)) {

@@ -125,13 +125,14 @@ final class Q4_Kx8 {
     }
 
     /**
-     * One Q8_K activation vector as {@link #matVecGroups} reads it: the quants as int-packed pairs of shorts (pair k:
-     * elements 2k, 2k+1), each sub-block's sum ({@code bsums[2j] + bsums[2j+1]}) and the super-block scales.
+     * One Q8_K activation vector as {@link #matVecGroups} reads it: the quants as repeated pairs (pair k:
+     * elements 2k, 2k+1, {@link QuantizedActivations#repeatedPairs}), each sub-block's sum ({@code bsums[2j] + bsums[2j+1]}) and the super-block scales.
      */
-    record Activations(int[] pairs, int[] subBlockSums, float[] d) {
+    record Activations(short[] pairs, int[] subBlockSums, float[] d) {
         static Activations of(QuantizedActivations a) {
             if (a.format != GgmlType.Q8_K || a.count != 1) throw new IllegalArgumentException("one Q8_K vector needed");
-            int[] pairs = a.shortPairs(), sums = new int[a.length / 32];
+            short[] pairs = a.repeatedPairs();
+            int[] sums = new int[a.length / 32];
             for (int j = 0; j < sums.length; j++) sums[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
             return new Activations(pairs, sums, java.util.Arrays.copyOf(a.d, a.length / 256));
         }
@@ -139,7 +140,7 @@ final class Q4_Kx8 {
 
     /** {@code out[outOffset + r] = W[r] · a} for the rows of groups {@code [g0, g1)}. */
     void matVecGroups(Activations a, int g0, int g1, float[] out, int outOffset) {
-        if (a.pairs.length != cols / 2) throw new IllegalArgumentException(a.pairs.length * 2 + " activations for " + cols + " columns");
+        if (a.pairs.length != 8 * cols) throw new IllegalArgumentException(a.pairs.length / 8 + " activations for " + cols + " columns");
         // one call per group: the JIT compiles a method called often sooner than a long loop
         for (int g = g0; g < g1; g++) group(a, g, out, outOffset);
     }
@@ -165,13 +166,13 @@ final class Q4_Kx8 {
      * high one; the run's quant bytes start at {@code o}, its activation pairs at {@code ai}, its two sub-blocks'
      * scales at {@code so}.
      */
-    private IntVector run(int[] pairs, int ai, int o, int so) {
+    private IntVector run(short[] pairs, int ai, int o, int so) {
         ShortVector lo = ShortVector.zero(VectorKernels.S16), hi = ShortVector.zero(VectorKernels.S16);
         for (int step = 0; step < 16; step++) {
             ShortVector q = (ShortVector) ByteVector.fromArray(VectorKernels.B16, qs, o + 16 * step)
                     .convertShape(VectorOperators.B2S, VectorKernels.S16, 0);
-            ShortVector aLo = IntVector.broadcast(VectorKernels.I8, pairs[ai + step]).reinterpretAsShorts();
-            ShortVector aHi = IntVector.broadcast(VectorKernels.I8, pairs[ai + 16 + step]).reinterpretAsShorts();
+            ShortVector aLo = ShortVector.fromArray(VectorKernels.S16, pairs, 16 * (ai + step));
+            ShortVector aHi = ShortVector.fromArray(VectorKernels.S16, pairs, 16 * (ai + 16 + step));
             lo = lo.add(q.and((short) 0xF).mul(aLo));
             hi = hi.add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0xF).mul(aHi));
         }

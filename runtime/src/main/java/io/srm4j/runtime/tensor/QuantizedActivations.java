@@ -130,14 +130,20 @@ public final class QuantizedActivations {
     }
 
     /**
-     * The single vector's quants e and e + 1 as one int (e in the low short) for every even e: broadcast to every int
-     * lane and read as shorts, the activation pair the interleaved decode copies multiply ({@link Blocks32x8},
-     * {@link Q4_Kx8}).
+     * The single vector's quants e and e + 1 for every even e, repeated in all eight int lanes of a 256-bit vector
+     * (16 shorts per pair, pair e/2 at {@code 16 * (e / 2)}): the activation pair the interleaved decode copies
+     * multiply ({@link Blocks32x8}, {@link Q4_Kx8}), loaded as it is; broadcasting it from an int for every product
+     * cost a scalar load and a move to the vector unit each time.
      */
-    int[] shortPairs() {
+    short[] repeatedPairs() {
         if (count != 1) throw new IllegalArgumentException("one activation vector needed, got " + count);
-        int[] p = new int[length / 2];
-        for (int i = 0; i < p.length; i++) p[i] = (qs[2 * i] & 0xFFFF) | (qs[2 * i + 1] << 16);
+        short[] p = new short[8 * length];
+        for (int i = 0; i < length / 2; i++) {
+            for (int lane = 0; lane < 8; lane++) {
+                p[16 * i + 2 * lane] = qs[2 * i];
+                p[16 * i + 2 * lane + 1] = qs[2 * i + 1];
+            }
+        }
         return p;
     }
 }

@@ -19,7 +19,7 @@ public final class Blocks32x8Probe {
         Matrix w = new Matrix("w", type, rows, cols, MemorySegment.ofArray(KernelsTest.rawRandomRows(type, rnd, rows, cols)));
         QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, cols, 1f), 0, cols, 1);
         float[] xl = Q8_0Kernels.laneMajor(a, 0), out = new float[rows];
-        int[] xe = a.shortPairs();
+        short[] xe = a.repeatedPairs();
         Blocks32x8 packed = Blocks32x8.of(new WorkerPool(1), w);
         long bytes = w.rowBytes() * rows;
         Runnable mapped = type == GgmlType.Q8_0
@@ -36,11 +36,11 @@ public final class Blocks32x8Probe {
             int n = Integer.parseInt(tokens.strip());
             QuantizedActivations an = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, n * cols, 1f), 0, cols, n);
             BlockActivations tl = BlockActivations.forTokens(an);
-            int[][] pairs = new int[n][];
+            short[][] pairs = new short[n][];
             QuantizedActivations[] one = new QuantizedActivations[n];
             for (int t = 0; t < n; t++) {
                 one[t] = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), Fixtures.gaussian(rnd, cols, 1f), 0, cols, 1);
-                pairs[t] = one[t].shortPairs();
+                pairs[t] = one[t].repeatedPairs();
             }
             float[] outs = new float[n * rows];
             Runnable tiles = type == GgmlType.Q8_0

@@ -20,7 +20,7 @@ class Blocks32x8Test {
 
     private static float[] product(Blocks32x8 packed, QuantizedActivations a, int rows, int outOffset) {
         float[] out = new float[rows + outOffset];
-        packed.matVecGroups(a.shortPairs(), a.d, a.s, 0, rows / 8, out, outOffset);
+        packed.matVecGroups(a.repeatedPairs(), a.d, a.s, 0, rows / 8, out, outOffset);
         return out;
     }
 
@@ -126,6 +126,6 @@ class Blocks32x8Test {
         Matrix w = new Matrix("w", GgmlType.Q4_1, 8, 64, MemorySegment.ofArray(KernelsTest.rawRandomRows(GgmlType.Q4_1, rnd, 8, 64)));
         QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_0, Fixtures.gaussian(rnd, 64, 1f), 0, 64, 1);
         Blocks32x8 packed = Blocks32x8.of(TestPools.SINGLE, w);
-        assertThrows(IllegalArgumentException.class, () -> packed.matVecGroups(a.shortPairs(), a.d, a.s, 0, 1, new float[8], 0));
+        assertThrows(IllegalArgumentException.class, () -> packed.matVecGroups(a.repeatedPairs(), a.d, a.s, 0, 1, new float[8], 0));
     }
 }
