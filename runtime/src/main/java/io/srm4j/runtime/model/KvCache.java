@@ -327,29 +327,31 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    /** The cached key at (layer, pos) from element {@code elemOff}, as floats, into {@code dst[dstOff ..+n)}. */
-    void key(int layer, int pos, int elemOff, float[] dst, int dstOff, int n) {
-        int block = table[pos / bs];
-        int base = (layer * bs + pos % bs) * pool.kvDim + elemOff;
-        if (pool.precision == Precision.Q8_0) throw new IllegalStateException("Q8_0 keys are read by keyScores");
-        if (pool.precision == Precision.F16) {
-            short[] kk = pool.keys16[block];
-            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(kk[base + i]);
-        } else {
-            System.arraycopy(pool.keys32[block], base, dst, dstOff, n);
-        }
+    /**
+     * The cached keys at (layer, positions {@code from..to-1}) from element {@code elemOff}, as floats, position t
+     * into {@code dst[dstOff + (t - from) * n ..+n)}, converted eight at a time ({@link VectorKernels#f16ToF32}).
+     */
+    void keys(int layer, int from, int to, int elemOff, float[] dst, int dstOff, int n) {
+        rows(true, layer, from, to, elemOff, dst, dstOff, n);
     }
 
-    /** The cached value at (layer, pos) from element {@code elemOff}, as floats, into {@code dst[dstOff ..+n)}. */
-    void value(int layer, int pos, int elemOff, float[] dst, int dstOff, int n) {
-        int block = table[pos / bs];
-        int base = (layer * bs + pos % bs) * pool.kvValueDim + elemOff;
-        if (pool.precision == Precision.Q8_0) throw new IllegalStateException("Q8_0 values are read by addValues");
-        if (pool.precision == Precision.F16) {
-            short[] vv = pool.values16[block];
-            for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(vv[base + i]);
-        } else {
-            System.arraycopy(pool.values32[block], base, dst, dstOff, n);
+    /** As {@link #keys}, for the values. */
+    void values(int layer, int from, int to, int elemOff, float[] dst, int dstOff, int n) {
+        rows(false, layer, from, to, elemOff, dst, dstOff, n);
+    }
+
+    private void rows(boolean keys, int layer, int from, int to, int elemOff, float[] dst, int dstOff, int n) {
+        if (pool.precision == Precision.Q8_0) throw new IllegalStateException("Q8_0 keys and values are read by keyScores and addValues");
+        int dim = keys ? pool.kvDim : pool.kvValueDim;
+        for (int pos = from; pos < to; ) {
+            int block = table[pos / bs], end = Math.min(to, (pos / bs + 1) * bs);
+            if (pool.precision == Precision.F16) {
+                short[] src = keys ? pool.keys16[block] : pool.values16[block];
+                for (; pos < end; pos++, dstOff += n) VectorKernels.f16ToF32(src, (layer * bs + pos % bs) * dim + elemOff, dst, dstOff, n);
+            } else {
+                float[] src = keys ? pool.keys32[block] : pool.values32[block];
+                for (; pos < end; pos++, dstOff += n) System.arraycopy(src, (layer * bs + pos % bs) * dim + elemOff, dst, dstOff, n);
+            }
         }
     }
 

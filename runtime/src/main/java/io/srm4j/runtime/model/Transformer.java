@@ -328,7 +328,9 @@ public final class Transformer {
     /** One thread's attention scratch, reused across calls. */
     private static final class AttentionScratch {
         float[] scores = new float[256], keys = new float[0], values = new float[0], work = new float[0], qh = new float[0];
-        final float[] lane8 = new float[8], acc256 = new float[32 * 8];
+        final float[] lane8 = new float[8];
+        /** ggml's 32 accumulators of every value column ({@link GgmlOrderDots#vecDotF16Columns}). */
+        float[] columnSums = new float[0];
     }
 
     /**
@@ -422,9 +424,10 @@ public final class Transformer {
             from = 0;
         }
         if (a.qh.length < hd) a.qh = new float[hd];
+        if (a.columnSums.length < 32 * vd) a.columnSums = new float[32 * vd];
         float[] keys = a.keys, values = a.values, qh = a.qh;
-        for (int t = from; t < n; t++) cache.key(layer, t, kvHead * hd, keys, t * hd, hd);
-        for (int t = from; t < n; t++) cache.value(layer, t, kvHead * vd, values, t * vd, vd);
+        cache.keys(layer, from, n, kvHead * hd, keys, from * hd, hd);
+        cache.values(layer, from, n, kvHead * vd, values, from * vd, vd);
         converted.held(cache, kvHead, n);
         for (int g = 0; g < group; g++) {
             int h = kvHead * group + g, so = g * padded;
@@ -445,7 +448,7 @@ public final class Transformer {
         for (int g = 0; g < group; g++) {
             int so = g * padded, og = o + g * vd;
             if (promptOrder) GgmlOrderDots.tinyBlasColumns(values, 0, vd, scores, so, padded, out, og);
-            else GgmlOrderDots.vecDotF16Columns(values, 0, vd, scores, so, padded, out, og, a.acc256);
+            else GgmlOrderDots.vecDotF16Columns(values, 0, vd, scores, so, padded, out, og, a.columnSums);
         }
     }
 

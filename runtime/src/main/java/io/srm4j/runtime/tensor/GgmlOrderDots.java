@@ -212,36 +212,95 @@ public final class GgmlOrderDots {
 
     /**
      * {@code out[outOff + i] = vecDotF16Scalar(rows, rowsOff + i, width, p, pOff, n, …)} for {@code i < width}: the
-     * elements in the lanes, ggml's 32 accumulators (t mod 32) one after another through {@code acc}
-     * ({@code 32 * 8} floats of scratch).
+     * elements in the lanes, ggml's 32 accumulators (t mod 32) for every column in {@code acc} (at least
+     * {@code 32 * (width & ~7)} floats of scratch), 64 columns at a time so each row's bytes are read once (eight
+     * columns at a time, a long cache's rows were read again from L2 for every eight), each accumulator summing its
+     * positions in order.
      */
     public static void vecDotF16Columns(float[] rows, int rowsOff, int width, float[] p, int pOff, int n, float[] out, int outOff, float[] acc) {
-        int np = n & ~31;
-        int i = 0;
-        for (; i + 8 <= width; i += 8) {
-            for (int j = 0; j < 32; j++) {
-                FloatVector s = FloatVector.zero(F8);
-                for (int t = j; t < np; t += 32) s = FloatVector.fromArray(F8, rows, rowsOff + t * width + i).fma(FloatVector.broadcast(F8, p[pOff + t]), s);
-                s.intoArray(acc, 8 * j);
-            }
-            // written out: vectors assigned in a loop from null were boxed by C2 (4% of a decode's samples)
-            FloatVector t0 = v(acc, 0).add(v(acc, 16)).add(v(acc, 8).add(v(acc, 24))).add(v(acc, 4).add(v(acc, 20)).add(v(acc, 12).add(v(acc, 28))));
-            FloatVector t1 = v(acc, 1).add(v(acc, 17)).add(v(acc, 9).add(v(acc, 25))).add(v(acc, 5).add(v(acc, 21)).add(v(acc, 13).add(v(acc, 29))));
-            FloatVector t2 = v(acc, 2).add(v(acc, 18)).add(v(acc, 10).add(v(acc, 26))).add(v(acc, 6).add(v(acc, 22)).add(v(acc, 14).add(v(acc, 30))));
-            FloatVector t3 = v(acc, 3).add(v(acc, 19)).add(v(acc, 11).add(v(acc, 27))).add(v(acc, 7).add(v(acc, 23)).add(v(acc, 15).add(v(acc, 31))));
-            t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + i);
-            if (np < n) {
-                for (int k = 0; k < 8; k++) {
-                    double sum = out[outOff + i + k];
-                    for (int t = np; t < n; t++) sum += rows[rowsOff + t * width + i + k] * p[pOff + t];
-                    out[outOff + i + k] = (float) sum;
-                }
+        int np = n & ~31, vw = width & ~7;
+        if (acc.length < 32 * vw) throw new IllegalArgumentException("scratch of " + acc.length + " floats, " + 32 * vw + " needed");
+        java.util.Arrays.fill(acc, 0, 32 * vw, 0f);
+        vecDotF16ColumnSums(rows, rowsOff, width, p, pOff, np, acc, 0);
+        vecDotF16ColumnsReduce(acc, 0, width, out, outOff);
+        if (np < n) {
+            for (int i = 0; i < vw; i++) {
+                double sum = out[outOff + i];
+                for (int t = np; t < n; t++) sum += rows[rowsOff + t * width + i] * p[pOff + t];
+                out[outOff + i] = (float) sum;
             }
         }
-        for (; i < width; i++) out[outOff + i] = vecDotF16Scalar(rows, rowsOff + i, width, p, pOff, n, acc);
+        for (int i = vw; i < width; i++) out[outOff + i] = vecDotF16Scalar(rows, rowsOff + i, width, p, pOff, n, acc);
     }
 
-    private static FloatVector v(float[] acc, int j) {
-        return FloatVector.fromArray(F8, acc, 8 * j);
+    /**
+     * Adds {@code count} (a multiple of 32) positions to the accumulators {@link #vecDotF16Columns} keeps for the
+     * first {@code width & ~7} columns at {@code acc[accOff ..]}, each accumulator summing its positions in order.
+     */
+    private static void vecDotF16ColumnSums(float[] rows, int rowsOff, int width, float[] p, int pOff, int count, float[] acc, int accOff) {
+        if (count % 32 != 0) throw new IllegalArgumentException("positions come in multiples of 32, got " + count);
+        int vw = width & ~7, i0 = 0;
+        for (; i0 + 64 <= vw; i0 += 64) {
+            // 64 columns at a time: eight independent chains of fmas, each row's 256 bytes read once
+            for (int j = 0; j < 32; j++) {
+                int a = accOff + j * vw + i0;
+                FloatVector s0 = FloatVector.fromArray(F8, acc, a), s1 = FloatVector.fromArray(F8, acc, a + 8);
+                FloatVector s2 = FloatVector.fromArray(F8, acc, a + 16), s3 = FloatVector.fromArray(F8, acc, a + 24);
+                FloatVector s4 = FloatVector.fromArray(F8, acc, a + 32), s5 = FloatVector.fromArray(F8, acc, a + 40);
+                FloatVector s6 = FloatVector.fromArray(F8, acc, a + 48), s7 = FloatVector.fromArray(F8, acc, a + 56);
+                for (int t = j; t < count; t += 32) {
+                    FloatVector pt = FloatVector.broadcast(F8, p[pOff + t]);
+                    int r = rowsOff + t * width + i0;
+                    s0 = FloatVector.fromArray(F8, rows, r).fma(pt, s0);
+                    s1 = FloatVector.fromArray(F8, rows, r + 8).fma(pt, s1);
+                    s2 = FloatVector.fromArray(F8, rows, r + 16).fma(pt, s2);
+                    s3 = FloatVector.fromArray(F8, rows, r + 24).fma(pt, s3);
+                    s4 = FloatVector.fromArray(F8, rows, r + 32).fma(pt, s4);
+                    s5 = FloatVector.fromArray(F8, rows, r + 40).fma(pt, s5);
+                    s6 = FloatVector.fromArray(F8, rows, r + 48).fma(pt, s6);
+                    s7 = FloatVector.fromArray(F8, rows, r + 56).fma(pt, s7);
+                }
+                s0.intoArray(acc, a);
+                s1.intoArray(acc, a + 8);
+                s2.intoArray(acc, a + 16);
+                s3.intoArray(acc, a + 24);
+                s4.intoArray(acc, a + 32);
+                s5.intoArray(acc, a + 40);
+                s6.intoArray(acc, a + 48);
+                s7.intoArray(acc, a + 56);
+            }
+        }
+        for (; i0 < vw; i0 += 8) {
+            for (int j = 0; j < 32; j++) {
+                int a = accOff + j * vw + i0;
+                FloatVector s0 = FloatVector.fromArray(F8, acc, a);
+                for (int t = j; t < count; t += 32) s0 = FloatVector.fromArray(F8, rows, rowsOff + t * width + i0).fma(FloatVector.broadcast(F8, p[pOff + t]), s0);
+                s0.intoArray(acc, a);
+            }
+        }
     }
+
+    /** ggml's reduction of the 32 accumulators of {@link #vecDotF16ColumnSums} into {@code out[outOff ..+ (width & ~7))}. */
+    private static void vecDotF16ColumnsReduce(float[] acc, int accOff, int width, float[] out, int outOff) {
+        int vw = width & ~7;
+        for (int i = 0; i < vw; i += 8) {
+            int o = accOff + i;
+            // written out: vectors assigned in a loop from null were boxed by C2
+            FloatVector t0 = v(acc, 0, vw, o).add(v(acc, 16, vw, o)).add(v(acc, 8, vw, o).add(v(acc, 24, vw, o)))
+                    .add(v(acc, 4, vw, o).add(v(acc, 20, vw, o)).add(v(acc, 12, vw, o).add(v(acc, 28, vw, o))));
+            FloatVector t1 = v(acc, 1, vw, o).add(v(acc, 17, vw, o)).add(v(acc, 9, vw, o).add(v(acc, 25, vw, o)))
+                    .add(v(acc, 5, vw, o).add(v(acc, 21, vw, o)).add(v(acc, 13, vw, o).add(v(acc, 29, vw, o))));
+            FloatVector t2 = v(acc, 2, vw, o).add(v(acc, 18, vw, o)).add(v(acc, 10, vw, o).add(v(acc, 26, vw, o)))
+                    .add(v(acc, 6, vw, o).add(v(acc, 22, vw, o)).add(v(acc, 14, vw, o).add(v(acc, 30, vw, o))));
+            FloatVector t3 = v(acc, 3, vw, o).add(v(acc, 19, vw, o)).add(v(acc, 11, vw, o).add(v(acc, 27, vw, o)))
+                    .add(v(acc, 7, vw, o).add(v(acc, 23, vw, o)).add(v(acc, 15, vw, o).add(v(acc, 31, vw, o))));
+            t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + i);
+        }
+    }
+
+    /** Accumulator j of columns i..i+7, as {@link #vecDotF16Columns} lays them out. */
+    private static FloatVector v(float[] acc, int j, int vw, int i) {
+        return FloatVector.fromArray(F8, acc, j * vw + i);
+    }
+
 }

@@ -289,6 +289,27 @@ public final class VectorKernels {
      * Sums the 16 shorts pairwise into 8 ints (pmaddwd-like). Done by reinterpreting each pair as one int and
      * splitting it with shifts: a same-shape operation, where converting the upper half (part 1) would not be.
      */
+    /**
+     * {@code dst[dOff + i] = Float.float16ToFloat(src[so + i])} for {@code i < n}, eight at a time: the Vector API has
+     * no half-precision conversion, and the JIT's vectorised one (from the plain loop) ran at 0.37 ns an element on
+     * the KV cache's 64-element rows. The magnitude's bits shifted into a float's place and multiplied by 2^112 is
+     * the value exactly, subnormals and zeros included; infinities and NaNs get the all-ones exponent; then the sign.
+     * NaN payloads are kept (the twin, {@link Float#float16ToFloat}, may quiet a signalling NaN).
+     */
+    public static void f16ToF32(short[] src, int so, float[] dst, int dOff, int n) {
+        int i = 0;
+        if (INT_PATH) {
+            for (; i + 8 <= n; i += 8) {
+                IntVector h = (IntVector) ShortVector.fromArray(ShortVector.SPECIES_128, src, so + i).convertShape(VectorOperators.S2I, I8, 0);
+                IntVector mag = h.and(0x7FFF), shifted = mag.lanewise(VectorOperators.LSHL, 13);
+                IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted.or(0x7F800000), mag.compare(VectorOperators.GE, 0x7C00));
+                bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, dOff + i);
+            }
+        }
+        for (; i < n; i++) dst[dOff + i] = Float.float16ToFloat(src[so + i]);
+    }
+
     static IntVector pairSums(ShortVector s) {
         IntVector pairs = s.reinterpretAsInts();
         return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));

@@ -72,7 +72,7 @@ class GgmlOrderDotsTest {
     @Test
     void columnDotsAreBitIdentical() {
         Random r = new Random(6);
-        float[] acc = new float[32 * 8];
+        float[] acc = new float[32 * 80];
         for (int width : new int[] {8, 64, 80, 13}) {
             for (int n : new int[] {8, 32, 40, 96, 160}) {
                 float[] rows = gaussian(r, 2 + n * width), p = gaussian(r, n + 4);

@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 /**
- * Hand-run (not a test): one thread's single-token Q4_0 product of a -Dshape matrix (default 4864x896) on the mapped
- * weights ({@link ExactBlockKernels}) and on the interleaved copy ({@link Q4_0x8}), best of -Dms milliseconds each,
+ * Hand-run (not a test): -Dthreads (default 1) threads' single-token Q4_0 product of a -Dshape matrix (default 4864x896) on the mapped
+ * weights ({@link ExactBlockKernels}, one thread) and on the interleaved copy ({@link Q4_0x8}), best of -Dms milliseconds each,
  * alternating -Dreps times; GB/s counts the mapped bytes. Run it on two builds' classes to compare copies.
  */
 public final class Q4_0x8Probe {
@@ -21,7 +21,8 @@ public final class Q4_0x8Probe {
         BlockActivations blocks = BlockActivations.forRow(a, 0);
         float[] ref = new float[rows], out = new float[rows];
         Runnable mapped = () -> ExactBlockKernels.matVecRows(w.data(), w.rowBytes(), blocks, 0, rows, ref, 0);
-        Runnable copy = () -> packed.matVecGroups(pairs, 0, rows / 8, out, 0);
+        WorkerPool pool = new WorkerPool(Integer.getInteger("threads", 1));
+        Runnable copy = () -> pool.parallelFor(0, rows / 8, 1, (g0, g1) -> packed.matVecGroups(pairs, g0, g1, out, 0));
         mapped.run();
         copy.run();
         System.out.println("same bits: " + java.util.Arrays.equals(ref, out));
