@@ -175,6 +175,17 @@ final class Q6_Kx8 {
         r0.add(r2).add(r1.add(r3)).intoArray(out, outOffset + g * ROWS); // hsum8's tree, eight rows at once
     }
 
+    /**
+     * {@link VectorKernels#pairSums} in three operations instead of four, for sums that fit a short: with x the pair
+     * as one int (lo in the low half), {@code x + (x << 16)} holds lo + hi in its high half above lo's unsigned bits,
+     * so the arithmetic shift down is exactly lo + hi. Here each short is two products of a 6-bit quant (0..63) and an
+     * activation (|a| <= 127), at most 16,002, so a pair is at most 32,004.
+     */
+    private static IntVector pairSums(ShortVector s) {
+        IntVector x = s.reinterpretAsInts();
+        return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
     /** Super-block sb of group-and-super-block gs into the lanes {@code acc[8l ..]}. */
     private void superBlock(Pairs a, int gs, int sb, float[] acc) {
         int o = gs * SUPER_BYTES, so = gs * 16 * ROWS, po = sb * 128;
@@ -191,7 +202,7 @@ final class Q6_Kx8 {
                         .add(q1.mul(IntVector.broadcast(VectorKernels.I8, pairs[pi + 1]).reinterpretAsShorts()));
                 IntVector sc = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, scales, so + (2 * c + half) * ROWS)
                         .convertShape(VectorOperators.B2I, VectorKernels.I8, 0);
-                lane = lane.add(VectorKernels.pairSums(s).mul(sc));
+                lane = lane.add(pairSums(s).mul(sc));
             }
             IntVector sc0 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, scales, so + 2 * l * ROWS).convertShape(VectorOperators.B2I, VectorKernels.I8, 0);
             IntVector sc1 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, scales, so + (2 * l + 1) * ROWS).convertShape(VectorOperators.B2I, VectorKernels.I8, 0);
