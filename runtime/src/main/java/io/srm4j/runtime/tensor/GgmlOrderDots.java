@@ -220,9 +220,8 @@ public final class GgmlOrderDots {
     public static void vecDotF16Columns(float[] rows, int rowsOff, int width, float[] p, int pOff, int n, float[] out, int outOff, float[] acc) {
         int np = n & ~31, vw = width & ~7;
         if (acc.length < 32 * vw) throw new IllegalArgumentException("scratch of " + acc.length + " floats, " + 32 * vw + " needed");
-        java.util.Arrays.fill(acc, 0, 32 * vw, 0f);
-        vecDotF16ColumnSums(rows, rowsOff, width, p, pOff, np, acc, 0);
-        vecDotF16ColumnsReduce(acc, 0, width, out, outOff);
+        vecDotF16ColumnSums(rows, rowsOff, width, p, pOff, np, acc);
+        vecDotF16ColumnsReduce(acc, width, out, outOff);
         if (np < n) {
             for (int i = 0; i < vw; i++) {
                 double sum = out[outOff + i];
@@ -234,21 +233,16 @@ public final class GgmlOrderDots {
     }
 
     /**
-     * Adds {@code count} (a multiple of 32) positions to the accumulators {@link #vecDotF16Columns} keeps for the
-     * first {@code width & ~7} columns at {@code acc[accOff ..]}, each accumulator summing its positions in order.
+     * ggml's 32 accumulators (position mod 32) of the first {@code width & ~7} columns over positions 0..np-1 (a
+     * multiple of 32), accumulator j of columns i..i+7 into {@code acc[j * (width & ~7) + i ..]}.
      */
-    private static void vecDotF16ColumnSums(float[] rows, int rowsOff, int width, float[] p, int pOff, int count, float[] acc, int accOff) {
-        if (count % 32 != 0) throw new IllegalArgumentException("positions come in multiples of 32, got " + count);
+    private static void vecDotF16ColumnSums(float[] rows, int rowsOff, int width, float[] p, int pOff, int np, float[] acc) {
         int vw = width & ~7, i0 = 0;
         for (; i0 + 64 <= vw; i0 += 64) {
             // 64 columns at a time: eight independent chains of fmas, each row's 256 bytes read once
             for (int j = 0; j < 32; j++) {
-                int a = accOff + j * vw + i0;
-                FloatVector s0 = FloatVector.fromArray(F8, acc, a), s1 = FloatVector.fromArray(F8, acc, a + 8);
-                FloatVector s2 = FloatVector.fromArray(F8, acc, a + 16), s3 = FloatVector.fromArray(F8, acc, a + 24);
-                FloatVector s4 = FloatVector.fromArray(F8, acc, a + 32), s5 = FloatVector.fromArray(F8, acc, a + 40);
-                FloatVector s6 = FloatVector.fromArray(F8, acc, a + 48), s7 = FloatVector.fromArray(F8, acc, a + 56);
-                for (int t = j; t < count; t += 32) {
+                FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+                for (int t = j; t < np; t += 32) {
                     FloatVector pt = FloatVector.broadcast(F8, p[pOff + t]);
                     int r = rowsOff + t * width + i0;
                     s0 = FloatVector.fromArray(F8, rows, r).fma(pt, s0);
@@ -260,6 +254,7 @@ public final class GgmlOrderDots {
                     s6 = FloatVector.fromArray(F8, rows, r + 48).fma(pt, s6);
                     s7 = FloatVector.fromArray(F8, rows, r + 56).fma(pt, s7);
                 }
+                int a = j * vw + i0;
                 s0.intoArray(acc, a);
                 s1.intoArray(acc, a + 8);
                 s2.intoArray(acc, a + 16);
@@ -272,28 +267,26 @@ public final class GgmlOrderDots {
         }
         for (; i0 < vw; i0 += 8) {
             for (int j = 0; j < 32; j++) {
-                int a = accOff + j * vw + i0;
-                FloatVector s0 = FloatVector.fromArray(F8, acc, a);
-                for (int t = j; t < count; t += 32) s0 = FloatVector.fromArray(F8, rows, rowsOff + t * width + i0).fma(FloatVector.broadcast(F8, p[pOff + t]), s0);
-                s0.intoArray(acc, a);
+                FloatVector s0 = FloatVector.zero(F8);
+                for (int t = j; t < np; t += 32) s0 = FloatVector.fromArray(F8, rows, rowsOff + t * width + i0).fma(FloatVector.broadcast(F8, p[pOff + t]), s0);
+                s0.intoArray(acc, j * vw + i0);
             }
         }
     }
 
     /** ggml's reduction of the 32 accumulators of {@link #vecDotF16ColumnSums} into {@code out[outOff ..+ (width & ~7))}. */
-    private static void vecDotF16ColumnsReduce(float[] acc, int accOff, int width, float[] out, int outOff) {
+    private static void vecDotF16ColumnsReduce(float[] acc, int width, float[] out, int outOff) {
         int vw = width & ~7;
         for (int i = 0; i < vw; i += 8) {
-            int o = accOff + i;
             // written out: vectors assigned in a loop from null were boxed by C2
-            FloatVector t0 = v(acc, 0, vw, o).add(v(acc, 16, vw, o)).add(v(acc, 8, vw, o).add(v(acc, 24, vw, o)))
-                    .add(v(acc, 4, vw, o).add(v(acc, 20, vw, o)).add(v(acc, 12, vw, o).add(v(acc, 28, vw, o))));
-            FloatVector t1 = v(acc, 1, vw, o).add(v(acc, 17, vw, o)).add(v(acc, 9, vw, o).add(v(acc, 25, vw, o)))
-                    .add(v(acc, 5, vw, o).add(v(acc, 21, vw, o)).add(v(acc, 13, vw, o).add(v(acc, 29, vw, o))));
-            FloatVector t2 = v(acc, 2, vw, o).add(v(acc, 18, vw, o)).add(v(acc, 10, vw, o).add(v(acc, 26, vw, o)))
-                    .add(v(acc, 6, vw, o).add(v(acc, 22, vw, o)).add(v(acc, 14, vw, o).add(v(acc, 30, vw, o))));
-            FloatVector t3 = v(acc, 3, vw, o).add(v(acc, 19, vw, o)).add(v(acc, 11, vw, o).add(v(acc, 27, vw, o)))
-                    .add(v(acc, 7, vw, o).add(v(acc, 23, vw, o)).add(v(acc, 15, vw, o).add(v(acc, 31, vw, o))));
+            FloatVector t0 = v(acc, 0, vw, i).add(v(acc, 16, vw, i)).add(v(acc, 8, vw, i).add(v(acc, 24, vw, i)))
+                    .add(v(acc, 4, vw, i).add(v(acc, 20, vw, i)).add(v(acc, 12, vw, i).add(v(acc, 28, vw, i))));
+            FloatVector t1 = v(acc, 1, vw, i).add(v(acc, 17, vw, i)).add(v(acc, 9, vw, i).add(v(acc, 25, vw, i)))
+                    .add(v(acc, 5, vw, i).add(v(acc, 21, vw, i)).add(v(acc, 13, vw, i).add(v(acc, 29, vw, i))));
+            FloatVector t2 = v(acc, 2, vw, i).add(v(acc, 18, vw, i)).add(v(acc, 10, vw, i).add(v(acc, 26, vw, i)))
+                    .add(v(acc, 6, vw, i).add(v(acc, 22, vw, i)).add(v(acc, 14, vw, i).add(v(acc, 30, vw, i))));
+            FloatVector t3 = v(acc, 3, vw, i).add(v(acc, 19, vw, i)).add(v(acc, 11, vw, i).add(v(acc, 27, vw, i)))
+                    .add(v(acc, 7, vw, i).add(v(acc, 23, vw, i)).add(v(acc, 15, vw, i).add(v(acc, 31, vw, i))));
             t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + i);
         }
     }
@@ -302,5 +295,4 @@ public final class GgmlOrderDots {
     private static FloatVector v(float[] acc, int j, int vw, int i) {
         return FloatVector.fromArray(F8, acc, j * vw + i);
     }
-
 }

@@ -139,7 +139,7 @@ public final class MatMul {
         }
 
         Q4_0x8.Pairs pairs() {
-            if (pairs == null) pairs = Q4_0x8.Pairs.of(quantized(GgmlType.Q8_0));
+            if (pairs == null) pairs = Q4_0x8.Pairs.of(quantized(GgmlType.Q8_0), repeatedPairs(GgmlType.Q8_0));
             return pairs;
         }
 

@@ -108,26 +108,23 @@ final class Q4_0x8 {
     }
 
     /**
-     * Activation pairs for {@link #matVecGroups}: per block, pair q (elements as in the layout) as 16 shorts, the pair
-     * repeated in every int lane; and 8·Σa per block.
+     * Activations for {@link #matVecGroups}: the pairs as {@link QuantizedActivations#repeatedPairs} lays them out
+     * (pair q of block b is elements 32b+2q and 32b+2q+1, the order of the layout above), 8·Σa per block, the scales.
      */
     record Pairs(short[] pairs, int[] eightSums, float[] d) {
         static Pairs of(QuantizedActivations a) {
+            return of(a, a.repeatedPairs());
+        }
+
+        /** With {@code pairs} = {@code a.repeatedPairs()}, shared with the other copies that take them. */
+        static Pairs of(QuantizedActivations a, short[] pairs) {
             if (a.format != GgmlType.Q8_0 || a.count != 1) throw new IllegalArgumentException("one Q8_0 vector needed");
             int blocks = a.length / 32;
-            short[] pairs = new short[blocks * 16 * 16];
             int[] sums = new int[blocks];
             for (int b = 0; b < blocks; b++) {
                 int s = 0;
                 for (int j = 0; j < 32; j++) s += a.qs[32 * b + j];
                 sums[b] = 8 * s;
-                for (int q = 0; q < 16; q++) {
-                    int e = 32 * b + 2 * q;
-                    for (int lane = 0; lane < 8; lane++) {
-                        pairs[16 * (16 * b + q) + 2 * lane] = a.qs[e];
-                        pairs[16 * (16 * b + q) + 2 * lane + 1] = a.qs[e + 1];
-                    }
-                }
             }
             return new Pairs(pairs, sums, java.util.Arrays.copyOf(a.d, blocks));
         }

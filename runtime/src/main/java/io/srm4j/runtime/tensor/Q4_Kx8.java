@@ -125,8 +125,9 @@ final class Q4_Kx8 {
     }
 
     /**
-     * One Q8_K activation vector as {@link #matVecGroups} reads it: the quants as repeated pairs (pair k:
-     * elements 2k, 2k+1, {@link QuantizedActivations#repeatedPairs}), each sub-block's sum ({@code bsums[2j] + bsums[2j+1]}) and the super-block scales.
+     * One Q8_K activation vector as {@link #matVecGroups} reads it: the quants as repeated pairs (pair k: elements 2k,
+     * 2k+1, {@link QuantizedActivations#repeatedPairs}), each sub-block's sum ({@code bsums[2j] + bsums[2j+1]}) and
+     * the super-block scales.
      */
     record Activations(short[] pairs, int[] subBlockSums, float[] d) {
         static Activations of(QuantizedActivations a) {

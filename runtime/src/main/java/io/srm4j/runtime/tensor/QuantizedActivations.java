@@ -132,8 +132,8 @@ public final class QuantizedActivations {
     /**
      * The single vector's quants e and e + 1 for every even e, repeated in all eight int lanes of a 256-bit vector
      * (16 shorts per pair, pair e/2 at {@code 16 * (e / 2)}): the activation pair the interleaved decode copies
-     * multiply ({@link Blocks32x8}, {@link Q4_Kx8}), loaded as it is; broadcasting it from an int for every product
-     * cost a scalar load and a move to the vector unit each time.
+     * multiply ({@link Blocks32x8}, {@link Q4_Kx8}, {@link Q4_0x8}), loaded as it is; broadcasting it from an int for
+     * every product cost a scalar load and a move to the vector unit each time.
      */
     short[] repeatedPairs() {
         if (count != 1) throw new IllegalArgumentException("one activation vector needed, got " + count);
