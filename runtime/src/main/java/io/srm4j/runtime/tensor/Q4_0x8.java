@@ -22,15 +22,16 @@ import jdk.incubator.vector.VectorOperators;
  * 1.12-1.19x on one thread (Q4_0x8Probe, 4864x896 and 896x4864), the same bits.
  *
  * <p>Built once per matrix in the background on first use ({@link #ready}) and kept while the Matrix is reachable;
- * until then, and for prompts (which read each weight once for many tokens anyway), products use the mapped weights
- * ({@link ExactBlockKernels}), which give the same bits.
+ * until then single tokens use the mapped weights ({@link ExactBlockKernels}), and prompts (which read each weight once
+ * for many tokens anyway) {@link Q4_0Tiles}, which give the same bits.
  */
 final class Q4_0x8 {
     private static final int ROWS = RepackedQ4.INTERLEAVE;
     /**
-     * Products of fewer tokens take this copy token by token once it is built, not the prefill tiles: one token costs
-     * ~0.225 ms on a 4864x896 matrix (one thread; 8 tokens 1.8 ms against 2.0 in the one-group tiles), a two-group
-     * tile pass of 9-16 tokens ~3.0 ms (Q4_KPrefillProbe -Dtype=Q4_0 -Dn=8|16), so the copy wins up to 12 tokens.
+     * Products of fewer tokens take this copy token by token once it is built, not the tiles: group by group, each
+     * group's weights read once for all the tokens, ~0.18 ms a token on a 4864x896 matrix (one thread), against ~2.2
+     * ms for a {@link Q4_0Tiles} pass of 9-16 tokens (two token groups whatever the count; Q4_0TilesProbe -Dn=8|9|16),
+     * so the copy wins up to 12 tokens.
      */
     static final int COPY_TOKENS = 13;
     /** Shorts per group and block: 8 rows x 32 quants of 4 bits. */

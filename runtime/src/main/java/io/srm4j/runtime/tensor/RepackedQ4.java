@@ -29,7 +29,8 @@ import java.lang.foreign.MemorySegment;
  * count keep ggml's vec_dot order ({@link ScalarKernels#dotQ}). Held to ggml's own kernels by RepackedQ4ParityTest.
  *
  * <p>The scalar methods here are the reference twins; {@link Q4_0x8} and {@link Q4_Kx8} (one token: the rows
- * interleaved as llama.cpp does), {@link ExactBlockKernels} (Q4_0, several tokens) and {@link RepackedQ4Kernels} (Q4_K,
+ * interleaved as llama.cpp does), {@link ExactBlockKernels} (Q4_0, one token until its copy is built), {@link Q4_0Tiles} (Q4_0,
+ * several tokens) and {@link RepackedQ4Kernels} (Q4_K,
  * until its interleaved copy is built, and prompts) are the fast ones; {@link Q4_KTiles} takes Q4_K products of four tokens or more.
  */
 public final class RepackedQ4 {
@@ -163,11 +164,10 @@ public final class RepackedQ4 {
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
         QuantizedActivations q = quantize(w.type(), x, 0, cols, n, gemm);
-        if (w.type() == GgmlType.Q4_0 && ExactBlockKernels.supports(w.type())) {
-            BlockActivations a = BlockActivations.forTokens(q);
-            int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
-            pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
-                    ExactBlockKernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
+        if (w.type() == GgmlType.Q4_0 && Q4_0Tiles.supported()) {
+            Q4_0Tiles.Activations a = new Q4_0Tiles.Activations(q);
+            pool.parallelFor(0, rows / INTERLEAVE, MatMul.ROW_BLOCK / INTERLEAVE, (g0, g1) ->
+                    Q4_0Tiles.matMulRows(data, rowBytes, a, INTERLEAVE * g0, INTERLEAVE * g1, out, rows));
         } else if (w.type() == GgmlType.Q4_K && Q4_KTiles.worthIt(n)) {
             Q4_KTiles.Activations a = new Q4_KTiles.Activations(q, gemm);
             int tile = TokenLaneProduct.TILE_ROWS, tiles = rows / tile;

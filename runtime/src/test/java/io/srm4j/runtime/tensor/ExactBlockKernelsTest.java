@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Q4_0 products through MatMul — matVec and matMul, the float-lane {@link ExactBlockKernels} where llama.cpp repacks
- * (rows a multiple of 8), ggml's vec_dot order elsewhere — against their scalar twins ({@link RepackedQ4#q4_0},
+ * (rows a multiple of 8) and the 16-bit {@link Q4_0Tiles} for several tokens, ggml's vec_dot order elsewhere — against their scalar twins ({@link RepackedQ4#q4_0},
  * {@link ScalarKernels#dotQ}): bit for bit (not within a tolerance), for every row count 1..17 (the 4-row
  * tiles and their tails), token counts 1..17 (the 8-token lane groups and their padding), short and long rows,
  * random bytes (every quant bit pattern): so a sequence's product is the same alone or in a batch.
@@ -128,7 +128,7 @@ class ExactBlockKernelsTest {
         QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, cols, 3);
         float[] v = new float[rows], m = new float[3 * rows];
         ExactBlockKernels.matVecRows(w.data(), w.rowBytes(), BlockActivations.forRow(q, 1), 3, 26, v, 0);
-        ExactBlockKernels.matMulRows(w.data(), w.rowBytes(), BlockActivations.forTokens(q), 5, 27, m, rows);
+        Q4_0Tiles.matMulRows(w.data(), w.rowBytes(), new Q4_0Tiles.Activations(q), 5, 27, m, rows);
         for (int r = 0; r < rows; r++) {
             assertEquals(r >= 3 && r < 26 ? scalar(w, x, 1, r, true) : 0f, v[r], "matVec row " + r);
             for (int t = 0; t < 3; t++) {
