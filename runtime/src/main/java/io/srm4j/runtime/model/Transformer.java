@@ -251,9 +251,11 @@ public final class Transformer {
             if (n == 1 && !s.gemm[0]) {
                 MatMul.matVecs(WorkerPool.shared(), s.xb, 0, qkvWeights[l], s.qkv);
             } else {
-                matMul(L.wq(), s.xb, n, s.q, s.gemm);
-                matMul(L.wk(), s.xb, n, s.k, s.gemm);
-                matMul(L.wv(), s.xb, n, s.v, s.gemm);
+                // the normed input quantised (and laid out for the tiles) once for the three products
+                MatMul.Tokens in = new MatMul.Tokens(s.xb, n, dim, s.gemm);
+                MatMul.matMul(L.wq(), in, s.q);
+                MatMul.matMul(L.wk(), in, s.k);
+                MatMul.matMul(L.wv(), in, s.v);
             }
             for (int t = 0; t < n; t++) {
                 int pos = s.rowPos[t];
@@ -304,8 +306,9 @@ public final class Transformer {
                     for (int i = r0; i < r1; i++) gate[i] = silu(gate[i]) * up[i];
                 });
             } else {
-                matMul(L.wGate(), s.xb, n, s.ffnGate, s.gemm);
-                matMul(L.wUp(), s.xb, n, s.ffnUp, s.gemm);
+                MatMul.Tokens in = new MatMul.Tokens(s.xb, n, dim, s.gemm);
+                MatMul.matMul(L.wGate(), in, s.ffnGate);
+                MatMul.matMul(L.wUp(), in, s.ffnUp);
                 trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
                 trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
                 int ffn = n * c.feedForwardLength();

@@ -160,6 +160,67 @@ public final class MatMul {
     }
 
     /**
+     * Activations of several tokens ({@code x[t * cols + c]}) and what each weight type's kernel makes of them
+     * (quantised vectors, the tiles' layouts, each token's {@link VectorInput}), prepared on first use and kept for
+     * every product that takes the same input: a layer's query, key and value products, its gate and up products.
+     * The activations must not change while the products run. {@code gemm[t]}: token t's product in the order of
+     * llama.cpp's repacked gemm, else of its gemv ({@link RepackedQ4}; only Q4_K sums differently).
+     */
+    public static final class Tokens {
+        final float[] x;
+        final int n, cols;
+        final boolean[] gemm;
+        private final java.util.HashMap<Object, Object> prepared = new java.util.HashMap<>();
+        private VectorInput[] single;
+
+        public Tokens(float[] x, int n, int cols, boolean[] gemm) {
+            if (n < 1) throw new IllegalArgumentException("need at least one activation vector, got " + n);
+            if (gemm.length < n) throw new IllegalArgumentException(gemm.length + " gemm flags for " + n + " rows");
+            if ((long) n * cols > x.length) throw new IndexOutOfBoundsException(n + " input vectors of " + cols + " exceed x[" + x.length + "]");
+            this.x = x;
+            this.n = n;
+            this.cols = cols;
+            this.gemm = gemm;
+        }
+
+        /** What {@code make} makes of these activations, made once per {@code key}. */
+        @SuppressWarnings("unchecked")
+        <T> T prepared(Object key, java.util.function.Supplier<T> make) {
+            Object v = prepared.get(key);
+            if (v == null) {
+                v = make.get();
+                prepared.put(key, v);
+            }
+            return (T) v;
+        }
+
+        /**
+         * The activations quantised to {@code format}; with {@code gemmOrder}, Q8_K rows of gemm tokens as llama.cpp's
+         * repacked gemm quantises them ({@link QuantizedActivations#quantize(GgmlType, float[], int, int, int, boolean[])}).
+         */
+        QuantizedActivations quantized(GgmlType format, boolean gemmOrder) {
+            boolean flags = gemmOrder && format == GgmlType.Q8_K;
+            return prepared(flags ? "Q8_K, gemm order" : format, () -> QuantizedActivations.quantize(format, x, 0, cols, n, flags ? gemm : null));
+        }
+
+        QuantizedActivations quantized(GgmlType format) {
+            return quantized(format, false);
+        }
+
+        /** {@link BlockActivations#forTokens} of the activations in {@code format}. */
+        BlockActivations blocks(GgmlType format) {
+            return prepared(java.util.List.of("token lanes", format), () -> BlockActivations.forTokens(quantized(format)));
+        }
+
+        /** Token t alone. */
+        VectorInput token(int t) {
+            if (single == null) single = new VectorInput[n];
+            if (single[t] == null) single[t] = new VectorInput(x, t * cols, cols);
+            return single[t];
+        }
+    }
+
+    /**
      * The single-token product of {@code w} as a task over ranges of its rows ({@link RepackedQ4}'s interleaved copy
      * takes whole groups of 8), with everything it needs from the input prepared now, on the calling thread.
      */
@@ -243,7 +304,8 @@ public final class MatMul {
      * copy, when n is below {@link #decodeCopyTokens} and the copy is built: the same bits as the tiles, token by token
      * (Q4_0's gemm and gemv orders and quantisations agree). False, having done nothing, otherwise.
      */
-    private static boolean onDecodeCopy(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
+    private static boolean onDecodeCopy(WorkerPool pool, Matrix w, Tokens in, float[] out) {
+        int n = in.n;
         if (n >= decodeCopyTokens(w)) return false;
         boolean built = switch (w.type()) {
             case Q4_0 -> Q4_0x8.ready(w) != null;
@@ -251,9 +313,9 @@ public final class MatMul {
             default -> Blocks32x8.ready(w) != null;
         };
         if (!built) return false;
-        int rows = w.rows(), cols = w.cols();
+        int rows = w.rows();
         WorkerPool.RangeTask[] tokens = new WorkerPool.RangeTask[n];
-        for (int t = 0; t < n; t++) tokens[t] = rowTask(w, new VectorInput(x, t * cols, cols), out, t * rows);
+        for (int t = 0; t < n; t++) tokens[t] = rowTask(w, in.token(t), out, t * rows);
         pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
             int from = g0 * GROUP, to = Math.min(rows, g1 * GROUP);
             for (WorkerPool.RangeTask token : tokens) token.run(from, to);
@@ -266,10 +328,12 @@ public final class MatMul {
      * repacked gemm when {@code gemmRows[t]}, else of its gemv (see {@link RepackedQ4}; only Q4_K sums differently).
      */
     public static void matMul(Matrix w, float[] x, int n, float[] out, boolean[] gemmRows) {
-        check(w, x, 0, n, out, 0);
-        if (onDecodeCopy(WorkerPool.shared(), w, x, n, out)) return;
-        if (RepackedQ4.applies(w.type(), w.rows())) RepackedQ4.matMul(WorkerPool.shared(), w, x, n, out, gemmRows);
-        else matMul(WorkerPool.shared(), w, x, n, out);
+        matMul(w, new Tokens(x, n, w.cols(), gemmRows), out);
+    }
+
+    /** {@code out[t * rows + r] = W[r] · x_t} for the tokens of {@code in}, on the shared pool. */
+    public static void matMul(Matrix w, Tokens in, float[] out) {
+        matMul(WorkerPool.shared(), w, in, out);
     }
 
     public static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out) {
@@ -277,18 +341,30 @@ public final class MatMul {
             matVec(pool, w, x, 0, out, 0);
             return;
         }
-        check(w, x, 0, n, out, 0);
-        if (onDecodeCopy(pool, w, x, n, out)) return;
+        matMul(pool, w, new Tokens(x, n, w.cols(), RepackedQ4.gemmRows(n)), out);
+    }
+
+    private static void matMul(WorkerPool pool, Matrix w, Tokens in, float[] out) {
+        if (in.cols != w.cols()) throw new IllegalArgumentException(w.name() + " has " + w.cols() + " columns, its input " + in.cols);
+        int n = in.n;
+        check(w, in.x, 0, n, out, 0);
+        if (onDecodeCopy(pool, w, in, out)) return;
         if (RepackedQ4.applies(w.type(), w.rows())) {
-            RepackedQ4.matMul(pool, w, x, n, out, RepackedQ4.gemmRows(n));
+            RepackedQ4.matMul(pool, w, in, out);
+            return;
+        }
+        if (n == 1) {
+            WorkerPool.RangeTask rows = rowTask(w, in.token(0), out, 0);
+            pool.parallelFor(0, groups(w.rows()), 1, (g0, g1) -> rows.run(g0 * GROUP, Math.min(w.rows(), g1 * GROUP)));
             return;
         }
         GgmlType type = w.type();
         int rows = w.rows(), cols = w.cols();
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
+        float[] x = in.x;
         if (Q8_0Kernels.supports(type)) {
-            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n));
+            BlockActivations a = in.blocks(GgmlType.Q8_0);
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Q8_0Kernels.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
@@ -298,8 +374,8 @@ public final class MatMul {
             QuantizedActivations[] q = new QuantizedActivations[n];
             float[][] xl = new float[n][];
             for (int t = 0; t < n; t++) {
-                q[t] = QuantizedActivations.quantize(format, x, t * cols, cols, 1);
-                xl[t] = Q8_0Kernels.laneMajor(q[t], 0);
+                q[t] = in.token(t).quantized(format);
+                xl[t] = in.token(t).laneMajor(format);
             }
             pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
                 for (int t = 0; t < n; t++) {
@@ -307,17 +383,17 @@ public final class MatMul {
                 }
             });
         } else if (Blocks32Kernels.supports(type)) {
-            BlockActivations a = BlockActivations.forTokens(QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n));
+            BlockActivations a = in.blocks(QuantizedActivations.formatFor(type));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Blocks32Kernels.matMulRows(type, data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (Q6_KTiles.worthIt(type, n)) {
-            Q6_KTiles.Activations a = new Q6_KTiles.Activations(QuantizedActivations.quantize(GgmlType.Q8_K, x, 0, cols, n));
+            Q6_KTiles.Activations a = in.prepared("Q6_K tiles", () -> new Q6_KTiles.Activations(in.quantized(GgmlType.Q8_K)));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = (rows + tile - 1) / tile;
             pool.parallelFor(0, tiles, ROW_BLOCK / tile, (t0, t1) ->
                     Q6_KTiles.matMulRows(data, rowBytes, a, tile * t0, Math.min(rows, tile * t1), out, rows));
         } else if (usesQuantizedActivations(type)) {
-            QuantizedActivations a = QuantizedActivations.quantize(QuantizedActivations.formatFor(type), x, 0, cols, n);
+            QuantizedActivations a = in.quantized(QuantizedActivations.formatFor(type));
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
                 UnpackedRows block = new UnpackedRows(type, cols, ROW_BLOCK);
                 for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
@@ -329,7 +405,7 @@ public final class MatMul {
                 }
             });
         } else if (isFloatWeight(type)) {
-            float[] xa = floatActivations(type, x, 0, cols * n);
+            float[] xa = in.prepared(java.util.List.of("float activations", type), () -> floatActivations(type, x, 0, cols * n));
             boolean tinyBlas = usesTinyBlas(rows, cols, n);
             pool.parallelFor(0, rows, ROW_BLOCK, (from, to) -> {
                 float[] block = new float[ROW_BLOCK * cols];

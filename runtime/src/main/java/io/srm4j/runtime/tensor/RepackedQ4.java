@@ -157,19 +157,19 @@ public final class RepackedQ4 {
         }
     }
 
-    /** {@code gemm[t]}: token t's product in the gemm order (it differs from gemv only for Q4_K). */
-    static void matMul(WorkerPool pool, Matrix w, float[] x, int n, float[] out, boolean[] gemm) {
-        if (gemm.length < n) throw new IllegalArgumentException(gemm.length + " gemm flags for " + n + " rows");
-        int rows = w.rows(), cols = w.cols();
+    /** The tokens of {@code in}, token t's product in the gemm order when {@code in.gemm[t]} (it differs from gemv only for Q4_K). */
+    static void matMul(WorkerPool pool, Matrix w, MatMul.Tokens in, float[] out) {
+        int n = in.n, rows = w.rows(), cols = w.cols();
+        boolean[] gemm = in.gemm;
         long rowBytes = w.rowBytes();
         MemorySegment data = w.data();
-        QuantizedActivations q = quantize(w.type(), x, 0, cols, n, gemm);
+        QuantizedActivations q = in.quantized(QuantizedActivations.formatFor(w.type()), w.type() == GgmlType.Q4_K);
         if (w.type() == GgmlType.Q4_0 && Q4_0Tiles.supported()) {
-            Q4_0Tiles.Activations a = new Q4_0Tiles.Activations(q);
+            Q4_0Tiles.Activations a = in.prepared("Q4_0 tiles", () -> new Q4_0Tiles.Activations(q));
             pool.parallelFor(0, rows / INTERLEAVE, MatMul.ROW_BLOCK / INTERLEAVE, (g0, g1) ->
                     Q4_0Tiles.matMulRows(data, rowBytes, a, INTERLEAVE * g0, INTERLEAVE * g1, out, rows));
         } else if (w.type() == GgmlType.Q4_K && Q4_KTiles.worthIt(n)) {
-            Q4_KTiles.Activations a = new Q4_KTiles.Activations(q, gemm);
+            Q4_KTiles.Activations a = in.prepared("Q4_K tiles", () -> new Q4_KTiles.Activations(q, gemm));
             int tile = TokenLaneProduct.TILE_ROWS, tiles = rows / tile;
             pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
                     Q4_KTiles.matMulRows(data, rowBytes, a, tile * t0, tile * t1, out, rows));
