@@ -1,5 +1,12 @@
 package io.srm4j.runtime.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Activation vectors quantised once per product into the 8-bit block format ggml pairs with a weight type
  * (its {@code vec_dot_type}): Q8_0 for Q8_0/Q4_0/Q5_0 weights, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants.
@@ -63,6 +70,15 @@ public final class QuantizedActivations {
      * both signs, it takes the positive one for the scale, quantize_row_q8_K the first one. Null: none.
      */
     static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count, boolean[] gemmRows) {
+        return quantize(format, x, xOffset, length, count, gemmRows, false);
+    }
+
+    /** As {@link #quantize(GgmlType, float[], int, int, int)} with the scalar code only: the twin of the vector path. */
+    static QuantizedActivations quantizeScalar(GgmlType format, float[] x, int xOffset, int length, int count) {
+        return quantize(format, x, xOffset, length, count, null, true);
+    }
+
+    private static QuantizedActivations quantize(GgmlType format, float[] x, int xOffset, int length, int count, boolean[] gemmRows, boolean scalar) {
         if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1 && format != GgmlType.Q8_K) {
             throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
         }
@@ -74,10 +90,12 @@ public final class QuantizedActivations {
         int n = length * count;
         if (format == GgmlType.Q8_K) {
             for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
+            for (int i = 0; i < n; i++) a.qs16[i] = a.qs[i];
         } else {
-            for (int b = 0; b < n / 32; b++) a.q8_0or1(x, xOffset, b);
+            for (int b = 0; b < n / 32; b++) {
+                if (!VECTOR || scalar || !a.q8_0or1Vector(x, xOffset, b)) a.q8_0or1(x, xOffset, b);
+            }
         }
-        for (int i = 0; i < n; i++) a.qs16[i] = a.qs[i];
         return a;
     }
 
@@ -95,10 +113,46 @@ public final class QuantizedActivations {
         for (int j = 0; j < 32; j++) {
             int q = (int) Math.rint(x[xo + j] * id);
             qs[o + j] = (byte) q;
+            qs16[o + j] = (byte) q;
             sum += q;
         }
         d[b] = Float.float16ToFloat(Float.floatToFloat16(dd));
         if (s != null) s[b] = Float.float16ToFloat(Float.floatToFloat16(dd * sum));
+    }
+
+    private static final boolean VECTOR = VectorKernels.INT_PATH;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer, half to even. */
+    private static final float ROUND = 12582912f;
+
+    /**
+     * {@link #q8_0or1} in vector lanes, the same bits: the same amax (a maximum, in any order), scale and products,
+     * and rint as the addition of {@link #ROUND} rounds. False, having written nothing, for a block with an infinite or
+     * NaN element, which the scalar version takes.
+     */
+    private boolean q8_0or1Vector(float[] x, int xOffset, int b) {
+        int o = b * 32, xo = xOffset + o;
+        FloatVector v0 = FloatVector.fromArray(F8, x, xo), v1 = FloatVector.fromArray(F8, x, xo + 8);
+        FloatVector v2 = FloatVector.fromArray(F8, x, xo + 16), v3 = FloatVector.fromArray(F8, x, xo + 24);
+        float amax = v0.abs().max(v1.abs()).max(v2.abs().max(v3.abs())).reduceLanes(VectorOperators.MAX);
+        if (!(amax <= Float.MAX_VALUE)) return false;
+        float dd = amax / 127.f;
+        float id = amax != 0 ? 127.f / amax : 0.f;
+        IntVector q0 = (IntVector) v0.mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+        IntVector q1 = (IntVector) v1.mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+        IntVector q2 = (IntVector) v2.mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+        IntVector q3 = (IntVector) v3.mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+        ((ByteVector) q0.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(qs, o);
+        ((ByteVector) q1.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(qs, o + 8);
+        ((ByteVector) q2.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(qs, o + 16);
+        ((ByteVector) q3.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(qs, o + 24);
+        ((ShortVector) q0.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoArray(qs16, o);
+        ((ShortVector) q1.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoArray(qs16, o + 8);
+        ((ShortVector) q2.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoArray(qs16, o + 16);
+        ((ShortVector) q3.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoArray(qs16, o + 24);
+        d[b] = Float.float16ToFloat(Float.floatToFloat16(dd));
+        if (s != null) s[b] = Float.float16ToFloat(Float.floatToFloat16(dd * q0.add(q1).add(q2.add(q3)).reduceLanes(VectorOperators.ADD)));
+        return true;
     }
 
     /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, float d, block sums. */

@@ -1,0 +1,47 @@
+package io.srm4j.runtime.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Q8_0 / Q8_1 activation quantisation in vector lanes against its scalar twin (ggml's x86 quantize_row_q8_0/1), every
+ * output bit for bit: gaussian data at several scales, exact ties (x·127/amax = k + 0.5, which round half to even), zero
+ * blocks, subnormals, and blocks holding an infinity or NaN (which the scalar code takes).
+ */
+class ActivationQuantizationTest {
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q8_1"})
+    void vectorLanesQuantiseAsTheScalarTwin(GgmlType format) {
+        Random rnd = new Random(3);
+        int cols = 256, count = 12;
+        float[] x = new float[cols * count];
+        for (int t = 0; t < count; t++) {
+            for (int i = 0; i < cols; i++) {
+                int e = t * cols + i;
+                x[e] = switch (t) {
+                    case 0 -> (float) rnd.nextGaussian();
+                    case 1 -> (float) rnd.nextGaussian() * 1e-30f;
+                    case 2 -> (float) rnd.nextGaussian() * 1e30f;
+                    case 3 -> 0f;
+                    case 4 -> i % 32 == 0 ? 127f : (rnd.nextInt(254) - 127) + 0.5f; // ties: amax 127, multiplier 1
+                    case 5 -> i % 32 == 0 ? -127f : (i % 2 == 0 ? -1 : 1) * (i % 32 - 0.5f);
+                    case 6 -> Float.MIN_VALUE * (i % 7 - 3);
+                    case 7 -> i == 40 ? Float.POSITIVE_INFINITY : (float) rnd.nextGaussian();
+                    case 8 -> i == 70 ? Float.NaN : (float) rnd.nextGaussian();
+                    case 9 -> i % 32 == 5 ? -0f : (float) rnd.nextGaussian() * 3;
+                    default -> (float) (rnd.nextGaussian() * Math.exp(rnd.nextGaussian() * 4));
+                };
+            }
+        }
+        QuantizedActivations v = QuantizedActivations.quantize(format, x, 0, cols, count);
+        QuantizedActivations s = QuantizedActivations.quantizeScalar(format, x, 0, cols, count);
+        assertArrayEquals(s.qs, v.qs, "quants");
+        assertArrayEquals(s.qs16, v.qs16, "quants as shorts");
+        assertArrayEquals(s.d, v.d, "scales");
+        if (format == GgmlType.Q8_1) assertArrayEquals(s.s, v.s, "scaled sums");
+    }
+}
