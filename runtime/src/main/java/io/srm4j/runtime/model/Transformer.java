@@ -303,7 +303,7 @@ public final class Transformer {
                 // one token: gate, up and their SwiGLU as one job, row range by row range
                 float[] gate = s.ffnGate, up = s.ffnUp;
                 MatMul.matVecPair(WorkerPool.shared(), s.xb, 0, L.wGate(), gate, L.wUp(), up, (r0, r1) -> {
-                    for (int i = r0; i < r1; i++) gate[i] = silu(gate[i]) * up[i];
+                    SwiGlu.apply(gate, up, r0, r1);
                 });
             } else {
                 MatMul.Tokens in = new MatMul.Tokens(s.xb, n, dim, s.gemm);
@@ -312,7 +312,8 @@ public final class Transformer {
                 trace("ffn_gate", l, s.ffnGate, n, c.feedForwardLength());
                 trace("ffn_up", l, s.ffnUp, n, c.feedForwardLength());
                 int ffn = n * c.feedForwardLength();
-                for (int i = 0; i < ffn; i++) s.ffnGate[i] = silu(s.ffnGate[i]) * s.ffnUp[i];
+                float[] gate = s.ffnGate, up = s.ffnUp;
+                WorkerPool.shared().parallelFor(0, ffn, 4096, (i0, i1) -> SwiGlu.apply(gate, up, i0, i1));
             }
             trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
             matMul(L.wDown(), s.ffnGate, n, s.out, s.gemm);
@@ -564,7 +565,7 @@ public final class Transformer {
     }
 
     /** ggml_v_silu: x / (1 + e^-x) with ggml's vectorised exp (every lane of llama.cpp's SwiGLU when ffn % 8 == 0). */
-    private static float silu(float x) {
+    static float silu(float x) {
         return x / (1.0f + expf(0.0f - x));
     }
 

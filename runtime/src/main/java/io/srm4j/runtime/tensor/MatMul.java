@@ -40,6 +40,15 @@ public final class MatMul {
         matMul(WorkerPool.shared(), w, x, n, out);
     }
 
+    /**
+     * Waits until the interleaved decode copies scheduled so far ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8},
+     * {@link Blocks32x8}) are built: they are built on a background thread after a matrix's first single-token product,
+     * and a benchmark that timed products meanwhile would time that thread too.
+     */
+    public static void awaitDecodeCopies() throws InterruptedException {
+        InterleavedCopies.awaitBuilder();
+    }
+
     /** True when products with {@code type} run on activations quantised to {@link QuantizedActivations#formatFor}. */
     public static boolean usesQuantizedActivations(GgmlType type) {
         return VectorKernels.hasFastQuantizedDot(type);
