@@ -132,8 +132,9 @@ final class Q4_0Tiles {
         }
     }
 
+    /** The byte's low nibble into the low short, its high nibble into the high one (bits 4-7 shifted to 16-19), less 8 each. */
     private static IntVector pairs(IntVector bytes) {
-        return bytes.and(0xF).sub(8).and(0xFFFF).or(bytes.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).lanewise(VectorOperators.LSHL, 16));
+        return bytes.and(0xF).or(bytes.lanewise(VectorOperators.LSHL, 12).and(0xF0000)).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
     }
 
     /**
