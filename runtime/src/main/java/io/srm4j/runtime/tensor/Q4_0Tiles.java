@@ -65,16 +65,28 @@ final class Q4_0Tiles {
             this.blocks = cols / 32;
             int g = (count + LANES - 1) / LANES;
             this.groups = g + (g & 1);
-            this.q = new short[Math.multiplyExact(groups * LANES, cols)];
+            this.q = pairLayout(a, groups);
             this.d = new float[groups * blocks * LANES];
             for (int t = 0; t < count; t++) {
-                int base = (t / LANES) * cols * LANES + 2 * (t % LANES), o = t * cols;
-                // pair 16b + j of a group: elements 32b + j (h = 0) and 32b + j + 16 (h = 1), as the rows unpack
-                for (int e = 0; e < cols; e++) q[base + ((e >> 5) * 16 + (e & 15)) * 2 * LANES + ((e >> 4) & 1)] = a.qs[o + e];
                 int dBase = (t / LANES) * blocks * LANES + t % LANES;
                 for (int b = 0; b < blocks; b++) d[dBase + b * LANES] = a.d[t * blocks + b];
             }
         }
+    }
+
+    /**
+     * The quants of {@code a} (any 8-bit format) as {@code [group][pair][token][h]} for {@code groups} groups of eight
+     * tokens (lanes past the count zero): pair 16b + j is elements 32b + j (h = 0) and 32b + j + 16 (h = 1), as the
+     * rows unpack ({@link #unpackRow}).
+     */
+    static short[] pairLayout(QuantizedActivations a, int groups) {
+        int cols = a.length;
+        short[] q = new short[Math.multiplyExact(groups * LANES, cols)];
+        for (int t = 0; t < a.count; t++) {
+            int base = (t / LANES) * cols * LANES + 2 * (t % LANES), o = t * cols;
+            for (int e = 0; e < cols; e++) q[base + ((e >> 5) * 16 + (e & 15)) * 2 * LANES + ((e >> 4) & 1)] = a.qs[o + e];
+        }
+        return q;
     }
 
     /** Per-thread scratch: a chunk's pairs, their scales, the accumulators. */
