@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * an 8-bit activation is at most 8·127 in magnitude, so a lane holding 16 of them stays exact in a short, and adjacent
  * lanes' sum (the block's 32 products, at most 32,512) too.
  *
- * <p>Layout: tokens in the lanes as pairs, eight tokens a group: activations {@code [group][pair][token][h]}, pair j
+ * <p>Layout: tokens in the lanes as pairs, eight tokens a group: activations {@code [group][pair][token]} ints, pair j
  * of a block being its elements j and j + 16, the two nibbles of quant byte j ({@link Activations}); each weight row
  * unpacked once per call to one int per pair, its two quants minus 8 as the int's low and high shorts, broadcast to
  * every lane when multiplied. Per pair and tile (four
@@ -48,14 +48,14 @@ final class Q4_0Tiles {
     }
 
     /**
-     * Q8_0 activations of {@code count} tokens in groups of eight, {@code [group][pair][token][h]} (pair j of block b:
+     * Q8_0 activations of {@code count} tokens in groups of eight, {@code [group][pair][token]} ints (pair j of block b:
      * elements 32b + j and 32b + j + 16), with their scales
      * {@code [group][block][token]}; the group count is rounded up to even (tiles take two) and lanes past
      * {@code count} are zero and never stored.
      */
     static final class Activations {
         final int count, cols, blocks, groups;
-        final short[] q;
+        final int[] q;
         final float[] d;
 
         Activations(QuantizedActivations a) {
@@ -75,17 +75,22 @@ final class Q4_0Tiles {
     }
 
     /**
-     * The quants of {@code a} (any 8-bit format) as {@code [group][pair][token][h]} for {@code groups} groups of eight
-     * tokens (lanes past the count zero): pair 16b + j is elements 32b + j (h = 0) and 32b + j + 16 (h = 1), as the
-     * rows unpack ({@link #unpackRow}).
+     * The quants of {@code a} (any 8-bit format) as {@code [group][pair][token]} ints, {@code groups} groups of eight
+     * tokens (lanes past the count zero): pair 16b + j holds element 32b + j in its low short and 32b + j + 16 in its
+     * high short, as the rows unpack ({@link #unpackRow}). Tokens are laid out in parallel on the pool.
      */
-    static short[] pairLayout(QuantizedActivations a, int groups) {
-        int cols = a.length;
-        short[] q = new short[Math.multiplyExact(groups * LANES, cols)];
-        for (int t = 0; t < a.count; t++) {
-            int base = (t / LANES) * cols * LANES + 2 * (t % LANES), o = t * cols;
-            for (int e = 0; e < cols; e++) q[base + ((e >> 5) * 16 + (e & 15)) * 2 * LANES + ((e >> 4) & 1)] = a.qs[o + e];
-        }
+    static int[] pairLayout(QuantizedActivations a, int groups) {
+        int cols = a.length, half = cols / 2;
+        int[] q = new int[Math.multiplyExact(groups * LANES, half)];
+        byte[] qs = a.qs;
+        WorkerPool.shared().parallelFor(0, a.count, Math.max(1, 16384 / cols), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int o = t * cols, d = (t / LANES) * half * LANES + t % LANES;
+                for (int b = 0; b < cols / 32; b++, o += 32) {
+                    for (int j = 0; j < 16; j++, d += LANES) q[d] = (qs[o + j] & 0xFFFF) | (qs[o + j + 16] << 16);
+                }
+            }
+        });
         return q;
     }
 
@@ -159,12 +164,13 @@ final class Q4_0Tiles {
     private static void tile(int[] wp, int w0, float[] wd, int d0, Activations a, int g, int b0, int b1, float[] acc, int accOff) {
         int half = a.cols / 2, blocks = a.blocks;
         int w1 = w0 + half, w2 = w1 + half, w3 = w2 + half;
-        short[] q = a.q;
-        int xBase = g * a.cols * LANES, yBase = xBase + a.cols * LANES, h = accOff + GROUP_STRIDE;
+        int[] q = a.q;
+        int xBase = g * half * LANES, yBase = xBase + half * LANES, h = accOff + GROUP_STRIDE;
         for (int b = b0; b < b1; b++) {
             ShortVector c0 = ShortVector.zero(S16), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
             for (int i = 16 * b, end = i + 16; i < end; i++) {
-                ShortVector x = ShortVector.fromArray(S16, q, xBase + i * 2 * LANES), y = ShortVector.fromArray(S16, q, yBase + i * 2 * LANES);
+                ShortVector x = IntVector.fromArray(I8, q, xBase + i * LANES).reinterpretAsShorts();
+                ShortVector y = IntVector.fromArray(I8, q, yBase + i * LANES).reinterpretAsShorts();
                 ShortVector v0 = IntVector.broadcast(I8, wp[w0 + i]).reinterpretAsShorts();
                 ShortVector v1 = IntVector.broadcast(I8, wp[w1 + i]).reinterpretAsShorts();
                 ShortVector v2 = IntVector.broadcast(I8, wp[w2 + i]).reinterpretAsShorts();

@@ -88,13 +88,18 @@ public final class QuantizedActivations {
         }
         QuantizedActivations a = new QuantizedActivations(format, length, count);
         int n = length * count;
+        // blocks are independent: a prompt's (256 x 4864 floats for the down projection) is spread over the pool
         if (format == GgmlType.Q8_K) {
-            for (int b = 0; b < n / 256; b++) a.q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
-            for (int i = 0; i < n; i++) a.qs16[i] = a.qs[i];
+            WorkerPool.shared().parallelFor(0, n / 256, QUANTIZE_GRAIN / 256, (b0, b1) -> {
+                for (int b = b0; b < b1; b++) a.q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
+                for (int i = 256 * b0; i < 256 * b1; i++) a.qs16[i] = a.qs[i];
+            });
         } else {
-            for (int b = 0; b < n / 32; b++) {
-                if (!VECTOR || scalar || !a.q8_0or1Vector(x, xOffset, b)) a.q8_0or1(x, xOffset, b);
-            }
+            WorkerPool.shared().parallelFor(0, n / 32, QUANTIZE_GRAIN / 32, (b0, b1) -> {
+                for (int b = b0; b < b1; b++) {
+                    if (!VECTOR || scalar || !a.q8_0or1Vector(x, xOffset, b)) a.q8_0or1(x, xOffset, b);
+                }
+            });
         }
         return a;
     }
@@ -121,6 +126,8 @@ public final class QuantizedActivations {
     }
 
     private static final boolean VECTOR = VectorKernels.INT_PATH;
+    /** Elements per piece of the pool's work when quantising: below this, one thread does it all. */
+    private static final int QUANTIZE_GRAIN = 16384;
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer, half to even. */
     private static final float ROUND = 12582912f;
