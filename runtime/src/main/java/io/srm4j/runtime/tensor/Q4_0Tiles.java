@@ -80,14 +80,22 @@ final class Q4_0Tiles {
      * high short, as the rows unpack ({@link #unpackRow}). Tokens are laid out in parallel on the pool.
      */
     static int[] pairLayout(QuantizedActivations a, int groups) {
-        int cols = a.length, half = cols / 2;
+        return pairLayout(a, groups, 32);
+    }
+
+    /**
+     * As {@link #pairLayout(QuantizedActivations, int)} with pairs over spans of {@code span} elements: pair
+     * {@code (span / 2) · s + j} holds elements {@code span · s + j} (low short) and {@code span · s + span / 2 + j} (high).
+     */
+    static int[] pairLayout(QuantizedActivations a, int groups, int span) {
+        int cols = a.length, half = cols / 2, h = span / 2;
         int[] q = new int[Math.multiplyExact(groups * LANES, half)];
         byte[] qs = a.qs;
         WorkerPool.shared().parallelFor(0, a.count, Math.max(1, 16384 / cols), (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int o = t * cols, d = (t / LANES) * half * LANES + t % LANES;
-                for (int b = 0; b < cols / 32; b++, o += 32) {
-                    for (int j = 0; j < 16; j++, d += LANES) q[d] = (qs[o + j] & 0xFFFF) | (qs[o + j + 16] << 16);
+                for (int b = 0; b < cols / span; b++, o += span) {
+                    for (int j = 0; j < h; j++, d += LANES) q[d] = (qs[o + j] & 0xFFFF) | (qs[o + j + h] << 16);
                 }
             }
         });

@@ -170,9 +170,8 @@ public final class RepackedQ4 {
                     Q4_0Tiles.matMulRows(data, rowBytes, a, INTERLEAVE * g0, INTERLEAVE * g1, out, rows));
         } else if (w.type() == GgmlType.Q4_K && Q4_KTiles.worthIt(n)) {
             Q4_KTiles.Activations a = in.prepared("Q4_K tiles", () -> new Q4_KTiles.Activations(q, gemm));
-            int tile = TokenLaneProduct.TILE_ROWS, tiles = rows / tile;
-            pool.parallelFor(0, tiles, MatMul.ROW_BLOCK / tile, (t0, t1) ->
-                    Q4_KTiles.matMulRows(data, rowBytes, a, tile * t0, tile * t1, out, rows));
+            pool.parallelFor(0, rows / INTERLEAVE, MatMul.ROW_BLOCK / INTERLEAVE, (g0, g1) ->
+                    Q4_KTiles.matMulRows(data, rowBytes, a, INTERLEAVE * g0, INTERLEAVE * g1, out, rows));
         } else if (w.type() == GgmlType.Q4_K && RepackedQ4Kernels.supported()) {
             int block = MatMul.ROW_BLOCK;
             pool.parallelFor(0, rows, block, (from, to) -> {
