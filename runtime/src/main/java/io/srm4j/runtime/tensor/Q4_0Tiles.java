@@ -32,6 +32,11 @@ final class Q4_0Tiles {
     private static final VectorSpecies<Short> S16 = VectorKernels.S16;
     private static final VectorSpecies<Integer> I8 = VectorKernels.I8;
     private static final VectorSpecies<Float> F8 = VectorKernels.F8;
+    /**
+     * Elements per span of pairs: element e of block 2m and of block 2m + 1 share a pair, so a short lane sums one
+     * block and its neighbour the next, and one split of each int lane per two blocks gives both blocks' sums.
+     */
+    private static final int SPAN = 64;
     /** Tokens per group: one int lane each. */
     static final int LANES = 8;
     /** Rows per register tile. */
@@ -65,7 +70,7 @@ final class Q4_0Tiles {
             this.blocks = cols / 32;
             int g = (count + LANES - 1) / LANES;
             this.groups = g + (g & 1);
-            this.q = pairLayout(a, groups);
+            this.q = pairLayout(a, groups, SPAN);
             this.d = new float[groups * blocks * LANES];
             for (int t = 0; t < count; t++) {
                 int dBase = (t / LANES) * blocks * LANES + t % LANES;
@@ -88,18 +93,25 @@ final class Q4_0Tiles {
      * {@code (span / 2) · s + j} holds elements {@code span · s + j} (low short) and {@code span · s + span / 2 + j} (high).
      */
     static int[] pairLayout(QuantizedActivations a, int groups, int span) {
-        int cols = a.length, half = cols / 2, h = span / 2;
-        int[] q = new int[Math.multiplyExact(groups * LANES, half)];
+        int cols = a.length, h = span / 2, pairs = pairs(cols, span);
+        int[] q = new int[Math.multiplyExact(groups * LANES, pairs)];
         byte[] qs = a.qs;
         WorkerPool.shared().parallelFor(0, a.count, Math.max(1, 16384 / cols), (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
-                int o = t * cols, d = (t / LANES) * half * LANES + t % LANES;
-                for (int b = 0; b < cols / span; b++, o += span) {
-                    for (int j = 0; j < h; j++, d += LANES) q[d] = (qs[o + j] & 0xFFFF) | (qs[o + j + h] << 16);
+                int o = t * cols, end = o + cols, d = (t / LANES) * pairs * LANES + t % LANES;
+                for (; o < end; o += span) {
+                    // a last span of half the length (an odd number of 32-blocks over spans of 64) pairs with zeros
+                    boolean full = o + span <= end;
+                    for (int j = 0; j < h; j++, d += LANES) q[d] = (qs[o + j] & 0xFFFF) | (full ? qs[o + j + h] << 16 : 0);
                 }
             }
         });
         return q;
+    }
+
+    /** Pairs per row of {@code cols} elements paired over spans of {@code span} (a last partial span counted whole). */
+    static int pairs(int cols, int span) {
+        return (cols + span - 1) / span * (span / 2);
     }
 
     /** Per-thread scratch: a chunk's pairs, their scales, the accumulators. */
@@ -110,7 +122,7 @@ final class Q4_0Tiles {
      * ({@code rowBytes} apart) and every token of {@code a}; {@code from} a multiple of {@link #TILE_ROWS}.
      */
     static void matMulRows(MemorySegment w, long rowBytes, Activations a, int from, int to, float[] out, int outStride) {
-        int cols = a.cols, blocks = a.blocks, half = cols / 2;
+        int cols = a.cols, blocks = a.blocks, half = pairs(cols, SPAN);
         Object[] scratch = SCRATCH.get();
         if (((int[]) scratch[0]).length < CHUNK_ROWS * half) scratch[0] = new int[CHUNK_ROWS * half];
         if (((float[]) scratch[1]).length < CHUNK_ROWS * blocks) scratch[1] = new float[CHUNK_ROWS * blocks];
@@ -145,21 +157,24 @@ final class Q4_0Tiles {
     }
 
     /**
-     * A Q4_0 row as one int per pair of elements, each quant minus 8: pair j of a block is quant byte j, element j
-     * (its low nibble) in the int's low short and element j + 16 (its high nibble) in the high short; and its block
-     * scales.
+     * A Q4_0 row as one int per pair of quants minus 8 ({@link #pairLayout} over spans of 64): element e of block 2m
+     * in the low short and element e of block 2m + 1 in the high one (a last odd block pairs with zeros, as its
+     * activations do); and its block scales. Quant byte j of a block holds element j (low nibble) and j + 16 (high).
      */
     static void unpackRow(MemorySegment w, long p, int blocks, int[] wp, int o, float[] wd, int dO) {
-        for (int b = 0; b < blocks; b++, p += 18, o += 16) {
+        for (int b = 0; b < blocks; b += 2, p += 36, o += 32) {
             wd[dO + b] = Dequantize.f16(w, p);
-            pairs(ExactBlockKernels.bytesToInts(w, p + 2)).intoArray(wp, o);
-            pairs(ExactBlockKernels.bytesToInts(w, p + 10)).intoArray(wp, o + 8);
+            boolean two = b + 1 < blocks;
+            if (two) wd[dO + b + 1] = Dequantize.f16(w, p + 18);
+            for (int i = 0; i < 16; i += 8) {
+                IntVector lo = ExactBlockKernels.bytesToInts(w, p + 2 + i);
+                IntVector hi = two ? ExactBlockKernels.bytesToInts(w, p + 20 + i) : IntVector.zero(I8);
+                lo.and(0xF).or(hi.lanewise(VectorOperators.LSHL, 16).and(0xF0000)).reinterpretAsShorts().sub((short) 8).reinterpretAsInts()
+                        .intoArray(wp, o + i);
+                lo.lanewise(VectorOperators.ASHR, 4).and(0xF).or(hi.lanewise(VectorOperators.LSHL, 12).and(0xF0000)).reinterpretAsShorts()
+                        .sub((short) 8).reinterpretAsInts().intoArray(wp, o + 16 + i);
+            }
         }
-    }
-
-    /** The byte's low nibble into the low short, its high nibble into the high one (bits 4-7 shifted to 16-19), less 8 each. */
-    private static IntVector pairs(IntVector bytes) {
-        return bytes.and(0xF).or(bytes.lanewise(VectorOperators.LSHL, 12).and(0xF0000)).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
     }
 
     /**
@@ -170,13 +185,13 @@ final class Q4_0Tiles {
      * slower); the Vector API's own methods are always inlined.
      */
     private static void tile(int[] wp, int w0, float[] wd, int d0, Activations a, int g, int b0, int b1, float[] acc, int accOff) {
-        int half = a.cols / 2, blocks = a.blocks;
+        int half = pairs(a.cols, SPAN), blocks = a.blocks;
         int w1 = w0 + half, w2 = w1 + half, w3 = w2 + half;
         int[] q = a.q;
         int xBase = g * half * LANES, yBase = xBase + half * LANES, h = accOff + GROUP_STRIDE;
-        for (int b = b0; b < b1; b++) {
+        for (int b = b0; b < b1; b += 2) {
             ShortVector c0 = ShortVector.zero(S16), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
-            for (int i = 16 * b, end = i + 16; i < end; i++) {
+            for (int i = 16 * b, end = i + 32; i < end; i++) {
                 ShortVector x = IntVector.fromArray(I8, q, xBase + i * LANES).reinterpretAsShorts();
                 ShortVector y = IntVector.fromArray(I8, q, yBase + i * LANES).reinterpretAsShorts();
                 ShortVector v0 = IntVector.broadcast(I8, wp[w0 + i]).reinterpretAsShorts();
@@ -192,34 +207,47 @@ final class Q4_0Tiles {
                 c3 = c3.add(v3.mul(x));
                 e3 = e3.add(v3.mul(y));
             }
-            // each token's block sum: its two shorts added in the high half ((s + (s << 16)) >> 16, exact as |sum| <= 32,512),
-            // then acc = fma(sumi, d_w * d_a, acc) as the twin
+            // a token's low short: block b's exact sum, its high short block b + 1's (each |sum| <= 32,512); per block
+            // in order, as the twin: acc = fma(sumi, d_w * d_a, acc)
             FloatVector da = FloatVector.fromArray(F8, a.d, (g * blocks + b) * LANES), db = FloatVector.fromArray(F8, a.d, ((g + 1) * blocks + b) * LANES);
-            IntVector s;
-            s = c0.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            IntVector i0 = c0.reinterpretAsInts(), i1 = c1.reinterpretAsInts(), i2 = c2.reinterpretAsInts(), i3 = c3.reinterpretAsInts();
+            IntVector j0 = e0.reinterpretAsInts(), j1 = e1.reinterpretAsInts(), j2 = e2.reinterpretAsInts(), j3 = e3.reinterpretAsInts();
+            ((FloatVector) i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(da.mul(wd[d0 + b]), FloatVector.fromArray(F8, acc, accOff)).intoArray(acc, accOff);
-            s = c1.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(da.mul(wd[d0 + blocks + b]), FloatVector.fromArray(F8, acc, accOff + LANES)).intoArray(acc, accOff + LANES);
-            s = c2.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(da.mul(wd[d0 + 2 * blocks + b]), FloatVector.fromArray(F8, acc, accOff + 2 * LANES)).intoArray(acc, accOff + 2 * LANES);
-            s = c3.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(da.mul(wd[d0 + 3 * blocks + b]), FloatVector.fromArray(F8, acc, accOff + 3 * LANES)).intoArray(acc, accOff + 3 * LANES);
-            s = e0.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) j0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(db.mul(wd[d0 + b]), FloatVector.fromArray(F8, acc, h)).intoArray(acc, h);
-            s = e1.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) j1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(db.mul(wd[d0 + blocks + b]), FloatVector.fromArray(F8, acc, h + LANES)).intoArray(acc, h + LANES);
-            s = e2.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) j2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(db.mul(wd[d0 + 2 * blocks + b]), FloatVector.fromArray(F8, acc, h + 2 * LANES)).intoArray(acc, h + 2 * LANES);
-            s = e3.reinterpretAsInts();
-            ((FloatVector) s.add(s.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+            ((FloatVector) j3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(db.mul(wd[d0 + 3 * blocks + b]), FloatVector.fromArray(F8, acc, h + 3 * LANES)).intoArray(acc, h + 3 * LANES);
+            if (b + 1 < blocks) {
+                int n = b + 1;
+                FloatVector dn = FloatVector.fromArray(F8, a.d, (g * blocks + n) * LANES), dm = FloatVector.fromArray(F8, a.d, ((g + 1) * blocks + n) * LANES);
+                ((FloatVector) i0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dn.mul(wd[d0 + n]), FloatVector.fromArray(F8, acc, accOff)).intoArray(acc, accOff);
+                ((FloatVector) i1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dn.mul(wd[d0 + blocks + n]), FloatVector.fromArray(F8, acc, accOff + LANES)).intoArray(acc, accOff + LANES);
+                ((FloatVector) i2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dn.mul(wd[d0 + 2 * blocks + n]), FloatVector.fromArray(F8, acc, accOff + 2 * LANES)).intoArray(acc, accOff + 2 * LANES);
+                ((FloatVector) i3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dn.mul(wd[d0 + 3 * blocks + n]), FloatVector.fromArray(F8, acc, accOff + 3 * LANES)).intoArray(acc, accOff + 3 * LANES);
+                ((FloatVector) j0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dm.mul(wd[d0 + n]), FloatVector.fromArray(F8, acc, h)).intoArray(acc, h);
+                ((FloatVector) j1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dm.mul(wd[d0 + blocks + n]), FloatVector.fromArray(F8, acc, h + LANES)).intoArray(acc, h + LANES);
+                ((FloatVector) j2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dm.mul(wd[d0 + 2 * blocks + n]), FloatVector.fromArray(F8, acc, h + 2 * LANES)).intoArray(acc, h + 2 * LANES);
+                ((FloatVector) j3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .fma(dm.mul(wd[d0 + 3 * blocks + n]), FloatVector.fromArray(F8, acc, h + 3 * LANES)).intoArray(acc, h + 3 * LANES);
+            }
         }
     }
 }

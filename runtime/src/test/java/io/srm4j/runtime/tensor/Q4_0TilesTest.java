@@ -35,7 +35,7 @@ class Q4_0TilesTest {
     void everyTokenCountRowCountAndRangeSumsAsTheScalarTwin() {
         assumeTrue(Q4_0Tiles.supported(), "no 256-bit vectors here");
         Random rnd = new Random(5);
-        for (int cols : new int[] {32, 96, 17 * 32 + 512}) { // the last: a partial second slice
+        for (int cols : new int[] {32, 96, 17 * 32 + 512, 34 * 32}) { // odd block counts pair their last block with zeros; 17 * 32 + 512: a partial last slice
             for (int rows : new int[] {4, 8, 13, 24, 40}) {
                 Matrix w = ExactBlockKernelsTest.randomMatrix(GgmlType.Q4_0, rnd, rows, cols, rows % 2 == 0);
                 for (int n : new int[] {1, 2, 7, 8, 9, 15, 16, 17, 25, 33}) {
