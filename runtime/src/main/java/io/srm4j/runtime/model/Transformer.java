@@ -1,5 +1,6 @@
 package io.srm4j.runtime.model;
 
+import io.srm4j.runtime.tensor.GgmlExp;
 import io.srm4j.runtime.tensor.GgmlOrderDots;
 import io.srm4j.runtime.tensor.MatMul;
 import io.srm4j.runtime.tensor.ScalarKernels;
@@ -466,10 +467,15 @@ public final class Transformer {
         for (int t = 0; t < n; t++) if (p[so + t] > max) max = p[so + t];
         double sum = 0;
         for (int t0 = 0; t0 < n; t0 += 8) {
-            for (int l = 0; l < 8; l++) {
-                int t = t0 + l;
-                lane[l] = t < n ? expf(p[so + t] - max) : 0;
-                if (t < n) p[so + t] = lane[l];
+            if (t0 + 8 <= n) {
+                GgmlExp.exp8(p, so + t0, max, lane, 0);
+                System.arraycopy(lane, 0, p, so + t0, 8);
+            } else {
+                for (int l = 0; l < 8; l++) {
+                    int t = t0 + l;
+                    lane[l] = t < n ? expf(p[so + t] - max) : 0;
+                    if (t < n) p[so + t] = lane[l];
+                }
             }
             sum += ScalarKernels.hsum8(lane);
         }
@@ -485,27 +491,9 @@ public final class Transformer {
         }
     }
 
-    /**
-     * ggml_v_expf (AVX2), one lane: exp by a degree-5 polynomial on the reduced argument with fused multiply-adds,
-     * scaled by 2^n through the exponent bits; llama.cpp's softmax and SiLU use it, so {@code Math.exp} would differ
-     * in the last bit now and then.
-     */
+    /** ggml_v_expf, one lane ({@link GgmlExp#expf}). */
     static float expf(float x) {
-        final float r = 0x1.8p23f;
-        float z = Math.fma(x, 0x1.715476p+0f, r);
-        float n = z - r;
-        float b = Math.fma(-n, 0x1.7f7d1cp-20f, Math.fma(-n, 0x1.62e4p-1f, x));
-        int e = Float.floatToRawIntBits(z) << 23;
-        float k = Float.intBitsToFloat(e + Float.floatToRawIntBits(1f));
-        float u = b * b;
-        float j = Math.fma(Math.fma(Math.fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, Math.fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
-                u, 0x1.ffffecp-1f * b);
-        if (!(Math.abs(n) > 126)) return Math.fma(k, j, k);
-        int g = n <= 0 ? 0x82000000 : 0;
-        float s1 = Float.intBitsToFloat(g + 0x7f000000);
-        float s2 = Float.intBitsToFloat(e - g);
-        if (Math.abs(n) > 192) return s1 * s1;
-        return Math.fma(s2, j, s2) * s1;
+        return GgmlExp.expf(x);
     }
 
     /**
