@@ -44,4 +44,21 @@ class ActivationQuantizationTest {
         assertArrayEquals(s.d, v.d, "scales");
         if (format == GgmlType.Q8_1) assertArrayEquals(s.s, v.s, "scaled sums");
     }
+
+    /** The decode copies' activation pairs: quants 2i and 2i + 1 in every one of the eight int lanes of pair i's 16 shorts. */
+    @org.junit.jupiter.api.Test
+    void repeatedPairsHoldEachPairInEveryLane() {
+        float[] x = new float[96];
+        Random rnd = new Random(8);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, x.length, 1);
+        short[] p = a.repeatedPairs();
+        org.junit.jupiter.api.Assertions.assertEquals(8 * x.length, p.length);
+        for (int i = 0; i < x.length / 2; i++) {
+            for (int lane = 0; lane < 8; lane++) {
+                org.junit.jupiter.api.Assertions.assertEquals(a.qs[2 * i], p[16 * i + 2 * lane], "pair " + i + " lane " + lane);
+                org.junit.jupiter.api.Assertions.assertEquals(a.qs[2 * i + 1], p[16 * i + 2 * lane + 1], "pair " + i + " lane " + lane);
+            }
+        }
+    }
 }
