@@ -1,7 +1,8 @@
 package io.srm4j.runtime.tensor;
 
 /**
- * Q8_0-quantised activations laid out for {@link ExactBlockKernels}: the 8-bit quants as floats (exact), so the
+ * Q8_0-quantised activations laid out for the float-lane kernels ({@link ExactBlockKernels} one token,
+ * {@link Q8_0Kernels} and {@link Blocks32Kernels} several): the 8-bit quants as floats (exact), so the
  * kernels multiply them with FMA in float lanes instead of 16-bit integer lanes.
  *
  * <ul>

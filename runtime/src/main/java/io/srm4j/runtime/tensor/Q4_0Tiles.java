@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Q4_0 products of many tokens (prefill, batched decode) in 16-bit integer lanes, bit for bit {@link RepackedQ4#q4_0}
  * (llama.cpp's repacked order: per 32-block {@code acc = fma(Σ (q-8)·a, d_w·d_a, acc)}).
  *
- * <p>Why shorts: the float-lane tiles ({@link ExactBlockKernels}) spend one FMA per product, and this machine kind has
+ * <p>Why shorts: the float-lane tiles this replaced (as {@link Q8_0Kernels}'s) spend one FMA per product, and this machine kind has
  * two FMA pipes; a 16-bit multiply and add take 16 products per instruction and spread over more pipes (a probe of
  * pure register work here: 82 G products/s in shorts against 50 in float FMA on one core). A Q4_0 quant minus 8 times
  * an 8-bit activation is at most 8·127 in magnitude, so a lane holding 16 of them stays exact in a short, and adjacent

@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #laneMajor} (element 4l+k at 8k+l), so a block is four conversions, four FMAs and one scaled FMA, with no
  * shuffles and no per-block reduction.
  *
- * <p>Several tokens ({@link TokenLaneProduct}, as {@link ExactBlockKernels} for Q4_0): tokens in the lanes, weights
+ * <p>Several tokens ({@link TokenLaneProduct}): tokens in the lanes, weights
  * converted to floats once per call and broadcast against the token lanes in 4-row tiles. ggml's eight lanes become
  * eight passes over the blocks, one accumulator per row and token each; the eight results are combined per token in
  * {@link ScalarKernels#hsum8}'s order, so a row's product is the same alone or in a batch.

@@ -31,7 +31,7 @@ import java.lang.foreign.MemorySegment;
  * <p>The scalar methods here are the reference twins; {@link Q4_0x8} and {@link Q4_Kx8} (one token: the rows
  * interleaved as llama.cpp does), {@link ExactBlockKernels} (Q4_0, one token until its copy is built), {@link Q4_0Tiles} (Q4_0,
  * several tokens) and {@link RepackedQ4Kernels} (Q4_K,
- * until its interleaved copy is built, and prompts) are the fast ones; {@link Q4_KTiles} takes Q4_K products of four tokens or more.
+ * until its interleaved copy is built, and prompts) are the fast ones; {@link Q4_KTiles} takes Q4_K products of four tokens or more, in 16-bit lanes as {@link Q4_0Tiles}.
  */
 public final class RepackedQ4 {
     private RepackedQ4() {}

@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The several-token product shared by the float-lane block kernels ({@link Q8_0Kernels}, {@link ExactBlockKernels},
- * {@link Q4_KTiles}): tokens in the vector lanes (eight per group), weight rows converted to floats once per call,
+ * The several-token product shared by the float-lane block kernels ({@link Q8_0Kernels}, {@link Blocks32Kernels},
+ * {@link Q6_KTiles}; Q4_0 and Q4_K have 16-bit tiles of their own, {@link Q4_0Tiles}): tokens in the vector lanes (eight per group), weight rows converted to floats once per call,
  * {@link #CHUNK_ROWS} at a time, and every token group passing over a chunk {@link #SLICE_COLUMNS} columns at a time in
  * {@link #TILE_ROWS}-row register tiles, the accumulators kept between slices. What differs between weight formats
  * (how a row unpacks, the order a tile sums in, how accumulators become results) is a {@link Format}; the order of
