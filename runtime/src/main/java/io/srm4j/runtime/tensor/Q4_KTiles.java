@@ -197,6 +197,7 @@ final class Q4_KTiles {
         int w1 = w0 + half, w2 = w1 + half, w3 = w2 + half;
         int[] q = a.q;
         int xBase = g * half * LANES, yBase = xBase + half * LANES;
+        // the same loop as Q4_0Tiles.tile's: eight vectors handed back from a shared method would be boxed
         ShortVector c0 = ShortVector.zero(S16), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
         for (int i = 32 * pi, end = i + 32; i < end; i++) {
             ShortVector x = IntVector.fromArray(I8, q, xBase + i * LANES).reinterpretAsShorts();
