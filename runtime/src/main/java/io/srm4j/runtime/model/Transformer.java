@@ -428,22 +428,34 @@ public final class Transformer {
             a.values = new float[padded * vd * 2];
             from = 0;
         }
-        if (a.qh.length < hd) a.qh = new float[hd];
+        if (a.qh.length < group * hd) a.qh = new float[group * hd];
         if (a.columnSums.length < 32 * vd) a.columnSums = new float[32 * vd];
         float[] keys = a.keys, values = a.values, qh = a.qh;
         cache.keys(layer, from, n, kvHead * hd, keys, from * hd, hd);
         cache.values(layer, from, n, kvHead * vd, values, from * vd, vd);
         converted.held(cache, kvHead, n);
+        // llama.cpp multiplies the query with an F16 key cache in F16, so round the query the same way.
+        for (int i = 0; i < group * hd; i++) {
+            float v = q[qOff + kvHead * group * hd + i];
+            qh[i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
+        }
+        // tinyBLAS takes only multiples of 8; ggml falls back to its vec_dot otherwise
+        boolean tiny = promptOrder && hd % 8 == 0;
+        int tiled = 0, pairedHeads = 0;
+        if (tiny) {
+            // four positions times two query heads at a time: eight independent chains, each tinyBlas's own
+            tiled = n & ~3;
+            pairedHeads = group & ~1;
+            for (int g = 0; g < pairedHeads; g += 2) {
+                for (int t = 0; t < tiled; t += 4) GgmlOrderDots.tinyBlas4x2(keys, t * hd, qh, g * hd, hd, scores, g * padded + t, padded);
+            }
+        }
         for (int g = 0; g < group; g++) {
             int h = kvHead * group + g, so = g * padded;
-            // llama.cpp multiplies the query with an F16 key cache in F16, so round the query the same way.
-            for (int i = 0; i < hd; i++) {
-                float v = q[qOff + h * hd + i];
-                qh[i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
-            }
+            int done = g < pairedHeads ? tiled : 0;
             for (int t = 0; t < n; t++) {
-                // tinyBLAS takes only multiples of 8; ggml falls back to its vec_dot otherwise
-                float dot = promptOrder && hd % 8 == 0 ? GgmlOrderDots.tinyBlas(keys, t * hd, qh, 0, hd) : GgmlOrderDots.vecDotF16(keys, t * hd, qh, 0, hd);
+                float dot = t < done ? scores[so + t]
+                        : tiny ? GgmlOrderDots.tinyBlas(keys, t * hd, qh, g * hd, hd) : GgmlOrderDots.vecDotF16(keys, t * hd, qh, g * hd, hd);
                 scores[so + t] = dot * scale;
             }
             softmax(scores, so, n, padded, f16, a.lane8, layer, h);
