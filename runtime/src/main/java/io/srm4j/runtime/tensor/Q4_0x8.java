@@ -29,11 +29,11 @@ final class Q4_0x8 {
     private static final int ROWS = RepackedQ4.INTERLEAVE;
     /**
      * Products of fewer tokens take this copy token by token once it is built, not the tiles: group by group, each
-     * group's weights read once for all the tokens, ~0.18 ms a token on a 4864x896 matrix (one thread), against ~2.2
-     * ms for a {@link Q4_0Tiles} pass of 9-16 tokens (two token groups whatever the count; Q4_0TilesProbe -Dn=8|9|16),
-     * so the copy wins up to 12 tokens.
+     * group's weights read once for all the tokens, ~0.19 ms a token on a 4864x896 matrix (one thread), against ~1.97
+     * ms for a {@link Q4_0Tiles} pass of 9-16 tokens (two token groups whatever the count; Q4_0TilesProbe -Dn=8|12:
+     * copy 1.52 / 2.29 ms, tiles 1.64 / 1.97), so the copy wins up to 10 tokens.
      */
-    static final int COPY_TOKENS = 13;
+    static final int COPY_TOKENS = 11;
     /** Shorts per group and block: 8 rows x 32 quants of 4 bits. */
     private static final int BLOCK_SHORTS = 64;
 
