@@ -3,7 +3,6 @@ package io.srm4j.runtime.model;
 import io.srm4j.runtime.tensor.GgmlExp;
 import io.srm4j.runtime.tensor.GgmlOrderDots;
 import io.srm4j.runtime.tensor.MatMul;
-import io.srm4j.runtime.tensor.ScalarKernels;
 import io.srm4j.runtime.tensor.Matrix;
 import io.srm4j.runtime.tensor.WorkerPool;
 
@@ -477,20 +476,7 @@ public final class Transformer {
     private void softmax(float[] p, int so, int n, int padded, boolean f16, float[] lane, int layer, int head) {
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < n; t++) if (p[so + t] > max) max = p[so + t];
-        double sum = 0;
-        for (int t0 = 0; t0 < n; t0 += 8) {
-            if (t0 + 8 <= n) {
-                GgmlExp.exp8(p, so + t0, max, lane, 0);
-                System.arraycopy(lane, 0, p, so + t0, 8);
-            } else {
-                for (int l = 0; l < 8; l++) {
-                    int t = t0 + l;
-                    lane[l] = t < n ? expf(p[so + t] - max) : 0;
-                    if (t < n) p[so + t] = lane[l];
-                }
-            }
-            sum += ScalarKernels.hsum8(lane);
-        }
+        double sum = GgmlExp.expSum(p, so, n, max, true, lane);
         float inv = (float) (1.0 / sum);
         if (trace != null) {
             float[] probs = new float[n];
@@ -501,11 +487,6 @@ public final class Transformer {
             float prob = t < n ? p[so + t] * inv : 0;
             p[so + t] = f16 ? Float.float16ToFloat(Float.floatToFloat16(prob)) : prob;
         }
-    }
-
-    /** ggml_v_expf, one lane ({@link GgmlExp#expf}). */
-    static float expf(float x) {
-        return GgmlExp.expf(x);
     }
 
     /**
@@ -566,7 +547,7 @@ public final class Transformer {
 
     /** ggml_v_silu: x / (1 + e^-x) with ggml's vectorised exp (every lane of llama.cpp's SwiGLU when ffn % 8 == 0). */
     static float silu(float x) {
-        return x / (1.0f + expf(0.0f - x));
+        return x / (1.0f + GgmlExp.expf(0.0f - x));
     }
 
     private static void addInPlace(float[] x, int off, float[] b) {

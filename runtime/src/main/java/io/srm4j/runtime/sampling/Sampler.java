@@ -1,7 +1,6 @@
 package io.srm4j.runtime.sampling;
 
 import io.srm4j.runtime.tensor.GgmlExp;
-import io.srm4j.runtime.tensor.ScalarKernels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,7 +13,6 @@ import java.util.SplittableRandom;
  * model and prompt give the same text.
  */
 public final class Sampler {
-    /** Fewest exponentials a thread takes in {@link #describe}. */
     private final SamplingParams p;
     private final SplittableRandom random;
     private int[] order = new int[0];
@@ -122,24 +120,13 @@ public final class Sampler {
 
     /**
      * Log-probability of {@code id} and the top alternatives under softmax(raw logits at {@code offset}). The
-     * normaliser sums as llama.cpp's softmax does (ggml_vec_soft_max_f32): ggml's exp eight lanes at a time
-     * ({@link GgmlExp#exp8}), each eight added in float in hsum8's order, those sums in double in index order. A full
+     * normaliser sums as llama.cpp's softmax does ({@link GgmlExp#expSum}). A full
      * vocabulary of Math.exp in double took ~0.8 ms a token, ~5% of a decode step.
      */
     private SampledToken describe(float[] logits, int offset, int vocab, int id) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
-        float[] lane = lanes;
-        double sum = 0;
-        int e = 0;
-        for (; e + 8 <= vocab; e += 8) {
-            GgmlExp.exp8(logits, offset + e, max, lane, 0);
-            sum += ScalarKernels.hsum8(lane);
-        }
-        if (e < vocab) {
-            for (int l = 0; l < 8; l++) lane[l] = e + l < vocab ? GgmlExp.expf(logits[offset + e + l] - max) : 0f;
-            sum += ScalarKernels.hsum8(lane);
-        }
+        double sum = GgmlExp.expSum(logits, offset, vocab, max, false, lanes);
         float logZ = (float) (max + Math.log(sum));
         List<SampledToken.Alternative> top = List.of();
         if (p.topLogprobs() > 0) {

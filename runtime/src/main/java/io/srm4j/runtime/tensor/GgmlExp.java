@@ -57,4 +57,27 @@ public final class GgmlExp {
         }
         for (int i = 0; i < 8; i++) out[oo + i] = expf(x[xo + i] - sub);
     }
+
+    /**
+     * {@code Σ expf(x[off + i] - max)} for {@code i < n} as ggml_vec_soft_max_f32 sums it: eight at a time
+     * ({@link #exp8}), each eight added in float in {@link ScalarKernels#hsum8}'s order, those sums in double in index
+     * order; with {@code keep}, each exponential is written back over its argument. {@code lane}: eight floats of scratch.
+     */
+    public static double expSum(float[] x, int off, int n, float max, boolean keep, float[] lane) {
+        double sum = 0;
+        int t = 0;
+        for (; t + 8 <= n; t += 8) {
+            exp8(x, off + t, max, lane, 0);
+            if (keep) System.arraycopy(lane, 0, x, off + t, 8);
+            sum += ScalarKernels.hsum8(lane);
+        }
+        if (t < n) {
+            for (int l = 0; l < 8; l++) {
+                lane[l] = t + l < n ? expf(x[off + t + l] - max) : 0f;
+                if (keep && t + l < n) x[off + t + l] = lane[l];
+            }
+            sum += ScalarKernels.hsum8(lane);
+        }
+        return sum;
+    }
 }

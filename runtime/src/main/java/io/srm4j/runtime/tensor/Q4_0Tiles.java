@@ -18,13 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  * an 8-bit activation is at most 8·127 in magnitude, so a lane holding 16 of them stays exact in a short, and adjacent
  * lanes' sum (the block's 32 products, at most 32,512) too.
  *
- * <p>Layout: tokens in the lanes as pairs, eight tokens a group: activations {@code [group][pair][token]} ints, pair j
- * of a block being its elements j and j + 16, the two nibbles of quant byte j ({@link Activations}); each weight row
- * unpacked once per call to one int per pair, its two quants minus 8 as the int's low and high shorts, broadcast to
- * every lane when multiplied. Per pair and tile (four
- * rows, two token groups): two activation loads, four broadcasts, eight multiplies and adds, 256 products. After a
- * block each lane pair is added into one int (the token's exact block sum), converted and scaled in with one fma per
- * row and token, as the scalar twin.
+ * <p>Layout: tokens in the lanes as pairs, eight tokens a group: activations {@code [group][pair][token]} ints, a pair
+ * being element e of blocks 2m and 2m + 1 ({@link #pairLayout}); each weight row unpacked once per call to one int per
+ * pair, its two quants minus 8 as the int's low and high shorts, broadcast to every lane when multiplied. Per pair and
+ * tile (four rows, two token groups): two activation loads, four broadcasts, eight multiplies and adds, 256 products.
+ * After two blocks each int lane is split into its two shorts (each token's exact block sums), converted and scaled in
+ * with one fma per block, row and token, as the scalar twin.
  */
 final class Q4_0Tiles {
     private Q4_0Tiles() {}
@@ -53,8 +52,7 @@ final class Q4_0Tiles {
     }
 
     /**
-     * Q8_0 activations of {@code count} tokens in groups of eight, {@code [group][pair][token]} ints (pair j of block b:
-     * elements 32b + j and 32b + j + 16), with their scales
+     * Q8_0 activations of {@code count} tokens in groups of eight ({@link #pairLayout}) with their scales
      * {@code [group][block][token]}; the group count is rounded up to even (tiles take two) and lanes past
      * {@code count} are zero and never stored.
      */
@@ -70,7 +68,7 @@ final class Q4_0Tiles {
             this.blocks = cols / 32;
             int g = (count + LANES - 1) / LANES;
             this.groups = g + (g & 1);
-            this.q = pairLayout(a, groups, SPAN);
+            this.q = pairLayout(a, groups);
             this.d = new float[groups * blocks * LANES];
             for (int t = 0; t < count; t++) {
                 int dBase = (t / LANES) * blocks * LANES + t % LANES;
@@ -81,27 +79,19 @@ final class Q4_0Tiles {
 
     /**
      * The quants of {@code a} (any 8-bit format) as {@code [group][pair][token]} ints, {@code groups} groups of eight
-     * tokens (lanes past the count zero): pair 16b + j holds element 32b + j in its low short and 32b + j + 16 in its
-     * high short, as the rows unpack ({@link #unpackRow}). Tokens are laid out in parallel on the pool.
+     * tokens (lanes past the count zero): pair 32m + j holds element 64m + j in its low short and 64m + 32 + j in its
+     * high short, element j of blocks 2m and 2m + 1, as the rows unpack ({@link #unpackRow}, {@link Q4_KTiles}); a
+     * last odd block pairs with zeros. Tokens are laid out in parallel on the pool.
      */
     static int[] pairLayout(QuantizedActivations a, int groups) {
-        return pairLayout(a, groups, 32);
-    }
-
-    /**
-     * As {@link #pairLayout(QuantizedActivations, int)} with pairs over spans of {@code span} elements: pair
-     * {@code (span / 2) · s + j} holds elements {@code span · s + j} (low short) and {@code span · s + span / 2 + j} (high).
-     */
-    static int[] pairLayout(QuantizedActivations a, int groups, int span) {
-        int cols = a.length, h = span / 2, pairs = pairs(cols, span);
+        int cols = a.length, h = SPAN / 2, pairs = pairs(cols);
         int[] q = new int[Math.multiplyExact(groups * LANES, pairs)];
         byte[] qs = a.qs;
         WorkerPool.shared().parallelFor(0, a.count, Math.max(1, 16384 / cols), (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int o = t * cols, end = o + cols, d = (t / LANES) * pairs * LANES + t % LANES;
-                for (; o < end; o += span) {
-                    // a last span of half the length (an odd number of 32-blocks over spans of 64) pairs with zeros
-                    boolean full = o + span <= end;
+                for (; o < end; o += SPAN) {
+                    boolean full = o + SPAN <= end;
                     for (int j = 0; j < h; j++, d += LANES) q[d] = (qs[o + j] & 0xFFFF) | (full ? qs[o + j + h] << 16 : 0);
                 }
             }
@@ -109,9 +99,9 @@ final class Q4_0Tiles {
         return q;
     }
 
-    /** Pairs per row of {@code cols} elements paired over spans of {@code span} (a last partial span counted whole). */
-    static int pairs(int cols, int span) {
-        return (cols + span - 1) / span * (span / 2);
+    /** Pairs per row of {@code cols} elements (a last odd block counted as two). */
+    static int pairs(int cols) {
+        return (cols + SPAN - 1) / SPAN * (SPAN / 2);
     }
 
     /** Per-thread scratch: a chunk's pairs, their scales, the accumulators. */
@@ -119,10 +109,10 @@ final class Q4_0Tiles {
 
     /**
      * {@code out[t * outStride + r] = W[r] · a_t} for rows {@code [from, to)} of the Q4_0 matrix at {@code w}
-     * ({@code rowBytes} apart) and every token of {@code a}; {@code from} a multiple of {@link #TILE_ROWS}.
+     * ({@code rowBytes} apart) and every token of {@code a}.
      */
     static void matMulRows(MemorySegment w, long rowBytes, Activations a, int from, int to, float[] out, int outStride) {
-        int cols = a.cols, blocks = a.blocks, half = pairs(cols, SPAN);
+        int cols = a.cols, blocks = a.blocks, half = pairs(cols);
         Object[] scratch = SCRATCH.get();
         if (((int[]) scratch[0]).length < CHUNK_ROWS * half) scratch[0] = new int[CHUNK_ROWS * half];
         if (((float[]) scratch[1]).length < CHUNK_ROWS * blocks) scratch[1] = new float[CHUNK_ROWS * blocks];
@@ -157,7 +147,7 @@ final class Q4_0Tiles {
     }
 
     /**
-     * A Q4_0 row as one int per pair of quants minus 8 ({@link #pairLayout} over spans of 64): element e of block 2m
+     * A Q4_0 row as one int per pair of quants minus 8 (as {@link #pairLayout} pairs): element e of block 2m
      * in the low short and element e of block 2m + 1 in the high one (a last odd block pairs with zeros, as its
      * activations do); and its block scales. Quant byte j of a block holds element j (low nibble) and j + 16 (high).
      */
@@ -178,14 +168,14 @@ final class Q4_0Tiles {
     }
 
     /**
-     * Four rows (pairs from {@code wp[w0]}, {@code cols / 2} apart; scales from {@code wd[d0]}, {@code blocks} apart)
+     * Four rows (pairs from {@code wp[w0]}, {@link #pairs} apart; scales from {@code wd[d0]}, {@code blocks} apart)
      * times token groups g and g + 1 over blocks {@code [b0, b1)}; row k's token lanes at {@code acc[accOff + 8k]},
      * group g + 1's {@link #GROUP_STRIDE} further. Written without helper methods: C2 inlines callees only while the
      * compilation stays under its node budget, and a vector handed to a call it did not inline is boxed (several times
      * slower); the Vector API's own methods are always inlined.
      */
     private static void tile(int[] wp, int w0, float[] wd, int d0, Activations a, int g, int b0, int b1, float[] acc, int accOff) {
-        int half = pairs(a.cols, SPAN), blocks = a.blocks;
+        int half = pairs(a.cols), blocks = a.blocks;
         int w1 = w0 + half, w2 = w1 + half, w3 = w2 + half;
         int[] q = a.q;
         int xBase = g * half * LANES, yBase = xBase + half * LANES, h = accOff + GROUP_STRIDE;

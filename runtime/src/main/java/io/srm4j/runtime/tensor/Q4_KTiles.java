@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layout: sub-blocks 2p and 2p + 1 of a super-block share 32 quant bytes (the first in the low nibbles, the second
  * in the high ones), so a byte is one pair: element l of each sub-block, both minus 8, as an int's two shorts, one int
- * per byte once per call. The activations are paired the same way ({@link Q4_0Tiles#pairLayout} over spans of 64),
+ * per byte once per call. The activations are paired the same way ({@link Q4_0Tiles#pairLayout}),
  * tokens in the lanes, eight a group. In a tile of four rows and two token groups each weight int is broadcast and
  * multiplied by the groups' activation pairs: after a pair of sub-blocks' 32 pairs, a token's low short holds the first
  * sub-block's {@code Σ (q-8)·a} and its high short the second's, each at most 32 · 8 · 127 = 32,512 in magnitude, exact.
@@ -54,7 +54,7 @@ final class Q4_KTiles {
     /** Q8_K activations of several tokens in groups of eight as pairs, with each token's order. */
     static final class Activations {
         final int length, count, superBlocks, groups;
-        /** {@link Q4_0Tiles#pairLayout} over spans of 64, the group count rounded up to even. */
+        /** {@link Q4_0Tiles#pairLayout} (its spans of 64 are sub-blocks 2p and 2p + 1), the group count rounded up to even. */
         final int[] q;
         /** Super-block scales, {@code [group][superBlock][lane]}. */
         final float[] d;
@@ -74,7 +74,7 @@ final class Q4_KTiles {
             superBlocks = length / 256;
             int g = (count + LANES - 1) / LANES, subBlocks = length / 32;
             groups = g + (g & 1);
-            q = Q4_0Tiles.pairLayout(a, groups, 64);
+            q = Q4_0Tiles.pairLayout(a, groups);
             d = new float[groups * LANES * superBlocks];
             sums = new float[groups * LANES * subBlocks];
             eightSums = new int[sums.length];

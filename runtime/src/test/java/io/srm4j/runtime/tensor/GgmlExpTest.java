@@ -2,6 +2,7 @@ package io.srm4j.runtime.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,30 @@ class GgmlExpTest {
         for (float v = -87f; v <= 88f; v += 0.0137f) {
             double expected = Math.exp(v);
             assertEquals(expected, GgmlExp.expf(v), expected * 3e-7, "exp(" + v + ")");
+        }
+    }
+
+    /** The softmax sum: each exponential written back when kept, the sum as eight-lane float sums added in double. */
+    @Test
+    void expSumKeepsEachExponentialAndSumsInGgmlsOrder() {
+        Random rnd = new Random(5);
+        int n = 8 * 37 + 5;
+        float[] x = new float[n + 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * 6;
+        float max = 4f;
+        float[] original = x.clone();
+        double expected = 0;
+        float[] lane = new float[8];
+        for (int t = 0; t < n; t += 8) {
+            for (int l = 0; l < 8; l++) lane[l] = t + l < n ? GgmlExp.expf(original[3 + t + l] - max) : 0f;
+            expected += ScalarKernels.hsum8(lane);
+        }
+        assertEquals(expected, GgmlExp.expSum(x, 3, n, max, false, new float[8]), 0.0, "without keeping");
+        assertEquals(Arrays.toString(original), Arrays.toString(x), "arguments untouched without keep");
+        assertEquals(expected, GgmlExp.expSum(x, 3, n, max, true, new float[8]), 0.0, "keeping");
+        for (int i = 0; i < x.length; i++) {
+            float want = i >= 3 && i < 3 + n ? GgmlExp.expf(original[i] - max) : original[i];
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(x[i]), "element " + i);
         }
     }
 }
