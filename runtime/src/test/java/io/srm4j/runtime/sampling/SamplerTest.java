@@ -57,6 +57,40 @@ class SamplerTest {
         assertEquals(best, new Sampler(SamplingParams.defaults(3).withTopK(1)).sample(l, l.length, new int[0], 0).id());
     }
 
+    /**
+     * The vector argmax and maximum equal their scalar twins: ties (the first wins), a maximum in the tail past the last
+     * full vector, signed zeros, infinities, NaN (never picked by the scalar pass, so the vector one falls back to it;
+     * the maximum is NaN), at offsets and lengths that are not multiples of 8.
+     */
+    @Test
+    void vectorArgmaxAndMaxEqualTheScalarTwins() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int trial = 0; trial < 400; trial++) {
+            int n = 1 + r.nextInt(trial < 200 ? 40 : 3000), off = r.nextInt(5);
+            float[] l = new float[off + n + 3];
+            int kind = trial % 6;
+            for (int i = 0; i < l.length; i++) {
+                l[i] = switch (kind) {
+                    case 0 -> (float) r.nextGaussian();
+                    case 1 -> r.nextInt(4); // many ties
+                    case 2 -> r.nextBoolean() ? 0.0f : -0.0f;
+                    case 3 -> r.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+                    default -> (float) r.nextGaussian();
+                };
+            }
+            if (kind == 4) l[off + r.nextInt(n)] = Float.NaN;
+            if (kind == 5) l[off + n - 1] = 100f; // in the tail for most n
+            int want = Sampler.argmaxScalar(l, off, n);
+            assertEquals(want, Sampler.argmax(l, off, n), "trial " + trial + " n=" + n + " kind " + kind);
+            float m = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) m = Math.max(m, l[off + i]);
+            assertEquals(Float.floatToRawIntBits(m), Float.floatToRawIntBits(Sampler.max(l, off, n)), "trial " + trial);
+        }
+        float[] allNegInf = new float[37];
+        java.util.Arrays.fill(allNegInf, Float.NEGATIVE_INFINITY);
+        assertEquals(0, Sampler.argmax(allNegInf, 0, 37));
+    }
+
     @Test
     void sameSeedSameTokensDifferentSeedDifferentTokens() {
         float[] l = randomLogits(500, 2);
