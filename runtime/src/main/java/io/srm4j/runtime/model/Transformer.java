@@ -451,11 +451,14 @@ public final class Transformer {
         }
         for (int g = 0; g < group; g++) {
             int h = kvHead * group + g, so = g * padded;
-            int done = g < pairedHeads ? tiled : 0;
-            for (int t = 0; t < n; t++) {
-                float dot = t < done ? scores[so + t]
-                        : tiny ? GgmlOrderDots.tinyBlas(keys, t * hd, qh, g * hd, hd) : GgmlOrderDots.vecDotF16(keys, t * hd, qh, g * hd, hd);
-                scores[so + t] = dot * scale;
+            if (tiny) {
+                int done = g < pairedHeads ? tiled : 0;
+                for (int t = 0; t < n; t++) {
+                    float dot = t < done ? scores[so + t] : GgmlOrderDots.tinyBlas(keys, t * hd, qh, g * hd, hd);
+                    scores[so + t] = dot * scale;
+                }
+            } else {
+                GgmlOrderDots.vecDotF16Rows(keys, 0, n, qh, g * hd, hd, scale, scores, so);
             }
             softmax(scores, so, n, padded, f16, a.lane8, layer, h);
         }

@@ -186,6 +186,47 @@ public final class GgmlOrderDots {
     }
 
     /**
+     * {@code out[outOff + t] = scale * vecDotF16(rows, rowsOff + t * n, q, qOff, n)} for the {@code count} rows from
+     * {@code rowsOff}: one query head's attention scores against every cached key of a decode step, the same bits as
+     * {@link #vecDotF16} row by row. Head sizes of 64 and 128 take loops whose row stride is a constant, so C2 checks
+     * the array bounds once per loop instead of at every load, and the lane sum ends in two vector steps instead of
+     * eight lane extractions.
+     */
+    public static void vecDotF16Rows(float[] rows, int rowsOff, int count, float[] q, int qOff, int n, float scale, float[] out, int outOff) {
+        if (n == 64) {
+            rows64(rows, rowsOff, count, q, qOff, scale, out, outOff);
+        } else {
+            for (int t = 0; t < count; t++) out[outOff + t] = vecDotF16(rows, rowsOff + t * n, q, qOff, n) * scale;
+        }
+    }
+
+    /** {@link #vecDotF16Rows} for 64-element rows: the query in eight registers, each row's two steps of 32 written out. */
+    private static void rows64(float[] rows, int rowsOff, int count, float[] q, int qOff, float scale, float[] out, int outOff) {
+        FloatVector q0 = FloatVector.fromArray(F8, q, qOff), q1 = FloatVector.fromArray(F8, q, qOff + 8);
+        FloatVector q2 = FloatVector.fromArray(F8, q, qOff + 16), q3 = FloatVector.fromArray(F8, q, qOff + 24);
+        FloatVector q4 = FloatVector.fromArray(F8, q, qOff + 32), q5 = FloatVector.fromArray(F8, q, qOff + 40);
+        FloatVector q6 = FloatVector.fromArray(F8, q, qOff + 48), q7 = FloatVector.fromArray(F8, q, qOff + 56);
+        for (int t = 0; t < count; t++) {
+            int r = rowsOff + 64 * t;
+            FloatVector s0 = FloatVector.fromArray(F8, rows, r + 32).fma(q4, FloatVector.fromArray(F8, rows, r).mul(q0));
+            FloatVector s1 = FloatVector.fromArray(F8, rows, r + 40).fma(q5, FloatVector.fromArray(F8, rows, r + 8).mul(q1));
+            FloatVector s2 = FloatVector.fromArray(F8, rows, r + 48).fma(q6, FloatVector.fromArray(F8, rows, r + 16).mul(q2));
+            FloatVector s3 = FloatVector.fromArray(F8, rows, r + 56).fma(q7, FloatVector.fromArray(F8, rows, r + 24).mul(q3));
+            out[outOff + t] = reduce(s0.add(s2).add(s1.add(s3))) * scale;
+        }
+    }
+
+    private static final jdk.incubator.vector.VectorShuffle<Float> SWAP_PAIRS = jdk.incubator.vector.VectorShuffle.fromValues(FloatVector.SPECIES_128, 1, 0, 3, 2);
+
+    /** {@code GGML_F32x8_REDUCE}'s last steps: lanes i and i+4 added, then (t0 + t1) + (t2 + t3). */
+    private static float reduce(FloatVector x) {
+        FloatVector t = x.reinterpretShape(FloatVector.SPECIES_128, 0).reinterpretAsFloats()
+                .add(x.reinterpretShape(FloatVector.SPECIES_128, 1).reinterpretAsFloats());
+        FloatVector u = t.add(t.rearrange(SWAP_PAIRS));
+        return u.lane(0) + u.lane(2);
+    }
+
+    /**
      * {@code out[outOff + i] = tinyBlasScalar(rows, rowsOff + i, width, p, pOff, n)} for {@code i < width}: the
      * elements in the lanes, one accumulator per tinyBLAS lane (t mod 8).
      */

@@ -37,6 +37,28 @@ class GgmlOrderDotsTest {
         }
     }
 
+    /**
+     * A decode step's scores of one query head against a run of key rows equal the scalar twin's dot of each row times
+     * the scale: rows of 64 (the written-out path), 128, 96 and 32, runs of 0 to 70 rows, at offsets.
+     */
+    @Test
+    void scoreRowsAreBitIdentical() {
+        Random r = new Random(9);
+        float[] acc = new float[32];
+        for (int n : new int[] {64, 128, 96, 32, 80}) {
+            for (int count : new int[] {0, 1, 7, 8, 33, 70}) {
+                float[] rows = gaussian(r, 5 + count * n), q = gaussian(r, 3 + n);
+                float[] out = new float[2 + count];
+                float scale = 0.125f;
+                GgmlOrderDots.vecDotF16Rows(rows, 5, count, q, 3, n, scale, out, 2);
+                for (int t = 0; t < count; t++) {
+                    float want = GgmlOrderDots.vecDotF16Scalar(rows, 5 + t * n, 1, q, 3, n, acc) * scale;
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[2 + t]), "n=" + n + " count=" + count + " row " + t);
+                }
+            }
+        }
+    }
+
     @Test
     void tinyBlasTilesAreBitIdentical() {
         Random r = new Random(9);
