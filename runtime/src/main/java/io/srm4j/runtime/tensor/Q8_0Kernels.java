@@ -54,6 +54,18 @@ final class Q8_0Kernels {
         }
         int n = a.length, o = t * n;
         float[] x = new float[n];
+        if (VectorKernels.INT_PATH) {
+            // a block's 32 bytes as eight int lanes (lane l = elements 4l..4l+3): byte k of every lane is vector k
+            // (this runs on the calling thread for every decoded token's inputs, the other threads waiting)
+            for (int b = 0; b < n; b += 32) {
+                IntVector q = ByteVector.fromArray(B32, a.qs, o + b).reinterpretAsInts();
+                byteOfLanes(q, 0).intoArray(x, b);
+                byteOfLanes(q, 1).intoArray(x, b + 8);
+                byteOfLanes(q, 2).intoArray(x, b + 16);
+                byteOfLanes(q, 3).intoArray(x, b + 24);
+            }
+            return x;
+        }
         for (int b = 0; b < n; b += 32) {
             for (int l = 0; l < 8; l++) {
                 for (int k = 0; k < 4; k++) x[b + 8 * k + l] = a.qs[o + b + 4 * l + k];

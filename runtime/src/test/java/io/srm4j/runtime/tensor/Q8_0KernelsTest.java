@@ -138,13 +138,18 @@ class Q8_0KernelsTest {
 
     @Test
     void laneMajorPutsGgmlLaneElementsInOneLane() {
-        float[] x = new float[64];
-        for (int i = 0; i < 64; i++) x[i] = i - 32;
-        QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, 64, 1);
-        float[] l = Q8_0Kernels.laneMajor(q, 0);
-        for (int b = 0; b < 2; b++) {
-            for (int lane = 0; lane < 8; lane++) {
-                for (int k = 0; k < 4; k++) assertEquals(q.qs[32 * b + 4 * lane + k], l[32 * b + 8 * k + lane], "block " + b + " lane " + lane + " k " + k);
+        // two vectors (the second read at its offset), both signs and the largest magnitudes
+        float[] x = new float[128];
+        for (int i = 0; i < 128; i++) x[i] = i < 64 ? i - 32 : (float) Math.sin(i) * (i % 5 == 0 ? 100 : 1);
+        QuantizedActivations q = QuantizedActivations.quantize(GgmlType.Q8_0, x, 64, 2);
+        for (int t = 0; t < 2; t++) {
+            float[] l = Q8_0Kernels.laneMajor(q, t);
+            for (int b = 0; b < 2; b++) {
+                for (int lane = 0; lane < 8; lane++) {
+                    for (int k = 0; k < 4; k++) {
+                        assertEquals(q.qs[64 * t + 32 * b + 4 * lane + k], l[32 * b + 8 * k + lane], "vector " + t + " block " + b + " lane " + lane + " k " + k);
+                    }
+                }
             }
         }
         QuantizedActivations k = QuantizedActivations.quantize(GgmlType.Q8_K, new float[256], 256, 1);
