@@ -1,6 +1,9 @@
 package io.srm4j.runtime.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -36,6 +39,7 @@ final class Q4_0x8 {
     static final int COPY_TOKENS = 11;
     /** Shorts per group and block: 8 rows x 32 quants of 4 bits. */
     private static final int BLOCK_SHORTS = 64;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private static final InterleavedCopies<Q4_0x8> COPIES = new InterleavedCopies<>(new InterleavedCopies.Layout<>() {
         @Override
@@ -46,13 +50,18 @@ final class Q4_0x8 {
         @Override
         public void packGroups(Q4_0x8 copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
             byte[] tmp = new byte[(int) (ROWS * rowBytes)];
-            for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp);
+            short[] group = new short[copy.blocks * BLOCK_SHORTS];
+            for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp, group);
         }
     });
 
     final int rows, cols, blocks;
-    /** {@code [group][block][load L][row][h]} four quants each (see the layout above). */
-    final short[] qs;
+    /**
+     * {@code [group][block][load L][row][h]} shorts of four quants each (see the layout above), off the Java heap: the
+     * copy lives as long as the model, and on the heap the collector copied it between generations (pauses of 50-125 ms
+     * within the first decoded tokens, with ParallelGC).
+     */
+    final MemorySegment qs;
     /** {@code [group][block][row]} scales. */
     final float[] d;
 
@@ -60,7 +69,7 @@ final class Q4_0x8 {
         this.rows = rows;
         this.cols = cols;
         this.blocks = cols / 32;
-        this.qs = new short[Math.multiplyExact(rows / ROWS * blocks, BLOCK_SHORTS)];
+        this.qs = Arena.ofAuto().allocate(2L * Math.multiplyExact(rows / ROWS * blocks, BLOCK_SHORTS), 64);
         this.d = new float[rows * blocks];
     }
 
@@ -89,10 +98,11 @@ final class Q4_0x8 {
     }
 
     /** Interleaves group g's rows: one bulk copy, then plain array work (this runs before the JIT has warmed up). */
-    private void pack(MemorySegment w, long rowBytes, int g, byte[] rowsTmp) {
+    private void pack(MemorySegment w, long rowBytes, int g, byte[] rowsTmp, short[] group) {
         int rb = (int) rowBytes;
-        MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, rowsTmp, 0, ROWS * rb);
-        int o = g * blocks * BLOCK_SHORTS, so = g * blocks * ROWS;
+        MemorySegment.copy(w, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, rowsTmp, 0, ROWS * rb);
+        java.util.Arrays.fill(group, (short) 0);
+        int o = 0, so = g * blocks * ROWS;
         for (int b = 0; b < blocks; b++, o += BLOCK_SHORTS, so += ROWS) {
             for (int r = 0; r < ROWS; r++) {
                 int p = r * rb + 18 * b;
@@ -101,11 +111,12 @@ final class Q4_0x8 {
                     for (int h = 0; h < 2; h++) {
                         int quants = rowsTmp[p + 2 + 2 * (q & 7) + h] & 0xFF;
                         int nibble = q < 8 ? quants & 0xF : quants >> 4;
-                        qs[o + 16 * (q >> 2) + 2 * r + h] |= (short) (nibble << (4 * (q & 3)));
+                        group[o + 16 * (q >> 2) + 2 * r + h] |= (short) (nibble << (4 * (q & 3)));
                     }
                 }
             }
         }
+        MemorySegment.copy(group, 0, qs, ValueLayout.JAVA_SHORT, 2L * g * blocks * BLOCK_SHORTS, group.length);
     }
 
     /**
@@ -149,7 +160,7 @@ final class Q4_0x8 {
             // products instead of zero (0.55x), two groups sharing the activation loads (0.68x)
             ShortVector s = ShortVector.zero(VectorKernels.S16), t = s;
             for (int load = 0; load < 4; load++) {
-                IntVector x = ShortVector.fromArray(VectorKernels.S16, qs, o + 16 * load).reinterpretAsInts();
+                IntVector x = ShortVector.fromMemorySegment(VectorKernels.S16, qs, 2L * (o + 16 * load), NATIVE).reinterpretAsInts();
                 int p = 16 * (16 * b + 4 * load);
                 s = s.add(x.and(nibble).reinterpretAsShorts().mul(ShortVector.fromArray(VectorKernels.S16, pairs, p)))
                         .add(x.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(ShortVector.fromArray(VectorKernels.S16, pairs, p + 32)));
