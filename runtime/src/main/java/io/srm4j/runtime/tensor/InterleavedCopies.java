@@ -21,7 +21,11 @@ final class InterleavedCopies<T> {
 
         void packGroups(T copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup);
 
-        /** The heap a copy takes, for the headroom check; about the mapped size unless the layout widens the weights. */
+        /**
+         * The memory a copy takes, for the headroom check; about the mapped size unless the layout widens the weights.
+         * Counted against the heap limit even for a copy held off the heap ({@link Q4_0x8}'s quants): the limit is the
+         * memory the user gave srm4j, and a copy is a second copy of weights that are mapped anyway.
+         */
         default long heapBytes(int rows, int cols, long mappedBytes) {
             return mappedBytes;
         }
