@@ -51,7 +51,8 @@ final class Q4_0x8 {
         public void packGroups(Q4_0x8 copy, MemorySegment data, long rowBytes, int fromGroup, int toGroup) {
             byte[] tmp = new byte[(int) (ROWS * rowBytes)];
             short[] group = new short[copy.blocks * BLOCK_SHORTS];
-            for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp, group);
+            float[] scales = new float[copy.blocks * ROWS];
+            for (int g = fromGroup; g < toGroup; g++) copy.pack(data, rowBytes, g, tmp, group, scales);
         }
     });
 
@@ -62,15 +63,15 @@ final class Q4_0x8 {
      * within the first decoded tokens, with ParallelGC).
      */
     final MemorySegment qs;
-    /** {@code [group][block][row]} scales. */
-    final float[] d;
+    /** {@code [group][block][row]} scales as floats, off the heap like {@link #qs}. */
+    final MemorySegment d;
 
     private Q4_0x8(int rows, int cols) {
         this.rows = rows;
         this.cols = cols;
         this.blocks = cols / 32;
         this.qs = Arena.ofAuto().allocate(2L * Math.multiplyExact(rows / ROWS * blocks, BLOCK_SHORTS), 64);
-        this.d = new float[rows * blocks];
+        this.d = Arena.ofAuto().allocate(4L * rows * blocks, 64);
     }
 
     static boolean supported() {
@@ -98,15 +99,15 @@ final class Q4_0x8 {
     }
 
     /** Interleaves group g's rows: one bulk copy, then plain array work (this runs before the JIT has warmed up). */
-    private void pack(MemorySegment w, long rowBytes, int g, byte[] rowsTmp, short[] group) {
+    private void pack(MemorySegment w, long rowBytes, int g, byte[] rowsTmp, short[] group, float[] scales) {
         int rb = (int) rowBytes;
         MemorySegment.copy(w, ValueLayout.JAVA_BYTE, (long) g * ROWS * rowBytes, rowsTmp, 0, ROWS * rb);
         java.util.Arrays.fill(group, (short) 0);
-        int o = 0, so = g * blocks * ROWS;
+        int o = 0, so = 0;
         for (int b = 0; b < blocks; b++, o += BLOCK_SHORTS, so += ROWS) {
             for (int r = 0; r < ROWS; r++) {
                 int p = r * rb + 18 * b;
-                d[so + r] = Float.float16ToFloat((short) ((rowsTmp[p] & 0xFF) | (rowsTmp[p + 1] << 8)));
+                scales[so + r] = Float.float16ToFloat((short) ((rowsTmp[p] & 0xFF) | (rowsTmp[p + 1] << 8)));
                 for (int q = 0; q < 16; q++) {
                     for (int h = 0; h < 2; h++) {
                         int quants = rowsTmp[p + 2 + 2 * (q & 7) + h] & 0xFF;
@@ -117,6 +118,7 @@ final class Q4_0x8 {
             }
         }
         MemorySegment.copy(group, 0, qs, ValueLayout.JAVA_SHORT, 2L * g * blocks * BLOCK_SHORTS, group.length);
+        MemorySegment.copy(scales, 0, d, ValueLayout.JAVA_FLOAT, 4L * g * blocks * ROWS, scales.length);
     }
 
     /**
@@ -168,7 +170,7 @@ final class Q4_0x8 {
                         .add(x.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(ShortVector.fromArray(VectorKernels.S16, pairs, p + 48)));
             }
             IntVector sumi = VectorKernels.pairSums(s.add(t)).sub(a.eightSums[b]);
-            FloatVector scale = FloatVector.fromArray(VectorKernels.F8, d, so).mul(a.d[b]);
+            FloatVector scale = FloatVector.fromMemorySegment(VectorKernels.F8, d, 4L * so, NATIVE).mul(a.d[b]);
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(scale, acc);
         }
         acc.intoArray(out, outOffset + g * ROWS);
