@@ -299,11 +299,14 @@ public final class Transformer {
 
             for (int t = 0; t < n; t++) rmsNorm(s.xb, t * dim, s.x, t * dim, L.ffnNorm(), dim);
             trace("ffn_norm", l, s.xb, n, dim);
+            MatMul.StreamedInput downInput = null;
             if (n == 1 && !s.gemm[0] && trace == null) {
-                // one token: gate, up and their SwiGLU as one job, row range by row range
+                // one token: gate, up, their SwiGLU and the down projection's quantised input as one job, block by block
                 float[] gate = s.ffnGate, up = s.ffnUp;
-                MatMul.matVecPair(WorkerPool.shared(), s.xb, 0, L.wGate(), gate, L.wUp(), up, (r0, r1) -> {
+                MatMul.StreamedInput down = downInput = MatMul.streamed(L.wDown(), gate, 0);
+                MatMul.matVecPair(WorkerPool.shared(), s.xb, 0, L.wGate(), gate, L.wUp(), up, down.alignment(), (r0, r1) -> {
                     SwiGlu.apply(gate, up, r0, r1);
+                    down.fill(r0, r1);
                 });
             } else {
                 MatMul.Tokens in = new MatMul.Tokens(s.xb, n, dim, s.gemm);
@@ -316,7 +319,8 @@ public final class Transformer {
                 WorkerPool.shared().parallelFor(0, ffn, 4096, (i0, i1) -> SwiGlu.apply(gate, up, i0, i1));
             }
             trace("ffn_swiglu", l, s.ffnGate, n, c.feedForwardLength());
-            matMul(L.wDown(), s.ffnGate, n, s.out, s.gemm);
+            if (downInput != null) MatMul.matVec(WorkerPool.shared(), L.wDown(), downInput, s.out);
+            else matMul(L.wDown(), s.ffnGate, n, s.out, s.gemm);
             trace("ffn_out", l, s.out, n, dim);
             addInPlace(s.x, s.out, n * dim);
             trace("l_out", l, s.x, n, dim);

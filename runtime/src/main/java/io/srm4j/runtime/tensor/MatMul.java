@@ -56,8 +56,83 @@ public final class MatMul {
 
     public static void matVec(WorkerPool pool, Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
         check(w, x, xOffset, 1, out, outOffset);
-        WorkerPool.RangeTask rows = rowTask(w, new VectorInput(x, xOffset, w.cols()), out, outOffset);
+        matVec(pool, w, new VectorInput(x, xOffset, w.cols()), out, outOffset);
+    }
+
+    private static void matVec(WorkerPool pool, Matrix w, VectorInput in, float[] out, int outOffset) {
+        WorkerPool.RangeTask rows = rowTask(w, in, out, outOffset);
         pool.parallelFor(0, groups(w.rows()), 1, (g0, g1) -> rows.run(g0 * GROUP, Math.min(w.rows(), g1 * GROUP)));
+    }
+
+    /**
+     * {@code out = W · x} for an input {@link StreamedInput#fill filled} while the job that produced it ran (its
+     * quantised form then costs the calling thread nothing here); the same bits as {@link #matVec(Matrix, float[], int,
+     * float[], int)}.
+     */
+    public static void matVec(WorkerPool pool, Matrix w, StreamedInput in, float[] out) {
+        if (in.w != w) throw new IllegalArgumentException("input prepared for " + in.w.name() + ", not " + w.name());
+        in.seal();
+        if (in.unfilled != 0) throw new IllegalStateException(in.unfilled + " of " + w.cols() + " input elements of " + w.name() + " were never filled");
+        check(w, in.in.x, in.in.xOffset, 1, out, 0);
+        matVec(pool, w, in.in, out, 0);
+    }
+
+    /**
+     * One single-token input of {@code w}, whose 8-bit form (quants, the decode copies' repeated pairs, Q4_0's block
+     * sums) is built block range by block range by whoever produces the input, in parallel: decode's SwiGLU output,
+     * 4,864 elements for Qwen2.5-0.5B, was quantised and laid out on the calling thread while the other threads
+     * waited. Types whose single-token products take other inputs (floats, Q8_K) are left to the product as before.
+     */
+    public static final class StreamedInput {
+        private final Matrix w;
+        private final VectorInput in;
+        private final QuantizedActivations q;
+        private final short[] pairs;
+        private final Q4_0x8.Pairs q4_0;
+        private final java.util.concurrent.atomic.AtomicInteger filledElements = new java.util.concurrent.atomic.AtomicInteger();
+        private int unfilled;
+
+        private StreamedInput(Matrix w, float[] x, int xOffset) {
+            this.w = w;
+            this.in = new VectorInput(x, xOffset, w.cols());
+            GgmlType format = QuantizedActivations.formatFor(w.type());
+            boolean streams = usesQuantizedActivations(w.type()) && (format == GgmlType.Q8_0 || format == GgmlType.Q8_1) && w.cols() % 32 == 0;
+            q = streams ? QuantizedActivations.unfilled(format, w.cols()) : null;
+            pairs = streams ? new short[8 * w.cols()] : null;
+            q4_0 = streams && w.type() == GgmlType.Q4_0 ? Q4_0x8.Pairs.unfilled(q, pairs) : null;
+            if (streams) {
+                in.quantized.put(format, q);
+                in.repeatedPairs.put(format, pairs);
+                if (q4_0 != null) in.pairs = q4_0;
+            }
+            unfilled = streams ? w.cols() : 0;
+        }
+
+        /** Ranges passed to {@link #fill} start and end at multiples of this (or at the input's end). */
+        public int alignment() {
+            return q == null ? GROUP : 32;
+        }
+
+        /** Builds the 8-bit form of elements {@code [from, to)}, once they hold their final values; thread-safe for disjoint ranges. */
+        public void fill(int from, int to) {
+            if (q == null) return;
+            if (from % 32 != 0 || (to % 32 != 0 && to != w.cols())) throw new IllegalArgumentException("range " + from + ".." + to + " is not aligned to blocks of 32");
+            int b0 = from / 32, b1 = to / 32;
+            q.quantizeBlocks(in.x, in.xOffset, b0, b1);
+            q.repeatedPairs(pairs, b0, b1);
+            if (q4_0 != null) q4_0.fill(q, b0, b1);
+            filledElements.addAndGet(to - from);
+        }
+
+        /** Checked by the product: every element filled exactly once. */
+        private void seal() {
+            if (q != null) unfilled = w.cols() - filledElements.get();
+        }
+    }
+
+    /** A {@link StreamedInput} of {@code w} reading {@code x} from {@code xOffset}. */
+    public static StreamedInput streamed(Matrix w, float[] x, int xOffset) {
+        return new StreamedInput(w, x, xOffset);
     }
 
     /**
@@ -92,6 +167,17 @@ public final class MatMul {
      * products and their SwiGLU, which so needs no pass of its own.
      */
     public static void matVecPair(WorkerPool pool, float[] x, int xOffset, Matrix a, float[] outA, Matrix b, float[] outB, WorkerPool.RangeTask then) {
+        matVecPair(pool, x, xOffset, a, outA, b, outB, GROUP, then);
+    }
+
+    /**
+     * As {@link #matVecPair(WorkerPool, float[], int, Matrix, float[], Matrix, float[], WorkerPool.RangeTask)}, with every
+     * range {@code then} gets starting at a multiple of {@code rowAlign} (a multiple of 8) and ending at one or at the
+     * last row: a {@link StreamedInput#fill} of whole blocks.
+     */
+    public static void matVecPair(WorkerPool pool, float[] x, int xOffset, Matrix a, float[] outA, Matrix b, float[] outB, int rowAlign,
+                                  WorkerPool.RangeTask then) {
+        if (rowAlign <= 0 || rowAlign % GROUP != 0) throw new IllegalArgumentException("rows are aligned to multiples of " + GROUP + ", not " + rowAlign);
         if (a.rows() != b.rows() || a.cols() != b.cols()) {
             throw new IllegalArgumentException(a.name() + " and " + b.name() + " differ in shape: " + a.rows() + "x" + a.cols() + ", " + b.rows() + "x" + b.cols());
         }
@@ -100,8 +186,8 @@ public final class MatMul {
         VectorInput in = new VectorInput(x, xOffset, a.cols());
         WorkerPool.RangeTask ta = rowTask(a, in, outA, 0), tb = rowTask(b, in, outB, 0);
         int rows = a.rows();
-        pool.parallelFor(0, groups(rows), 1, (g0, g1) -> {
-            int from = g0 * GROUP, to = Math.min(rows, g1 * GROUP);
+        pool.parallelFor(0, (rows + rowAlign - 1) / rowAlign, 1, (u0, u1) -> {
+            int from = u0 * rowAlign, to = Math.min(rows, u1 * rowAlign);
             ta.run(from, to);
             tb.run(from, to);
             then.run(from, to);

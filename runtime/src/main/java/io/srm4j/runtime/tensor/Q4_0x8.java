@@ -132,15 +132,25 @@ final class Q4_0x8 {
 
         /** With {@code pairs} = {@code a.repeatedPairs()}, shared with the other copies that take them. */
         static Pairs of(QuantizedActivations a, short[] pairs) {
+            Pairs p = unfilled(a, pairs);
+            p.fill(a, 0, a.length / 32);
+            return p;
+        }
+
+        /** Pairs of {@code a} whose sums and scales {@link #fill} sets block range by block range. */
+        static Pairs unfilled(QuantizedActivations a, short[] pairs) {
             if (a.format != GgmlType.Q8_0 || a.count != 1) throw new IllegalArgumentException("one Q8_0 vector needed");
-            int blocks = a.length / 32;
-            int[] sums = new int[blocks];
-            for (int b = 0; b < blocks; b++) {
+            return new Pairs(pairs, new int[a.length / 32], new float[a.length / 32]);
+        }
+
+        /** Sums and scales of blocks {@code [b0, b1)} of {@code a}, quantised already. */
+        void fill(QuantizedActivations a, int b0, int b1) {
+            for (int b = b0; b < b1; b++) {
                 int s = 0;
                 for (int j = 0; j < 32; j++) s += a.qs[32 * b + j];
-                sums[b] = 8 * s;
+                eightSums[b] = 8 * s;
+                d[b] = a.d[b];
             }
-            return new Pairs(pairs, sums, java.util.Arrays.copyOf(a.d, blocks));
         }
     }
 

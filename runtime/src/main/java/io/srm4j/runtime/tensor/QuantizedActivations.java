@@ -95,13 +95,29 @@ public final class QuantizedActivations {
                 for (int i = 256 * b0; i < 256 * b1; i++) a.qs16[i] = a.qs[i];
             });
         } else {
-            WorkerPool.shared().parallelFor(0, n / 32, QUANTIZE_GRAIN / 32, (b0, b1) -> {
-                for (int b = b0; b < b1; b++) {
-                    if (!VECTOR || scalar || !a.q8_0or1Vector(x, xOffset, b)) a.q8_0or1(x, xOffset, b);
-                }
-            });
+            WorkerPool.shared().parallelFor(0, n / 32, QUANTIZE_GRAIN / 32, (b0, b1) -> a.quantizeBlocks(x, xOffset, b0, b1, scalar));
         }
         return a;
+    }
+
+    /**
+     * One Q8_0 or Q8_1 vector of {@code length} elements with nothing quantised yet: {@link #quantizeBlocks} fills it
+     * block range by block range (decode's down projection input, quantised by the pieces of the job that produces it).
+     */
+    static QuantizedActivations unfilled(GgmlType format, int length) {
+        if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1) throw new IllegalArgumentException("block ranges quantise to Q8_0 or Q8_1, not " + format);
+        return new QuantizedActivations(format, length, 1);
+    }
+
+    /** Quantises blocks {@code [b0, b1)} of {@code x} (from {@code xOffset}), as {@link #quantize} does. */
+    void quantizeBlocks(float[] x, int xOffset, int b0, int b1) {
+        quantizeBlocks(x, xOffset, b0, b1, false);
+    }
+
+    private void quantizeBlocks(float[] x, int xOffset, int b0, int b1, boolean scalar) {
+        for (int b = b0; b < b1; b++) {
+            if (!VECTOR || scalar || !q8_0or1Vector(x, xOffset, b)) q8_0or1(x, xOffset, b);
+        }
     }
 
     /**
@@ -200,7 +216,13 @@ public final class QuantizedActivations {
     short[] repeatedPairs() {
         if (count != 1) throw new IllegalArgumentException("one activation vector needed, got " + count);
         short[] p = new short[8 * length];
-        for (int i = 0; i < length / 2; i++) {
+        repeatedPairs(p, 0, length / 32);
+        return p;
+    }
+
+    /** The pairs of {@link #repeatedPairs()} for 32-element blocks {@code [b0, b1)}, into {@code p}. */
+    void repeatedPairs(short[] p, int b0, int b1) {
+        for (int i = 16 * b0; i < 16 * b1; i++) {
             int pair = (qs[2 * i] & 0xFFFF) | (qs[2 * i + 1] << 16);
             if (VECTOR) {
                 // one 32-byte store per pair instead of sixteen short stores (this runs on the calling thread for every
@@ -213,6 +235,5 @@ public final class QuantizedActivations {
                 }
             }
         }
-        return p;
     }
 }

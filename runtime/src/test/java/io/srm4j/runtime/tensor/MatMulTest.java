@@ -80,6 +80,53 @@ class MatMulTest {
         assertThrows(IllegalArgumentException.class, () -> MatMul.matVecPair(single, new float[64], 0, a, new float[8], b, new float[16], (f, t) -> {}));
     }
 
+    /**
+     * An input filled block range by block range ({@link MatMul.StreamedInput}, as decode's gate/up job fills the down
+     * projection's input) multiplies to the same bits as the plain single-token product, for every type, with the
+     * interleaved decode copies built or not, ranges filled in any order, on any thread count; a range left unfilled or
+     * not aligned to blocks is an error, as is another matrix.
+     */
+    @Test
+    void streamedInputEqualsPlainMatVec() {
+        Random rnd = new Random(12);
+        for (GgmlType t : Fixtures.SUPPORTED) {
+            for (boolean copies : new boolean[] {false, true}) {
+                int rows = 40, cols = 512; // two K-quant super-blocks, sixteen 32-blocks
+                Matrix w = matrix(t, rnd, rows, cols);
+                if (copies && t == GgmlType.Q4_0) Q4_0x8.of(single, w);
+                if (copies && Blocks32x8.applies(t, rows)) Blocks32x8.of(single, w);
+                if (copies && t == GgmlType.Q4_K) Q4_Kx8.of(single, w);
+                float[] x = Fixtures.gaussian(rnd, cols + 5, 1f);
+                float[] want = new float[rows];
+                MatMul.matVec(single, w, x, 5, want, 0);
+                for (WorkerPool pool : new WorkerPool[] {single, three}) {
+                    MatMul.StreamedInput in = MatMul.streamed(w, x, 5);
+                    int step = in.alignment();
+                    // ranges of one to three alignment units, filled back to front
+                    java.util.List<int[]> ranges = new java.util.ArrayList<>();
+                    for (int from = 0; from < cols; ) {
+                        int to = Math.min(cols, from + step * (1 + rnd.nextInt(3)));
+                        ranges.add(new int[] {from, to});
+                        from = to;
+                    }
+                    java.util.Collections.reverse(ranges);
+                    for (int[] r : ranges) in.fill(r[0], r[1]);
+                    float[] got = new float[rows];
+                    MatMul.matVec(pool, w, in, got);
+                    assertArrayEquals(want, got, t + (copies ? " with" : " without") + " decode copies, " + pool.threads() + " threads");
+                }
+                MatMul.StreamedInput partial = MatMul.streamed(w, x, 5);
+                if (partial.alignment() == 32) {
+                    partial.fill(0, 64);
+                    assertThrows(IllegalStateException.class, () -> MatMul.matVec(single, w, partial, new float[rows]), t + " unfilled");
+                    assertThrows(IllegalArgumentException.class, () -> partial.fill(8, 64), t + " misaligned");
+                }
+                Matrix other = matrix(t, rnd, rows, cols);
+                assertThrows(IllegalArgumentException.class, () -> MatMul.matVec(single, other, MatMul.streamed(w, x, 5), new float[rows]));
+            }
+        }
+    }
+
     @Test
     void matVecParallelEqualsSingleThreadAndScalar() {
         Random rnd = new Random(5);
