@@ -42,17 +42,19 @@ public final class Sampler {
 
     /** As {@link #sample(float[], int, int[], int)} for logits at {@code logits[offset .. offset + vocab)}. */
     public SampledToken sample(float[] logits, int offset, int vocab, int[] history, int historyLength) {
+        // the raw logits' maximum serves the log-probability, and greedy sampling without penalties too
+        float max = max(logits, offset, vocab);
         int id;
         if (p.isGreedy() && !hasPenalties()) {
             // nothing to change in the logits: no copy of the vocabulary (~0.6 MB) every token
-            id = argmax(logits, offset, vocab);
+            id = argmax(logits, offset, vocab, max);
         } else {
             float[] l = work.length >= vocab ? work : (work = new float[vocab]);
             System.arraycopy(logits, offset, l, 0, vocab);
             applyPenalties(l, history, historyLength);
             id = p.isGreedy() ? argmax(l, 0, vocab) : draw(l, vocab);
         }
-        return describe(logits, offset, vocab, id);
+        return describe(logits, offset, vocab, id, max);
     }
 
     private boolean hasPenalties() {
@@ -80,7 +82,11 @@ public final class Sampler {
      * which the scalar pass never picks, falls back to it.
      */
     static int argmax(float[] l, int offset, int n) {
-        float m = max(l, offset, n);
+        return argmax(l, offset, n, max(l, offset, n));
+    }
+
+    /** {@link #argmax(float[], int, int)} given {@code m = max(l, offset, n)}. */
+    private static int argmax(float[] l, int offset, int n, float m) {
         if (Float.isNaN(m)) return argmaxScalar(l, offset, n);
         int i = 0;
         for (int bound = F8.loopBound(n); i < bound; i += F8.length()) {
@@ -165,12 +171,12 @@ public final class Sampler {
     }
 
     /**
-     * Log-probability of {@code id} and the top alternatives under softmax(raw logits at {@code offset}). The
+     * Log-probability of {@code id} and the top alternatives under softmax(raw logits at {@code offset}), whose maximum
+     * is {@code max}. The
      * normaliser sums as llama.cpp's softmax does ({@link GgmlExp#expSum}). A full
      * vocabulary of Math.exp in double took ~0.8 ms a token, ~5% of a decode step.
      */
-    private SampledToken describe(float[] logits, int offset, int vocab, int id) {
-        float max = max(logits, offset, vocab);
+    private SampledToken describe(float[] logits, int offset, int vocab, int id, float max) {
         double sum = GgmlExp.expSum(logits, offset, vocab, max, false, lanes);
         float logZ = (float) (max + Math.log(sum));
         List<SampledToken.Alternative> top = List.of();

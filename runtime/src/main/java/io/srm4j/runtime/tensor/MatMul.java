@@ -71,8 +71,8 @@ public final class MatMul {
      */
     public static void matVec(WorkerPool pool, Matrix w, StreamedInput in, float[] out) {
         if (in.w != w) throw new IllegalArgumentException("input prepared for " + in.w.name() + ", not " + w.name());
-        in.seal();
-        if (in.unfilled != 0) throw new IllegalStateException(in.unfilled + " of " + w.cols() + " input elements of " + w.name() + " were never filled");
+        int unfilled = in.unfilledElements();
+        if (unfilled != 0) throw new IllegalStateException(unfilled + " of " + w.cols() + " input elements of " + w.name() + " were never filled");
         check(w, in.in.x, in.in.xOffset, 1, out, 0);
         matVec(pool, w, in.in, out, 0);
     }
@@ -90,7 +90,6 @@ public final class MatMul {
         private final short[] pairs;
         private final Q4_0x8.Pairs q4_0;
         private final java.util.concurrent.atomic.AtomicInteger filledElements = new java.util.concurrent.atomic.AtomicInteger();
-        private int unfilled;
 
         private StreamedInput(Matrix w, float[] x, int xOffset) {
             this.w = w;
@@ -105,7 +104,6 @@ public final class MatMul {
                 in.repeatedPairs.put(format, pairs);
                 if (q4_0 != null) in.pairs = q4_0;
             }
-            unfilled = streams ? w.cols() : 0;
         }
 
         /** Ranges passed to {@link #fill} start and end at multiples of this (or at the input's end). */
@@ -124,9 +122,9 @@ public final class MatMul {
             filledElements.addAndGet(to - from);
         }
 
-        /** Checked by the product: every element filled exactly once. */
-        private void seal() {
-            if (q != null) unfilled = w.cols() - filledElements.get();
+        /** Elements not yet filled (none when nothing streams); the product checks every element was filled exactly once. */
+        private int unfilledElements() {
+            return q == null ? 0 : w.cols() - filledElements.get();
         }
     }
 
@@ -449,8 +447,7 @@ public final class MatMul {
             return;
         }
         if (n == 1) {
-            WorkerPool.RangeTask rows = rowTask(w, in.token(0), out, 0);
-            pool.parallelFor(0, groups(w.rows()), 1, (g0, g1) -> rows.run(g0 * GROUP, Math.min(w.rows(), g1 * GROUP)));
+            matVec(pool, w, in.token(0), out, 0);
             return;
         }
         GgmlType type = w.type();

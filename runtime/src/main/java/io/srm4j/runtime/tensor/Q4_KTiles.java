@@ -162,13 +162,14 @@ final class Q4_KTiles {
     static void unpackRow(MemorySegment w, long p, int superBlocks, byte[] row, int[] wp, int o, float[] scales, int so) {
         // from a copy of the row: reading the mapped segment byte by byte pays its checks each time
         MemorySegment.copy(w, ValueLayout.JAVA_BYTE, p, row, 0, 144 * superBlocks);
+        MemorySegment copy = MemorySegment.ofArray(row);
         for (int b = 0; b < superBlocks; b++) {
             int base = 144 * b, s = so + SCALES * b;
             scales[s] = Float.float16ToFloat((short) ((row[base] & 0xFF) | (row[base + 1] << 8)));
             scales[s + 1] = Float.float16ToFloat((short) ((row[base + 2] & 0xFF) | (row[base + 3] << 8)));
             for (int j = 0; j < 8; j++) {
-                scales[s + 2 + j] = scaleMinK4(row, base + 4, j, false);
-                scales[s + 10 + j] = scaleMinK4(row, base + 4, j, true);
+                scales[s + 2 + j] = Dequantize.scaleMinK4(copy, base + 4, j, false);
+                scales[s + 10 + j] = Dequantize.scaleMinK4(copy, base + 4, j, true);
             }
             for (int i = 0; i < 128; i += 8) {
                 IntVector v = (IntVector) ByteVector.fromArray(B8, row, base + 16 + i).convertShape(VectorOperators.B2I, I8, 0);
@@ -176,14 +177,6 @@ final class Q4_KTiles {
                         .intoArray(wp, o + 128 * b + i);
             }
         }
-    }
-
-    /** {@link Dequantize#scaleMinK4} on a copy of the row. */
-    private static int scaleMinK4(byte[] s, int p, int j, boolean min) {
-        if (j < 4) return s[p + j + (min ? 4 : 0)] & 63;
-        int packed = s[p + j + 4] & 0xFF;
-        return min ? (packed >>> 4) | (((s[p + j] & 0xFF) >>> 6) << 4)
-                : (packed & 0xF) | (((s[p + j - 4] & 0xFF) >>> 6) << 4);
     }
 
     /**

@@ -52,34 +52,26 @@ final class Q8_0Kernels {
         if (a.format != GgmlType.Q8_0 && a.format != GgmlType.Q8_1) {
             throw new IllegalArgumentException("lane-major activations are Q8_0 or Q8_1, got " + a.format);
         }
-        float[] x = new float[a.length];
-        laneMajor(a, t, x, 0, a.length / 32);
-        return x;
-    }
-
-    /** Blocks {@code [b0, b1)} of {@link #laneMajor(QuantizedActivations, int)} into {@code x}. */
-    static void laneMajor(QuantizedActivations a, int t, float[] x, int b0, int b1) {
-        if (a.format != GgmlType.Q8_0 && a.format != GgmlType.Q8_1) {
-            throw new IllegalArgumentException("lane-major activations are Q8_0 or Q8_1, got " + a.format);
-        }
-        int o = t * a.length;
+        int n = a.length, o = t * n;
+        float[] x = new float[n];
         if (VectorKernels.INT_PATH) {
-            // a block's 32 bytes as eight int lanes (lane l = elements 4l..4l+3): byte k of every lane is vector k
-            // (this runs on the calling thread for every decoded token's inputs, the other threads waiting)
-            for (int b = 32 * b0; b < 32 * b1; b += 32) {
+            // a block's 32 bytes as eight int lanes (lane l = elements 4l..4l+3): byte k of every lane is vector k (a
+            // single-token product without a decode copy runs this on the calling thread, the others waiting)
+            for (int b = 0; b < n; b += 32) {
                 IntVector q = ByteVector.fromArray(B32, a.qs, o + b).reinterpretAsInts();
                 byteOfLanes(q, 0).intoArray(x, b);
                 byteOfLanes(q, 1).intoArray(x, b + 8);
                 byteOfLanes(q, 2).intoArray(x, b + 16);
                 byteOfLanes(q, 3).intoArray(x, b + 24);
             }
-            return;
+            return x;
         }
-        for (int b = 32 * b0; b < 32 * b1; b += 32) {
+        for (int b = 0; b < n; b += 32) {
             for (int l = 0; l < 8; l++) {
                 for (int k = 0; k < 4; k++) x[b + 8 * k + l] = a.qs[o + b + 4 * l + k];
             }
         }
+        return x;
     }
 
     /**
