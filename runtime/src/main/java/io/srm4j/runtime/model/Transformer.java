@@ -105,6 +105,8 @@ public final class Transformer {
         final boolean[] gemm;
         /** Per row: the rotary cos and sin of each pair at the row's position, shared by every head and layer. */
         final float[] ropeCos, ropeSin;
+        /** A decoded token's down projection input, re-armed layer after layer in the same arrays (see MatMul.streamed). */
+        MatMul.StreamedInput downInput;
 
         public Scratch(int block) {
             this.block = block;
@@ -303,7 +305,7 @@ public final class Transformer {
             if (n == 1 && !s.gemm[0] && trace == null) {
                 // one token: gate, up, their SwiGLU and the down projection's quantised input as one job, block by block
                 float[] gate = s.ffnGate, up = s.ffnUp;
-                MatMul.StreamedInput down = downInput = MatMul.streamed(L.wDown(), gate, 0);
+                MatMul.StreamedInput down = downInput = s.downInput = MatMul.streamed(L.wDown(), gate, 0, s.downInput);
                 MatMul.matVecPair(WorkerPool.shared(), s.xb, 0, L.wGate(), gate, L.wUp(), up, down.alignment(), (r0, r1) -> {
                     SwiGlu.apply(gate, up, r0, r1);
                     down.fill(r0, r1);

@@ -39,8 +39,17 @@ final class BlockActivations {
     /** Vector {@code t} of {@code a}, in element order. */
     static BlockActivations forRow(QuantizedActivations a, int t) {
         checkFormat(a);
-        int n = a.length, blocks = n / 32, o = t * n;
-        float[] q = new float[n], d = new float[blocks], sums = new float[blocks];
+        int n = a.length, blocks = n / 32;
+        BlockActivations x = new BlockActivations(n, 1, new float[n], new float[blocks], new float[blocks], null);
+        x.fillRow(a, t);
+        return x;
+    }
+
+    /** Vector {@code t} of {@code a} into this {@link #forRow} layout of the same length, replacing what it held. */
+    void fillRow(QuantizedActivations a, int t) {
+        checkFormat(a);
+        if (count != 1 || a.length != length) throw new IllegalArgumentException("a row of " + a.length + " into " + count + " x " + length);
+        int o = t * length;
         for (int b = 0; b < blocks; b++) {
             int s = 0;
             for (int j = 0; j < 32; j++) {
@@ -48,10 +57,9 @@ final class BlockActivations {
                 q[32 * b + j] = v;
                 s += v;
             }
-            sums[b] = s;
+            blockSums[b] = s;
             d[b] = a.d[o / 32 + b];
         }
-        return new BlockActivations(n, 1, q, d, sums, null);
     }
 
     private static void checkFormat(QuantizedActivations a) {

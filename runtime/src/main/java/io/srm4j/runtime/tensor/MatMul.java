@@ -56,7 +56,12 @@ public final class MatMul {
 
     public static void matVec(WorkerPool pool, Matrix w, float[] x, int xOffset, float[] out, int outOffset) {
         check(w, x, xOffset, 1, out, outOffset);
-        matVec(pool, w, new VectorInput(x, xOffset, w.cols()), out, outOffset);
+        VectorInput in = VectorInput.acquire(x, xOffset, w.cols());
+        try {
+            matVec(pool, w, in, out, outOffset);
+        } finally {
+            in.giveBack();
+        }
     }
 
     private static void matVec(WorkerPool pool, Matrix w, VectorInput in, float[] out, int outOffset) {
@@ -84,7 +89,7 @@ public final class MatMul {
      * waited. Types whose single-token products take other inputs (floats, Q8_K) are left to the product as before.
      */
     public static final class StreamedInput {
-        private final Matrix w;
+        private Matrix w;
         private final VectorInput in;
         private final QuantizedActivations q;
         private final short[] pairs;
@@ -99,11 +104,21 @@ public final class MatMul {
             q = streams ? QuantizedActivations.unfilled(format, w.cols()) : null;
             pairs = streams ? new short[8 * w.cols()] : null;
             q4_0 = streams && w.type() == GgmlType.Q4_0 ? Q4_0x8.Pairs.unfilled(q, pairs) : null;
-            if (streams) {
-                in.quantized.put(format, q);
-                in.repeatedPairs.put(format, pairs);
-                if (q4_0 != null) in.pairs = q4_0;
-            }
+            if (streams) in.streamed(q, pairs, q4_0);
+        }
+
+        /** Whether this input can be re-armed for {@code w}: the same type and width as the matrix it was made for. */
+        private boolean serves(Matrix w) {
+            return w.type() == this.w.type() && w.cols() == this.w.cols();
+        }
+
+        /** This input, emptied, for {@code w} reading {@code x[xOffset ..]}: its arrays are filled again. */
+        private StreamedInput rearm(Matrix w, float[] x, int xOffset) {
+            this.w = w;
+            in.reuse(x, xOffset);
+            if (q != null) in.streamed(q, pairs, q4_0);
+            filledElements.set(0);
+            return this;
         }
 
         /** Ranges passed to {@link #fill} start and end at multiples of this (or at the input's end). */
@@ -134,6 +149,15 @@ public final class MatMul {
     }
 
     /**
+     * As {@link #streamed(Matrix, float[], int)}, in the arrays of {@code previous} (null: new ones) when it was made for
+     * a matrix of {@code w}'s type and width: a decoded token's down projection reuses the previous layer's input.
+     * {@code previous} must no longer be in use.
+     */
+    public static StreamedInput streamed(Matrix w, float[] x, int xOffset, StreamedInput previous) {
+        return previous == null || !previous.serves(w) ? new StreamedInput(w, x, xOffset) : previous.rearm(w, x, xOffset);
+    }
+
+    /**
      * {@code outs[i][r] = ws[i][r] · x[xOffset ..]} for every matrix (all of the same width) in one parallel job, the
      * input prepared once per activation format: decode's query, key and value products take one hand-off between
      * threads instead of three, and the small key and value matrices no longer each wait for the slower thread.
@@ -142,21 +166,27 @@ public final class MatMul {
         if (ws.length != outs.length) throw new IllegalArgumentException(ws.length + " matrices but " + outs.length + " outputs");
         if (ws.length == 0) return;
         int cols = ws[0].cols();
-        VectorInput in = new VectorInput(x, xOffset, cols);
-        WorkerPool.RangeTask[] tasks = new WorkerPool.RangeTask[ws.length];
-        int[] firstGroup = new int[ws.length + 1];
         for (int i = 0; i < ws.length; i++) {
             if (ws[i].cols() != cols) throw new IllegalArgumentException(ws[i].name() + " has " + ws[i].cols() + " columns, " + ws[0].name() + " " + cols);
             check(ws[i], x, xOffset, 1, outs[i], 0);
-            tasks[i] = rowTask(ws[i], in, outs[i], 0);
-            firstGroup[i + 1] = firstGroup[i] + groups(ws[i].rows());
         }
-        pool.parallelFor(0, firstGroup[ws.length], 1, (g0, g1) -> {
+        VectorInput in = VectorInput.acquire(x, xOffset, cols);
+        try {
+            WorkerPool.RangeTask[] tasks = new WorkerPool.RangeTask[ws.length];
+            int[] firstGroup = new int[ws.length + 1];
             for (int i = 0; i < ws.length; i++) {
-                int from = Math.max(g0, firstGroup[i]), to = Math.min(g1, firstGroup[i + 1]);
-                if (from < to) tasks[i].run((from - firstGroup[i]) * GROUP, Math.min(ws[i].rows(), (to - firstGroup[i]) * GROUP));
+                tasks[i] = rowTask(ws[i], in, outs[i], 0);
+                firstGroup[i + 1] = firstGroup[i] + groups(ws[i].rows());
             }
-        });
+            pool.parallelFor(0, firstGroup[ws.length], 1, (g0, g1) -> {
+                for (int i = 0; i < ws.length; i++) {
+                    int from = Math.max(g0, firstGroup[i]), to = Math.min(g1, firstGroup[i + 1]);
+                    if (from < to) tasks[i].run((from - firstGroup[i]) * GROUP, Math.min(ws[i].rows(), (to - firstGroup[i]) * GROUP));
+                }
+            });
+        } finally {
+            in.giveBack();
+        }
     }
 
     /**
@@ -181,15 +211,19 @@ public final class MatMul {
         }
         check(a, x, xOffset, 1, outA, 0);
         check(b, x, xOffset, 1, outB, 0);
-        VectorInput in = new VectorInput(x, xOffset, a.cols());
-        WorkerPool.RangeTask ta = rowTask(a, in, outA, 0), tb = rowTask(b, in, outB, 0);
-        int rows = a.rows();
-        pool.parallelFor(0, (rows + rowAlign - 1) / rowAlign, 1, (u0, u1) -> {
-            int from = u0 * rowAlign, to = Math.min(rows, u1 * rowAlign);
-            ta.run(from, to);
-            tb.run(from, to);
-            then.run(from, to);
-        });
+        VectorInput in = VectorInput.acquire(x, xOffset, a.cols());
+        try {
+            WorkerPool.RangeTask ta = rowTask(a, in, outA, 0), tb = rowTask(b, in, outB, 0);
+            int rows = a.rows();
+            pool.parallelFor(0, (rows + rowAlign - 1) / rowAlign, 1, (u0, u1) -> {
+                int from = u0 * rowAlign, to = Math.min(rows, u1 * rowAlign);
+                ta.run(from, to);
+                tb.run(from, to);
+                then.run(from, to);
+            });
+        } finally {
+            in.giveBack();
+        }
     }
 
     /** Rows per indivisible piece of a single-token product: the row groups of {@link RepackedQ4}'s interleaved copy. */
@@ -199,17 +233,30 @@ public final class MatMul {
         return (rows + GROUP - 1) / GROUP;
     }
 
-    /** One activation vector and what each weight type's kernel makes of it, prepared once for several matrices. */
+    /**
+     * One activation vector and what each weight type's kernel makes of it, prepared once for several matrices. A
+     * decoded token's products take one from {@link #acquire} and hand it back: the next token's input is prepared in
+     * the same arrays, so decode allocates nothing per product (it allocated ~3 MB a token for Qwen2.5-0.5B, the
+     * repeated pairs above all, and zeroing fresh, uncached memory cost the calling thread ~30 us a layer while the
+     * other threads waited).
+     */
     static final class VectorInput {
-        final float[] x;
-        final int xOffset, cols;
-        private final java.util.EnumMap<GgmlType, QuantizedActivations> quantized = new java.util.EnumMap<>(GgmlType.class);
-        private final java.util.EnumMap<GgmlType, float[]> laneMajor = new java.util.EnumMap<>(GgmlType.class);
-        private final java.util.EnumMap<GgmlType, short[]> repeatedPairs = new java.util.EnumMap<>(GgmlType.class);
+        float[] x;
+        int xOffset;
+        final int cols;
+        // each form built on first use, then rebuilt in the same arrays for the next input; `fresh` has a bit for every
+        // form already made from this input (the formats' slots: Q8_0 0, Q8_1 1, Q8_K 2)
+        private final QuantizedActivations[] quantized = new QuantizedActivations[3];
+        private final float[][] laneMajor = new float[3][];
+        private final short[][] repeatedPairs = new short[3][];
         private Q4_0x8.Pairs pairs;
         private BlockActivations blocks;
         private Q4_Kx8.Activations q4_K;
         private Q6_Kx8.Pairs q6_K;
+        private int fresh;
+        private boolean lent;
+
+        private static final int LANE_MAJOR = 3, REPEATED_PAIRS = 6, PAIRS = 1 << 9, BLOCKS = 1 << 10, Q4_K = 1 << 11, Q6_K = 1 << 12;
 
         VectorInput(float[] x, int xOffset, int cols) {
             this.x = x;
@@ -217,38 +264,136 @@ public final class MatMul {
             this.cols = cols;
         }
 
+        /** Inputs a thread holds for reuse, one per width at most four. */
+        private static final ThreadLocal<VectorInput[]> HELD = ThreadLocal.withInitial(() -> new VectorInput[4]);
+
+        /**
+         * An input of {@code x[xOffset ..+cols]} whose arrays this thread reuses, lent until {@link #giveBack}; a nested
+         * call on the same thread (its width's input still lent) gets a new one.
+         */
+        static VectorInput acquire(float[] x, int xOffset, int cols) {
+            VectorInput[] held = HELD.get();
+            for (int i = 0; i < held.length; i++) {
+                VectorInput v = held[i];
+                if (v == null) held[i] = v = new VectorInput(x, xOffset, cols);
+                else if (v.cols != cols || v.lent) continue;
+                else v.reuse(x, xOffset);
+                v.lent = true;
+                return v;
+            }
+            return new VectorInput(x, xOffset, cols);
+        }
+
+        /** Ends a loan from {@link #acquire}: nothing may read this input's forms afterwards. */
+        void giveBack() {
+            lent = false;
+        }
+
+        /** Makes this the input {@code x[xOffset ..]}: every form is rebuilt, in place, on its next use. */
+        void reuse(float[] x, int xOffset) {
+            this.x = x;
+            this.xOffset = xOffset;
+            fresh = 0;
+        }
+
+        private static int slot(GgmlType format) {
+            return switch (format) {
+                case Q8_0 -> 0;
+                case Q8_1 -> 1;
+                case Q8_K -> 2;
+                default -> throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
+            };
+        }
+
         QuantizedActivations quantized(GgmlType format) {
-            return quantized.computeIfAbsent(format, f -> QuantizedActivations.quantize(f, x, xOffset, cols, 1));
+            int i = slot(format);
+            if ((fresh & (1 << i)) == 0) {
+                if (quantized[i] == null) quantized[i] = QuantizedActivations.quantize(format, x, xOffset, cols, 1);
+                else quantized[i].requantize(x, xOffset);
+                fresh |= 1 << i;
+            }
+            return quantized[i];
         }
 
         /** {@link Q8_0Kernels#laneMajor} of the activations in {@code format} (Q8_0 or Q8_1). */
         float[] laneMajor(GgmlType format) {
-            return laneMajor.computeIfAbsent(format, f -> Q8_0Kernels.laneMajor(quantized(f), 0));
+            int i = slot(format), bit = 1 << (LANE_MAJOR + i);
+            if ((fresh & bit) == 0) {
+                QuantizedActivations q = quantized(format);
+                if (laneMajor[i] == null) laneMajor[i] = new float[cols];
+                Q8_0Kernels.laneMajor(q, 0, laneMajor[i]);
+                fresh |= bit;
+            }
+            return laneMajor[i];
         }
 
-        /** {@link QuantizedActivations#repeatedPairs} of the activations in {@code format} (Q8_0 or Q8_1). */
+        /** {@link QuantizedActivations#repeatedPairs} of the activations in {@code format}. */
         short[] repeatedPairs(GgmlType format) {
-            return repeatedPairs.computeIfAbsent(format, f -> quantized(f).repeatedPairs());
+            int i = slot(format), bit = 1 << (REPEATED_PAIRS + i);
+            if ((fresh & bit) == 0) {
+                QuantizedActivations q = quantized(format);
+                if (repeatedPairs[i] == null) repeatedPairs[i] = q.repeatedPairs();
+                else q.repeatedPairs(repeatedPairs[i], 0, cols / 32);
+                fresh |= bit;
+            }
+            return repeatedPairs[i];
         }
 
         Q4_0x8.Pairs pairs() {
-            if (pairs == null) pairs = Q4_0x8.Pairs.of(quantized(GgmlType.Q8_0), repeatedPairs(GgmlType.Q8_0));
+            if ((fresh & PAIRS) == 0) {
+                QuantizedActivations q = quantized(GgmlType.Q8_0);
+                short[] p = repeatedPairs(GgmlType.Q8_0);
+                if (pairs == null) pairs = Q4_0x8.Pairs.of(q, p);
+                else pairs.fill(q, 0, cols / 32);
+                fresh |= PAIRS;
+            }
             return pairs;
         }
 
         Q4_Kx8.Activations q4_KActivations() {
-            if (q4_K == null) q4_K = Q4_Kx8.Activations.of(quantized(GgmlType.Q8_K));
+            if ((fresh & Q4_K) == 0) {
+                QuantizedActivations q = quantized(GgmlType.Q8_K);
+                short[] p = repeatedPairs(GgmlType.Q8_K);
+                if (q4_K == null) q4_K = Q4_Kx8.Activations.of(q, p);
+                else q4_K.fill(q);
+                fresh |= Q4_K;
+            }
             return q4_K;
         }
 
         Q6_Kx8.Pairs q6_KPairs() {
-            if (q6_K == null) q6_K = Q6_Kx8.Pairs.of(quantized(GgmlType.Q8_K));
+            if ((fresh & Q6_K) == 0) {
+                QuantizedActivations q = quantized(GgmlType.Q8_K);
+                if (q6_K == null) q6_K = Q6_Kx8.Pairs.of(q);
+                else q6_K.fill(q);
+                fresh |= Q6_K;
+            }
             return q6_K;
         }
 
         BlockActivations blocks() {
-            if (blocks == null) blocks = BlockActivations.forRow(quantized(GgmlType.Q8_0), 0);
+            if ((fresh & BLOCKS) == 0) {
+                QuantizedActivations q = quantized(GgmlType.Q8_0);
+                if (blocks == null) blocks = BlockActivations.forRow(q, 0);
+                else blocks.fillRow(q, 0);
+                fresh |= BLOCKS;
+            }
             return blocks;
+        }
+
+        /**
+         * Takes {@code q} (Q8_0 or Q8_1), its repeated pairs {@code p} and, for Q8_0, Q4_0's {@code q4_0} pairs as this
+         * input's forms, built by a {@link StreamedInput}'s producers rather than here.
+         */
+        void streamed(QuantizedActivations q, short[] p, Q4_0x8.Pairs q4_0) {
+            int i = slot(q.format);
+            quantized[i] = q;
+            repeatedPairs[i] = p;
+            fresh |= (1 << i) | (1 << (REPEATED_PAIRS + i));
+            if (q4_0 != null) {
+                pairs = q4_0;
+                fresh |= PAIRS;
+            }
         }
     }
 

@@ -131,11 +131,22 @@ final class Q4_Kx8 {
      */
     record Activations(short[] pairs, int[] subBlockSums, float[] d) {
         static Activations of(QuantizedActivations a) {
+            return of(a, a.repeatedPairs());
+        }
+
+        /** With {@code pairs} = {@code a.repeatedPairs()}, shared with the other copies that take them. */
+        static Activations of(QuantizedActivations a, short[] pairs) {
             if (a.format != GgmlType.Q8_K || a.count != 1) throw new IllegalArgumentException("one Q8_K vector needed");
-            short[] pairs = a.repeatedPairs();
-            int[] sums = new int[a.length / 32];
-            for (int j = 0; j < sums.length; j++) sums[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
-            return new Activations(pairs, sums, java.util.Arrays.copyOf(a.d, a.length / 256));
+            Activations x = new Activations(pairs, new int[a.length / 32], new float[a.length / 256]);
+            x.fill(a);
+            return x;
+        }
+
+        /** The sums and scales of {@code a} (its pairs already in {@link #pairs}), replacing the previous input's. */
+        void fill(QuantizedActivations a) {
+            if (a.format != GgmlType.Q8_K || a.count != 1 || a.length != 32 * subBlockSums.length) throw new IllegalArgumentException("one Q8_K vector of " + 32 * subBlockSums.length + " needed");
+            for (int j = 0; j < subBlockSums.length; j++) subBlockSums[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
+            System.arraycopy(a.d, 0, d, 0, d.length);
         }
     }
 

@@ -136,8 +136,15 @@ final class Q6_Kx8 {
     record Pairs(int[] pairs, int[] bsums, float[] d) {
         static Pairs of(QuantizedActivations a) {
             if (a.format != GgmlType.Q8_K || a.count != 1) throw new IllegalArgumentException("one Q8_K vector needed");
-            int superBlocks = a.length / 256;
-            int[] pairs = new int[a.length / 2];
+            Pairs p = new Pairs(new int[a.length / 2], new int[16 * (a.length / 256)], new float[a.length / 256]);
+            p.fill(a);
+            return p;
+        }
+
+        /** The layout of {@code a} (as long as the previous input) in these arrays, replacing what they held. */
+        void fill(QuantizedActivations a) {
+            if (a.format != GgmlType.Q8_K || a.count != 1 || a.length != 2 * pairs.length) throw new IllegalArgumentException("one Q8_K vector of " + 2 * pairs.length + " needed");
+            int superBlocks = d.length;
             for (int sb = 0; sb < superBlocks; sb++) {
                 for (int lane = 0; lane < 8; lane++) {
                     for (int chunk = 0; chunk < 8; chunk++) {
@@ -148,9 +155,8 @@ final class Q6_Kx8 {
                     }
                 }
             }
-            int[] bsums = new int[16 * superBlocks];
             for (int i = 0; i < bsums.length; i++) bsums[i] = a.bsums[i];
-            return new Pairs(pairs, bsums, java.util.Arrays.copyOf(a.d, superBlocks));
+            System.arraycopy(a.d, 0, d, 0, superBlocks);
         }
     }
 

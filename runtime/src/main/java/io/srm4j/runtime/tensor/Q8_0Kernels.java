@@ -49,11 +49,18 @@ final class Q8_0Kernels {
      * {@code 8k + l}: lane l of the block's k-th 8-float vector is ggml lane l's k-th element.
      */
     static float[] laneMajor(QuantizedActivations a, int t) {
+        float[] x = new float[a.length];
+        laneMajor(a, t, x);
+        return x;
+    }
+
+    /** {@link #laneMajor(QuantizedActivations, int)} into {@code x} ({@code a.length} floats). */
+    static void laneMajor(QuantizedActivations a, int t, float[] x) {
         if (a.format != GgmlType.Q8_0 && a.format != GgmlType.Q8_1) {
             throw new IllegalArgumentException("lane-major activations are Q8_0 or Q8_1, got " + a.format);
         }
         int n = a.length, o = t * n;
-        float[] x = new float[n];
+        if (x.length < n) throw new IllegalArgumentException(x.length + " floats for " + n + " lane-major activations");
         if (VectorKernels.INT_PATH) {
             // a block's 32 bytes as eight int lanes (lane l = elements 4l..4l+3): byte k of every lane is vector k (a
             // single-token product without a decode copy runs this on the calling thread, the others waiting)
@@ -64,14 +71,13 @@ final class Q8_0Kernels {
                 byteOfLanes(q, 2).intoArray(x, b + 16);
                 byteOfLanes(q, 3).intoArray(x, b + 24);
             }
-            return x;
+            return;
         }
         for (int b = 0; b < n; b += 32) {
             for (int l = 0; l < 8; l++) {
                 for (int k = 0; k < 4; k++) x[b + 8 * k + l] = a.qs[o + b + 4 * l + k];
             }
         }
-        return x;
     }
 
     /**

@@ -87,17 +87,33 @@ public final class QuantizedActivations {
                     + (xOffset + (long) length * count) + " floats, have " + x.length);
         }
         QuantizedActivations a = new QuantizedActivations(format, length, count);
+        a.fill(x, xOffset, gemmRows, scalar);
+        return a;
+    }
+
+    /**
+     * Quantises {@code x[xOffset ..]} into these activations' arrays, replacing what they held (as {@link #quantize}
+     * with this format, length and count): a decoded token's input reuses the previous token's.
+     */
+    void requantize(float[] x, int xOffset) {
+        if (xOffset < 0 || xOffset + (long) length * count > x.length) {
+            throw new IndexOutOfBoundsException(count + " vectors of " + length + " from " + xOffset + " need "
+                    + (xOffset + (long) length * count) + " floats, have " + x.length);
+        }
+        fill(x, xOffset, null, false);
+    }
+
+    private void fill(float[] x, int xOffset, boolean[] gemmRows, boolean scalar) {
         int n = length * count;
         // blocks are independent: a prompt's (256 x 4864 floats for the down projection) is spread over the pool
         if (format == GgmlType.Q8_K) {
             WorkerPool.shared().parallelFor(0, n / 256, QUANTIZE_GRAIN / 256, (b0, b1) -> {
-                for (int b = b0; b < b1; b++) a.q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
-                for (int i = 256 * b0; i < 256 * b1; i++) a.qs16[i] = a.qs[i];
+                for (int b = b0; b < b1; b++) q8K(x, xOffset, b, gemmRows != null && gemmRows[b / (length / 256)]);
+                for (int i = 256 * b0; i < 256 * b1; i++) qs16[i] = qs[i];
             });
         } else {
-            WorkerPool.shared().parallelFor(0, n / 32, QUANTIZE_GRAIN / 32, (b0, b1) -> a.quantizeBlocks(x, xOffset, b0, b1, scalar));
+            WorkerPool.shared().parallelFor(0, n / 32, QUANTIZE_GRAIN / 32, (b0, b1) -> quantizeBlocks(x, xOffset, b0, b1, scalar));
         }
-        return a;
     }
 
     /**
@@ -190,7 +206,13 @@ public final class QuantizedActivations {
                 max = x[xo + j];
             }
         }
-        if (amax == 0) return; // qs, d and bsums stay 0
+        if (amax == 0) {
+            // all zeros (the arrays may hold a previous input's block, see requantize)
+            java.util.Arrays.fill(qs, o, o + 256, (byte) 0);
+            java.util.Arrays.fill(bsums, b * 16, b * 16 + 16, (short) 0);
+            d[b] = 0;
+            return;
+        }
         float iscale = -127.f / max;
         for (int j = 0; j < 256; j++) qs[o + j] = (byte) Math.min(127, Quantize.nearestInt(iscale * x[xo + j]));
         for (int j = 0; j < 16; j++) {

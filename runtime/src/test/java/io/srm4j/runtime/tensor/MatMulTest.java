@@ -2,6 +2,8 @@ package io.srm4j.runtime.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +127,94 @@ class MatMulTest {
                 assertThrows(IllegalArgumentException.class, () -> MatMul.matVec(single, other, MatMul.streamed(w, x, 5), new float[rows]));
             }
         }
+    }
+
+    /**
+     * Decode products reuse their thread's prepared inputs (quantised activations, the decode copies' pairs, the
+     * down projection's streamed input) from one input to the next: each product must equal one made from scratch on a
+     * fresh thread, for every type, with the decode copies built or not, through inputs that change sign, scale and
+     * width, and an all-zero input after a non-zero one (whose blocks ggml leaves at zero).
+     */
+    @Test
+    void reusedInputsEqualFreshOnes() throws Exception {
+        Random rnd = new Random(21);
+        for (GgmlType t : Fixtures.SUPPORTED) {
+            for (boolean copies : new boolean[] {false, true}) {
+                int rows = 40, cols = 512;
+                Matrix a = matrix(t, rnd, rows, cols), b = matrix(t, rnd, rows, cols), wide = matrix(t, rnd, rows, 2 * cols);
+                if (copies) {
+                    for (Matrix m : new Matrix[] {a, b, wide}) {
+                        if (t == GgmlType.Q4_0) Q4_0x8.of(single, m);
+                        if (Blocks32x8.applies(t, rows)) Blocks32x8.of(single, m);
+                        if (t == GgmlType.Q4_K) Q4_Kx8.of(single, m);
+                        if (Q6_Kx8.applies(t, rows)) Q6_Kx8.of(single, m);
+                    }
+                }
+                MatMul.StreamedInput streamed = null;
+                float[][] inputs = {Fixtures.gaussian(rnd, 2 * cols, 1f), new float[2 * cols], Fixtures.gaussian(rnd, 2 * cols, 40f),
+                        Fixtures.gaussian(rnd, 2 * cols, 0.01f)};
+                for (int i = 0; i < inputs.length; i++) {
+                    float[] x = inputs[i];
+                    String at = t + (copies ? " with" : " without") + " decode copies, input " + i;
+                    float[] wantA = fresh(() -> product(a, x)), wantB = fresh(() -> product(b, x)), wantWide = fresh(() -> product(wide, x));
+                    for (WorkerPool pool : new WorkerPool[] {single, three}) {
+                        float[] gotA = new float[rows], gotB = new float[rows], gotWide = new float[rows];
+                        MatMul.matVec(pool, a, x, 0, gotA, 0);
+                        assertArrayEquals(wantA, gotA, at + ", matVec");
+                        MatMul.matVec(pool, wide, x, 0, gotWide, 0);
+                        assertArrayEquals(wantWide, gotWide, at + ", matVec of another width");
+                        java.util.Arrays.fill(gotA, 0);
+                        MatMul.matVecs(pool, x, 0, new Matrix[] {a, b}, new float[][] {gotA, gotB});
+                        assertArrayEquals(wantA, gotA, at + ", matVecs");
+                        assertArrayEquals(wantB, gotB, at + ", matVecs");
+                        java.util.Arrays.fill(gotA, 0);
+                        java.util.Arrays.fill(gotB, 0);
+                        MatMul.matVecPair(pool, x, 0, a, gotA, b, gotB, (r0, r1) -> {});
+                        assertArrayEquals(wantA, gotA, at + ", matVecPair");
+                        assertArrayEquals(wantB, gotB, at + ", matVecPair");
+                        // the streamed input re-armed in the same arrays, alternating between two matrices of one shape
+                        Matrix m = pool == single ? a : b;
+                        streamed = MatMul.streamed(m, x, 0, streamed);
+                        MatMul.StreamedInput in = streamed;
+                        pool.parallelFor(0, cols / in.alignment(), 1, (u0, u1) -> in.fill(u0 * in.alignment(), u1 * in.alignment()));
+                        float[] got = new float[rows];
+                        MatMul.matVec(pool, m, in, got);
+                        assertArrayEquals(m == a ? wantA : wantB, got, at + ", streamed input re-armed");
+                    }
+                }
+                MatMul.StreamedInput other = MatMul.streamed(wide, inputs[0], 0, streamed);
+                assertNotSame(streamed, other, t + ": a streamed input is re-armed only for the type and width it was made for");
+            }
+        }
+    }
+
+    /** An input of the width of {@code w}'s columns, multiplied on the calling thread alone. */
+    private static float[] product(Matrix w, float[] x) {
+        float[] out = new float[w.rows()];
+        MatMul.matVec(single, w, x, 0, out, 0);
+        return out;
+    }
+
+    /** {@code f} on a new thread, which holds no prepared inputs yet. */
+    private static float[] fresh(java.util.function.Supplier<float[]> f) throws InterruptedException {
+        float[][] box = new float[1][];
+        Thread th = new Thread(() -> box[0] = f.get());
+        th.start();
+        th.join();
+        return box[0];
+    }
+
+    @Test
+    void aThreadLendsEachInputOnce() {
+        float[] x = new float[64];
+        MatMul.VectorInput first = MatMul.VectorInput.acquire(x, 0, 64);
+        MatMul.VectorInput nested = MatMul.VectorInput.acquire(x, 0, 64);
+        assertNotSame(first, nested, "a nested product on the same thread must not share the input still in use");
+        nested.giveBack();
+        first.giveBack();
+        MatMul.VectorInput again = MatMul.VectorInput.acquire(x, 0, 64);
+        assertSame(first, again, "a given-back input is lent again");
+        again.giveBack();
     }
 
     @Test
