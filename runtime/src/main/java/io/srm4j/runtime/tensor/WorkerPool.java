@@ -16,8 +16,14 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class WorkerPool implements AutoCloseable {
     /** System property overriding the default thread count. */
     public static final String THREADS_PROPERTY = "srm4j.threads";
-    /** Idle spin iterations (roughly 100-300 microseconds) before a worker parks. */
-    private static final int SPIN_LIMIT = 1 << 12;
+    /**
+     * How long an idle worker spins before it parks. Waking a parked thread took from tens of microseconds to over a
+     * millisecond on a two-vCPU VM, and a decoded token has gaps of more than 0.1 ms between its products (sampling,
+     * the serial work before the next token's first layer).
+     */
+    private static final long SPIN_NANOS = 1_000_000L;
+    /** Spins between reads of the clock (a spin is ~25 ns here, a clock read ~30). */
+    private static final int SPINS_PER_CLOCK_READ = 32;
 
     /** A loop body over {@code [from, to)}. */
     @FunctionalInterface
@@ -95,16 +101,17 @@ public final class WorkerPool implements AutoCloseable {
                     continue;
                 }
                 int spins = 0;
+                long parkAt = System.nanoTime() + SPIN_NANOS;
                 while ((j = job) == null || j == seen) {
                     if (closed) return;
-                    if (++spins < SPIN_LIMIT) {
+                    if (++spins % SPINS_PER_CLOCK_READ != 0 || System.nanoTime() - parkAt < 0) {
                         Thread.onSpinWait();
                     } else {
                         // Dekker-style hand-shake with submit(): it publishes the job, then reads `parked`.
                         parked = true;
                         if ((job == null || job == seen) && !closed) LockSupport.park(this);
                         parked = false;
-                        spins = 0;
+                        parkAt = System.nanoTime() + SPIN_NANOS;
                     }
                 }
             }
