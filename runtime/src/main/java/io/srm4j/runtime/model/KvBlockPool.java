@@ -24,6 +24,12 @@ public final class KvBlockPool {
     // Q8_0: the 8-bit quants as above, and one f16 scale per 32 of them
     final byte[][] keys8, values8;
     final short[][] keyScales, valueScales;
+    /**
+     * F16 only, per block: whether an infinite or NaN key or value was ever stored in it. The decode kernels that read
+     * the halves in place (GgmlOrderDots' F16 forms) are exact for finite values alone; a sequence with such a block
+     * takes the converting path, which maps them as llama.cpp does.
+     */
+    final boolean[] nonFinite;
     private final int[] refCounts;
     private int[] free;
     private int freeCount;
@@ -45,6 +51,7 @@ public final class KvBlockPool {
             throw new IllegalArgumentException("a Q8_0 KV cache needs head dimensions divisible by 32 (its block size); this model has "
                     + c.headDim() + " / " + c.valueDim() + ": use F16");
         }
+        nonFinite = precision == KvCache.Precision.F16 ? new boolean[maxBlocks] : null;
         keys16 = precision == KvCache.Precision.F16 ? new short[maxBlocks][] : null;
         values16 = precision == KvCache.Precision.F16 ? new short[maxBlocks][] : null;
         keys32 = precision == KvCache.Precision.F32 ? new float[maxBlocks][] : null;
@@ -142,6 +149,7 @@ public final class KvBlockPool {
             return -1;
         }
         refCounts[id] = 1;
+        if (nonFinite != null) nonFinite[id] = false;
         return id;
     }
 
@@ -168,6 +176,7 @@ public final class KvBlockPool {
             case F16 -> {
                 System.arraycopy(keys16[from], 0, keys16[to], 0, keys16[from].length);
                 System.arraycopy(values16[from], 0, values16[to], 0, values16[from].length);
+                nonFinite[to] = nonFinite[from];
             }
             case F32 -> {
                 System.arraycopy(keys32[from], 0, keys32[to], 0, keys32[from].length);

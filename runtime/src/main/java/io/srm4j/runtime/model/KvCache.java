@@ -1,5 +1,6 @@
 package io.srm4j.runtime.model;
 
+import io.srm4j.runtime.tensor.GgmlOrderDots;
 import io.srm4j.runtime.tensor.VectorKernels;
 
 import java.util.Arrays;
@@ -150,8 +151,18 @@ public final class KvCache implements AutoCloseable {
         switch (pool.precision) {
             case F16 -> {
                 short[] kk = pool.keys16[block], vv = pool.values16[block];
-                for (int i = 0; i < pool.kvDim; i++) kk[kb + i] = Float.floatToFloat16(k[kOff + i]);
-                for (int i = 0; i < pool.kvValueDim; i++) vv[vb + i] = Float.floatToFloat16(v[vOff + i]);
+                boolean nonFinite = false;
+                for (int i = 0; i < pool.kvDim; i++) {
+                    short h = Float.floatToFloat16(k[kOff + i]);
+                    kk[kb + i] = h;
+                    nonFinite |= (h & 0x7C00) == 0x7C00;
+                }
+                for (int i = 0; i < pool.kvValueDim; i++) {
+                    short h = Float.floatToFloat16(v[vOff + i]);
+                    vv[vb + i] = h;
+                    nonFinite |= (h & 0x7C00) == 0x7C00;
+                }
+                if (nonFinite) pool.nonFinite[block] = true;
             }
             case F32 -> {
                 System.arraycopy(k, kOff, pool.keys32[block], kb, pool.kvDim);
@@ -324,6 +335,43 @@ public final class KvCache implements AutoCloseable {
                     VectorKernels.axpy(p, value, vo, out, o, vd);
                 }
             }
+        }
+    }
+
+    /**
+     * Whether positions {@code [0, n)} of an F16 cache hold only finite keys and values, so the decode kernels may
+     * read the halves in place ({@link #keyScoresF16}, {@link #valueRowsF16}).
+     */
+    boolean finiteF16(int n) {
+        if (pool.precision != Precision.F16) return false;
+        for (int b = 0, end = (n + bs - 1) / bs; b < end; b++) if (pool.nonFinite[table[b]]) return false;
+        return true;
+    }
+
+    /**
+     * F16 attention scores of a decode step read from the cached halves in place: {@code scores[g * stride + t] =
+     * scale * vecDotF16(key(layer, t), q_g)} for the {@code group} heads of key head {@code kvHead} and {@code t < n},
+     * bit for bit the scores from converted keys ({@link GgmlOrderDots#vecDotF16HalfRows}); {@code q} holds the heads'
+     * F16-rounded queries times {@link GgmlOrderDots#HALF_BITS_SCALE}, {@code headDim} apart. Needs {@link #finiteF16}.
+     */
+    void keyScoresF16(int layer, int n, int kvHead, float[] q, int qOff, int group, float scale, float[] scores, int stride) {
+        int hd = pool.headDim, dim = pool.kvDim;
+        for (int t0 = 0; t0 < n; t0 += bs) {
+            int count = Math.min(bs, n - t0);
+            GgmlOrderDots.vecDotF16HalfRows(pool.keys16[table[t0 / bs]], layer * bs * dim + kvHead * hd, dim, count, q, qOff, hd, group, scale,
+                    scores, t0, stride);
+        }
+    }
+
+    /**
+     * Where the F16 values of positions {@code t < n} of (layer, kvHead) lie: {@code rows[t]} from {@code offsets[t]}
+     * (for {@link GgmlOrderDots#vecDotF16HalfColumns}). Needs {@link #finiteF16}.
+     */
+    void valueRowsF16(int layer, int n, int kvHead, short[][] rows, int[] offsets) {
+        int vd = pool.valueDim, dim = pool.kvValueDim;
+        for (int t = 0; t < n; t++) {
+            rows[t] = pool.values16[table[t / bs]];
+            offsets[t] = (layer * bs + t % bs) * dim + kvHead * vd;
         }
     }
 

@@ -341,6 +341,9 @@ public final class Transformer {
         final float[] lane8 = new float[8];
         /** ggml's 32 accumulators of every value column ({@link GgmlOrderDots#vecDotF16Columns}). */
         float[] columnSums = new float[0];
+        /** Where each cached value row lies, for the F16 kernels that read the cache in place. */
+        short[][] valueRows = new short[0][];
+        int[] valueOffsets = new int[0];
     }
 
     /**
@@ -424,6 +427,29 @@ public final class Transformer {
             cache.addValues(layer, n, kvHead, scores, padded, group, out, o, a.work);
             return;
         }
+        if (a.columnSums.length < 64 * vd) a.columnSums = new float[64 * vd];
+        if (f16 && !promptOrder && hd % 32 == 0 && vd % 32 == 0 && cache.finiteF16(n)) {
+            // a decode step reads the F16 cache in place, converting each half in registers: converting the group's
+            // cached rows to floats first was ~20% of Qwen3-0.6B's decode at a few hundred positions
+            if (a.qh.length < group * hd) a.qh = new float[group * hd];
+            float[] qh = a.qh;
+            for (int i = 0; i < group * hd; i++) {
+                qh[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOff + kvHead * group * hd + i])) * GgmlOrderDots.HALF_BITS_SCALE;
+            }
+            cache.keyScoresF16(layer, n, kvHead, qh, 0, group, scale, scores, padded);
+            if (a.valueRows.length < n) {
+                a.valueRows = new short[Math.max(n, 2 * a.valueRows.length)][];
+                a.valueOffsets = new int[a.valueRows.length];
+            }
+            cache.valueRowsF16(layer, n, kvHead, a.valueRows, a.valueOffsets);
+            for (int g = 0; g < group; g++) {
+                int so = g * padded;
+                softmax(scores, so, n, padded, true, a.lane8, layer, kvHead * group + g);
+                for (int t = 0; t < n; t++) scores[so + t] *= GgmlOrderDots.HALF_BITS_SCALE;
+            }
+            GgmlOrderDots.vecDotF16HalfColumns(a.valueRows, a.valueOffsets, n, padded, vd, group, scores, 0, padded, out, o, a.columnSums);
+            return;
+        }
         int from = converted.from(cache, kvHead, n);
         if (a.keys.length < padded * hd) {
             a.keys = new float[padded * hd * 2];
@@ -434,7 +460,6 @@ public final class Transformer {
             from = 0;
         }
         if (a.qh.length < group * hd) a.qh = new float[group * hd];
-        if (a.columnSums.length < 32 * vd) a.columnSums = new float[32 * vd];
         float[] keys = a.keys, values = a.values, qh = a.qh;
         cache.keys(layer, from, n, kvHead * hd, keys, from * hd, hd);
         cache.values(layer, from, n, kvHead * vd, values, from * vd, vd);

@@ -1,6 +1,9 @@
 package io.srm4j.runtime.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -216,6 +219,188 @@ public final class GgmlOrderDots {
         }
     }
 
+    // ------------------------------------------------------------------ straight from an F16 cache
+
+    /**
+     * An F16 value's sign, exponent and mantissa bits moved to a float's places make the float value times 2^-112
+     * exactly, for every finite half (a normal half becomes a normal float, a subnormal one a subnormal float). The
+     * decode kernels below read an F16 cache so, with the other operand multiplied by this (exact too), and each product
+     * is bit for bit the product of the converted half: the conversion costs three vector instructions instead of the
+     * ten of {@link VectorKernels#f16ToF32}, which also maps infinities and NaN, and nothing is stored in between.
+     */
+    public static final float HALF_BITS_SCALE = 0x1p112f;
+
+    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+
+    /** Eight finite halves from {@code h[i]} as floats times 2^-112 (see {@link #HALF_BITS_SCALE}). */
+    private static FloatVector halfBits(short[] h, int i) {
+        return ((IntVector) ShortVector.fromArray(S8, h, i).convertShape(VectorOperators.S2I, I8, 0))
+                .lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats();
+    }
+
+    /**
+     * A decode step's attention scores straight from an F16 key cache: for each of {@code heads} query heads h and
+     * {@code count} key rows t (halves from {@code keys[off + t * stride]}, all finite),
+     * {@code out[outOff + h * outStride + t] = scale * vecDotF16(key_t as floats, q_h, n)}, bit for bit, with
+     * {@code q_h} the {@code n} floats from {@code q[qOff + h * n]} divided by {@link #HALF_BITS_SCALE} (the caller
+     * multiplies the query by it). {@code n} a multiple of 32. Heads go in pairs, each converted key vector serving both
+     * (GQA: Qwen3's two query heads per key head, Qwen2.5-0.5B's seven).
+     */
+    public static void vecDotF16HalfRows(short[] keys, int off, int stride, int count, float[] q, int qOff, int n, int heads,
+                                         float scale, float[] out, int outOff, int outStride) {
+        if (n % 32 != 0) throw new IllegalArgumentException("rows of a multiple of 32 halves, got " + n);
+        // pairs and a last odd head in methods of their own: compiled as one, with both loops hot (Qwen2.5's seven
+        // heads), the method ran at a third of the speed
+        int h = 0;
+        for (; h + 1 < heads; h += 2) halfRowsTwoHeads(keys, off, stride, count, q, qOff + h * n, n, scale, out, outOff + h * outStride, outStride);
+        if (h < heads) halfRowsOneHead(keys, off, stride, count, q, qOff + h * n, n, scale, out, outOff + h * outStride);
+    }
+
+    private static void halfRowsTwoHeads(short[] keys, int off, int stride, int count, float[] q, int qa, int n, float scale, float[] out,
+                                         int outOff, int outStride) {
+        int qb = qa + n;
+        for (int t = 0; t < count; t++) {
+            int r = off + t * stride;
+            FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int i = 0; i < n; i += 32) {
+                FloatVector k0 = halfBits(keys, r + i), k1 = halfBits(keys, r + i + 8);
+                FloatVector k2 = halfBits(keys, r + i + 16), k3 = halfBits(keys, r + i + 24);
+                a0 = k0.fma(FloatVector.fromArray(F8, q, qa + i), a0);
+                a1 = k1.fma(FloatVector.fromArray(F8, q, qa + i + 8), a1);
+                a2 = k2.fma(FloatVector.fromArray(F8, q, qa + i + 16), a2);
+                a3 = k3.fma(FloatVector.fromArray(F8, q, qa + i + 24), a3);
+                b0 = k0.fma(FloatVector.fromArray(F8, q, qb + i), b0);
+                b1 = k1.fma(FloatVector.fromArray(F8, q, qb + i + 8), b1);
+                b2 = k2.fma(FloatVector.fromArray(F8, q, qb + i + 16), b2);
+                b3 = k3.fma(FloatVector.fromArray(F8, q, qb + i + 24), b3);
+            }
+            out[outOff + t] = vecDotF16Reduce(a0, a1, a2, a3) * scale;
+            out[outOff + outStride + t] = vecDotF16Reduce(b0, b1, b2, b3) * scale;
+        }
+    }
+
+    private static void halfRowsOneHead(short[] keys, int off, int stride, int count, float[] q, int qa, int n, float scale, float[] out, int outOff) {
+        for (int t = 0; t < count; t++) {
+            int r = off + t * stride;
+            FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < n; i += 32) {
+                a0 = halfBits(keys, r + i).fma(FloatVector.fromArray(F8, q, qa + i), a0);
+                a1 = halfBits(keys, r + i + 8).fma(FloatVector.fromArray(F8, q, qa + i + 8), a1);
+                a2 = halfBits(keys, r + i + 16).fma(FloatVector.fromArray(F8, q, qa + i + 16), a2);
+                a3 = halfBits(keys, r + i + 24).fma(FloatVector.fromArray(F8, q, qa + i + 24), a3);
+            }
+            out[outOff + t] = vecDotF16Reduce(a0, a1, a2, a3) * scale;
+        }
+    }
+
+    /** {@link #vecDotF16}'s reduction of its four accumulators (no elements past the last step of 32). */
+    private static float vecDotF16Reduce(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        FloatVector x = s0.add(s2).add(s1.add(s3));
+        float t0 = x.lane(0) + x.lane(4), t1 = x.lane(1) + x.lane(5), t2 = x.lane(2) + x.lane(6), t3 = x.lane(3) + x.lane(7);
+        return (t0 + t1) + (t2 + t3);
+    }
+
+    /**
+     * A decode step's value product straight from an F16 value cache, for {@code heads} query heads: for head h,
+     * {@code out[outOff + h * width + i]} ({@code i < width}, a multiple of 32) is bit for bit {@link #vecDotF16Columns}
+     * over {@code np} positions (a multiple of 32) of the rows {@code rows[t][offsets[t] ..]} (halves, all finite) for
+     * {@code t < n} and zero rows after, with head h's probabilities {@code p[pOff + h * pStride + t]} divided by
+     * {@link #HALF_BITS_SCALE} (the caller multiplies them by it; those from n on are zero). Heads go in pairs and
+     * columns 32 at a time, so each converted vector serves two heads with eight chains of fmas in registers.
+     * {@code acc}: at least {@code 64 * width} floats of scratch.
+     */
+    public static void vecDotF16HalfColumns(short[][] rows, int[] offsets, int n, int np, int width, int heads, float[] p, int pOff, int pStride,
+                                            float[] out, int outOff, float[] acc) {
+        if (np % 32 != 0 || n > np || width % 32 != 0) throw new IllegalArgumentException(n + " of " + np + " positions, width " + width);
+        if (acc.length < 64 * width) throw new IllegalArgumentException("scratch of " + acc.length + " floats, " + 64 * width + " needed");
+        // pairs and a last odd head in methods of their own, as vecDotF16HalfRows
+        int h = 0;
+        for (; h + 1 < heads; h += 2) {
+            halfColumnsTwoHeads(rows, offsets, n, np, width, p, pOff + h * pStride, pOff + (h + 1) * pStride, acc);
+            vecDotF16ColumnsReduce(acc, 0, width, out, outOff + h * width);
+            vecDotF16ColumnsReduce(acc, 32 * width, width, out, outOff + (h + 1) * width);
+        }
+        if (h < heads) {
+            halfColumnsOneHead(rows, offsets, n, np, width, p, pOff + h * pStride, acc);
+            vecDotF16ColumnsReduce(acc, 0, width, out, outOff + h * width);
+        }
+    }
+
+    /** ggml's 32 accumulators of every column for two heads, the second's {@code 32 * width} floats after the first's. */
+    private static void halfColumnsTwoHeads(short[][] rows, int[] offsets, int n, int np, int width, float[] p, int pa, int pb, float[] acc) {
+        int accB = 32 * width;
+        for (int i0 = 0; i0 < width; i0 += 32) {
+            for (int j = 0; j < 32; j++) {
+                FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                int t = j;
+                for (; t < n; t += 32) {
+                    short[] row = rows[t];
+                    int r = offsets[t] + i0;
+                    FloatVector v0 = halfBits(row, r), v1 = halfBits(row, r + 8), v2 = halfBits(row, r + 16), v3 = halfBits(row, r + 24);
+                    FloatVector x = FloatVector.broadcast(F8, p[pa + t]), y = FloatVector.broadcast(F8, p[pb + t]);
+                    a0 = v0.fma(x, a0);
+                    a1 = v1.fma(x, a1);
+                    a2 = v2.fma(x, a2);
+                    a3 = v3.fma(x, a3);
+                    b0 = v0.fma(y, b0);
+                    b1 = v1.fma(y, b1);
+                    b2 = v2.fma(y, b2);
+                    b3 = v3.fma(y, b3);
+                }
+                if (t < np) {
+                    // the zero row of a padded position: fma(0, 0, s) is s + 0, which turns a -0 sum into +0
+                    a0 = a0.add(0f);
+                    a1 = a1.add(0f);
+                    a2 = a2.add(0f);
+                    a3 = a3.add(0f);
+                    b0 = b0.add(0f);
+                    b1 = b1.add(0f);
+                    b2 = b2.add(0f);
+                    b3 = b3.add(0f);
+                }
+                int a = j * width + i0;
+                a0.intoArray(acc, a);
+                a1.intoArray(acc, a + 8);
+                a2.intoArray(acc, a + 16);
+                a3.intoArray(acc, a + 24);
+                b0.intoArray(acc, accB + a);
+                b1.intoArray(acc, accB + a + 8);
+                b2.intoArray(acc, accB + a + 16);
+                b3.intoArray(acc, accB + a + 24);
+            }
+        }
+    }
+
+    private static void halfColumnsOneHead(short[][] rows, int[] offsets, int n, int np, int width, float[] p, int pa, float[] acc) {
+        for (int i0 = 0; i0 < width; i0 += 32) {
+            for (int j = 0; j < 32; j++) {
+                FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0;
+                int t = j;
+                for (; t < n; t += 32) {
+                    short[] row = rows[t];
+                    int r = offsets[t] + i0;
+                    FloatVector x = FloatVector.broadcast(F8, p[pa + t]);
+                    a0 = halfBits(row, r).fma(x, a0);
+                    a1 = halfBits(row, r + 8).fma(x, a1);
+                    a2 = halfBits(row, r + 16).fma(x, a2);
+                    a3 = halfBits(row, r + 24).fma(x, a3);
+                }
+                if (t < np) {
+                    a0 = a0.add(0f);
+                    a1 = a1.add(0f);
+                    a2 = a2.add(0f);
+                    a3 = a3.add(0f);
+                }
+                int a = j * width + i0;
+                a0.intoArray(acc, a);
+                a1.intoArray(acc, a + 8);
+                a2.intoArray(acc, a + 16);
+                a3.intoArray(acc, a + 24);
+            }
+        }
+    }
+
     private static final jdk.incubator.vector.VectorShuffle<Float> SWAP_PAIRS = jdk.incubator.vector.VectorShuffle.fromValues(FloatVector.SPECIES_128, 1, 0, 3, 2);
 
     /** {@code GGML_F32x8_REDUCE}'s last steps: lanes i and i+4 added, then (t0 + t1) + (t2 + t3). */
@@ -262,7 +447,7 @@ public final class GgmlOrderDots {
         int np = n & ~31, vw = width & ~7;
         if (acc.length < 32 * vw) throw new IllegalArgumentException("scratch of " + acc.length + " floats, " + 32 * vw + " needed");
         vecDotF16ColumnSums(rows, rowsOff, width, p, pOff, np, acc);
-        vecDotF16ColumnsReduce(acc, width, out, outOff);
+        vecDotF16ColumnsReduce(acc, 0, width, out, outOff);
         if (np < n) {
             for (int i = 0; i < vw; i++) {
                 double sum = out[outOff + i];
@@ -315,10 +500,11 @@ public final class GgmlOrderDots {
         }
     }
 
-    /** ggml's reduction of the 32 accumulators of {@link #vecDotF16ColumnSums} into {@code out[outOff ..+ (width & ~7))}. */
-    private static void vecDotF16ColumnsReduce(float[] acc, int width, float[] out, int outOff) {
+    /** ggml's reduction of the 32 accumulators of {@link #vecDotF16ColumnSums} (from {@code accOff}) into {@code out[outOff ..+ (width & ~7))}. */
+    private static void vecDotF16ColumnsReduce(float[] acc, int accOff, int width, float[] out, int outOff) {
         int vw = width & ~7;
-        for (int i = 0; i < vw; i += 8) {
+        for (int k = 0; k < vw; k += 8) {
+            int i = accOff + k;
             // written out: vectors assigned in a loop from null were boxed by C2
             FloatVector t0 = v(acc, 0, vw, i).add(v(acc, 16, vw, i)).add(v(acc, 8, vw, i).add(v(acc, 24, vw, i)))
                     .add(v(acc, 4, vw, i).add(v(acc, 20, vw, i)).add(v(acc, 12, vw, i).add(v(acc, 28, vw, i))));
@@ -328,7 +514,7 @@ public final class GgmlOrderDots {
                     .add(v(acc, 6, vw, i).add(v(acc, 22, vw, i)).add(v(acc, 14, vw, i).add(v(acc, 30, vw, i))));
             FloatVector t3 = v(acc, 3, vw, i).add(v(acc, 19, vw, i)).add(v(acc, 11, vw, i).add(v(acc, 27, vw, i)))
                     .add(v(acc, 7, vw, i).add(v(acc, 23, vw, i)).add(v(acc, 15, vw, i).add(v(acc, 31, vw, i))));
-            t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + i);
+            t0.add(t1).add(t2.add(t3)).intoArray(out, outOff + k);
         }
     }
 

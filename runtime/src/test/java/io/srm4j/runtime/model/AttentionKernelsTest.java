@@ -75,6 +75,97 @@ class AttentionKernelsTest {
         }
     }
 
+    /**
+     * A decode step reading the F16 cache in place (scores and value product, blocks of 16 positions) gives the bits of
+     * the same step over the cache converted to floats, for GQA groups of one to seven heads of 32 to 128.
+     */
+    @ParameterizedTest(name = "heads {0}/{1} dim {2} positions {3}")
+    @org.junit.jupiter.params.provider.CsvSource({"4,2,64,1", "14,2,64,37", "8,8,32,17", "16,8,128,70", "12,2,128,33"})
+    void f16CacheReadInPlaceMatchesConvertedRows(int heads, int kvHeads, int hd, int n) {
+        ModelConfig c = config(heads, kvHeads, hd);
+        int group = heads / kvHeads, padded = (n + 31) & ~31;
+        float scale = 0.125f;
+        try (KvCache cache = filled(c, KvCache.Precision.F16, n, 3 + n)) {
+            assertTrue(cache.finiteF16(n));
+            SplittableRandom r = new SplittableRandom(n);
+            float[] q = new float[group * hd], qScaled = new float[group * hd];
+            for (int i = 0; i < q.length; i++) {
+                q[i] = Float.float16ToFloat(Float.floatToFloat16((float) r.nextGaussian()));
+                qScaled[i] = q[i] * io.srm4j.runtime.tensor.GgmlOrderDots.HALF_BITS_SCALE;
+            }
+            float[] keys = new float[n * hd], values = new float[padded * hd], acc = new float[32 * hd];
+            short[][] rows = new short[n][];
+            int[] offsets = new int[n];
+            for (int layer = 0; layer < c.layers(); layer++) {
+                for (int kvh = 0; kvh < kvHeads; kvh++) {
+                    cache.keys(layer, 0, n, kvh * hd, keys, 0, hd);
+                    cache.values(layer, 0, n, kvh * hd, values, 0, hd);
+                    float[] got = new float[group * padded];
+                    cache.keyScoresF16(layer, n, kvh, qScaled, 0, group, scale, got, padded);
+                    cache.valueRowsF16(layer, n, kvh, rows, offsets);
+                    for (int g = 0; g < group; g++) {
+                        float[] want = new float[n];
+                        io.srm4j.runtime.tensor.GgmlOrderDots.vecDotF16Rows(keys, 0, n, q, g * hd, hd, scale, want, 0);
+                        for (int t = 0; t < n; t++) {
+                            assertEquals(Float.floatToRawIntBits(want[t]), Float.floatToRawIntBits(got[g * padded + t]), "layer " + layer + " head " + g + " score " + t);
+                        }
+                        float[] p = new float[padded], pScaled = new float[padded];
+                        for (int t = 0; t < n; t++) {
+                            p[t] = Float.float16ToFloat(Float.floatToFloat16((float) r.nextDouble()));
+                            pScaled[t] = p[t] * io.srm4j.runtime.tensor.GgmlOrderDots.HALF_BITS_SCALE;
+                        }
+                        float[] outWant = new float[hd], outGot = new float[hd];
+                        io.srm4j.runtime.tensor.GgmlOrderDots.vecDotF16Columns(values, 0, hd, p, 0, padded, outWant, 0, acc);
+                        io.srm4j.runtime.tensor.GgmlOrderDots.vecDotF16HalfColumns(rows, offsets, n, padded, hd, 1, pScaled, 0, padded, outGot, 0, new float[64 * hd]);
+                        for (int i = 0; i < hd; i++) {
+                            assertEquals(Float.floatToRawIntBits(outWant[i]), Float.floatToRawIntBits(outGot[i]), "layer " + layer + " head " + g + " value " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The in-place F16 kernels are exact for finite halves alone: a block that was ever given an infinite or NaN key or
+     * value sends its sequences to the converting path, forks and their copies included, until the block is reused.
+     */
+    @Test
+    void aNonFiniteValueTurnsTheInPlaceF16PathOff() {
+        ModelConfig c = config(4, 2, 64);
+        KvBlockPool pool = new KvBlockPool(c, KvCache.Precision.F16, 8, 4);
+        KvCache a = new KvCache(pool, 32);
+        float[] k = new float[c.kvDim()], v = new float[c.kvValueDim()];
+        a.reserve(6);
+        for (int t = 0; t < 6; t++) a.store(0, t, k, 0, v, 0);
+        a.advance(6);
+        assertTrue(a.finiteF16(6));
+        KvCache b = a.fork();
+        b.reserve(1);
+        v[3] = Float.NaN; // position 6: the shared second block is copied for b, then marked
+        b.store(1, 6, k, 0, v, 0);
+        b.advance(1);
+        assertFalse(b.finiteF16(7), "NaN value");
+        assertTrue(b.finiteF16(4), "the first block holds no NaN");
+        assertTrue(a.finiteF16(6), "the fork's copy, not the shared block, holds the NaN");
+        KvCache c2 = b.fork();
+        assertFalse(c2.finiteF16(7), "a fork of a marked block");
+        c2.close();
+        b.close();
+        a.truncate(4);
+        a.reserve(3); // a new block for positions 4..6, possibly the one b held: unmarked
+        k[0] = Float.POSITIVE_INFINITY;
+        v[3] = 0;
+        a.store(0, 4, new float[c.kvDim()], 0, v, 0);
+        a.advance(1);
+        assertTrue(a.finiteF16(5));
+        a.store(0, 5, k, 0, v, 0);
+        a.advance(1);
+        assertFalse(a.finiteF16(6), "infinite key");
+        KvCache f32 = new KvCache(c, 8, KvCache.Precision.F32);
+        assertFalse(f32.finiteF16(0), "an F32 cache is not read as halves");
+    }
+
     @Test
     void q8CacheStaysCloseToExactAttentionAndUsesLessMemory() {
         ModelConfig c = config(8, 2, 64);

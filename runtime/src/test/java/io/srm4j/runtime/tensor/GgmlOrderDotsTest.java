@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The vector ggml-order dots against their scalar twins: the same bits, for lengths with and without tails. */
 class GgmlOrderDotsTest {
@@ -54,6 +55,99 @@ class GgmlOrderDotsTest {
                 for (int t = 0; t < count; t++) {
                     float want = GgmlOrderDots.vecDotF16Scalar(rows, 5 + t * n, 1, q, 3, n, acc) * scale;
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[2 + t]), "n=" + n + " count=" + count + " row " + t);
+                }
+            }
+        }
+    }
+
+    /** Random halves of every kind a cache holds: normal values of any magnitude, subnormals, signed zeros. */
+    private static short[] halves(Random r, int n) {
+        short[] h = new short[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = switch (r.nextInt(8)) {
+                case 0 -> (short) (r.nextInt(0x400) | (r.nextBoolean() ? 0x8000 : 0)); // subnormal or zero
+                case 1 -> (short) (r.nextBoolean() ? 0x8000 : 0);
+                case 2 -> (short) (r.nextInt(0x7C00) | (r.nextBoolean() ? 0x8000 : 0)); // any finite
+                default -> Float.floatToFloat16((float) r.nextGaussian());
+            };
+        }
+        return h;
+    }
+
+    private static float[] floats(short[] h) {
+        float[] f = new float[h.length];
+        for (int i = 0; i < h.length; i++) f[i] = Float.float16ToFloat(h[i]);
+        return f;
+    }
+
+    /**
+     * Scores read from F16 keys in place (query times 2^112, each half's bits moved into a float) are the bits of the
+     * scalar twin over the converted keys, for one to seven heads of 32 to 128, rows from a longer cache row.
+     */
+    @Test
+    void scoresFromHalvesInPlaceAreBitIdentical() {
+        Random r = new Random(10);
+        float[] acc = new float[32];
+        for (int n : new int[] {64, 128, 32, 96}) {
+            for (int heads : new int[] {1, 2, 3, 7}) {
+                int count = 19, stride = 3 * n + 8, off = 5;
+                short[] keys = halves(r, off + count * stride);
+                float[] keyFloats = floats(keys);
+                float[] q = new float[2 + heads * n], qScaled = new float[q.length];
+                for (int i = 0; i < q.length; i++) {
+                    q[i] = Float.float16ToFloat(Float.floatToFloat16((float) (r.nextGaussian() * (i % 5 == 0 ? 300 : 1))));
+                    qScaled[i] = q[i] * GgmlOrderDots.HALF_BITS_SCALE;
+                }
+                int outStride = count + 3;
+                float[] out = new float[1 + heads * outStride];
+                GgmlOrderDots.vecDotF16HalfRows(keys, off, stride, count, qScaled, 2, n, heads, 0.125f, out, 1, outStride);
+                for (int h = 0; h < heads; h++) {
+                    for (int t = 0; t < count; t++) {
+                        float want = GgmlOrderDots.vecDotF16Scalar(keyFloats, off + t * stride, 1, q, 2 + h * n, n, acc) * 0.125f;
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[1 + h * outStride + t]),
+                                "n=" + n + " heads=" + heads + " head " + h + " row " + t);
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> GgmlOrderDots.vecDotF16HalfRows(new short[80], 0, 80, 1, new float[80], 0, 80, 1, 1f, new float[1], 0, 1));
+    }
+
+    /**
+     * The value product of one to five heads read from F16 rows in place (rows scattered over blocks, probabilities
+     * times 2^112, zero rows up to the padded count) is the bits of each head's product over the converted rows,
+     * padded with zeros.
+     */
+    @Test
+    void valuesFromHalvesInPlaceAreBitIdentical() {
+        Random r = new Random(11);
+        for (int width : new int[] {64, 128, 96, 32}) {
+            for (int n : new int[] {1, 31, 32, 45, 100}) {
+                for (int heads : new int[] {1, 2, 5}) {
+                    int np = (n + 31) & ~31, pStride = np + 3;
+                    short[][] rows = new short[n][];
+                    int[] offsets = new int[n];
+                    float[] dense = new float[np * width], p = new float[3 + heads * pStride], pScaled = new float[p.length];
+                    for (int t = 0; t < n; t++) {
+                        offsets[t] = r.nextInt(7);
+                        rows[t] = halves(r, offsets[t] + width + r.nextInt(5));
+                        for (int i = 0; i < width; i++) dense[t * width + i] = Float.float16ToFloat(rows[t][offsets[t] + i]);
+                        for (int h = 0; h < heads; h++) {
+                            int k = 3 + h * pStride + t;
+                            p[k] = r.nextInt(6) == 0 ? 0f : Float.float16ToFloat(Float.floatToFloat16(r.nextFloat()));
+                            pScaled[k] = p[k] * GgmlOrderDots.HALF_BITS_SCALE;
+                        }
+                    }
+                    float[] got = new float[2 + heads * width];
+                    GgmlOrderDots.vecDotF16HalfColumns(rows, offsets, n, np, width, heads, pScaled, 3, pStride, got, 2, new float[64 * width]);
+                    for (int h = 0; h < heads; h++) {
+                        float[] want = new float[width];
+                        GgmlOrderDots.vecDotF16Columns(dense, 0, width, p, 3 + h * pStride, np, want, 0, new float[32 * width]);
+                        for (int i = 0; i < width; i++) {
+                            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[2 + h * width + i]),
+                                    "width " + width + " n " + n + " heads " + heads + " head " + h + " column " + i);
+                        }
+                    }
                 }
             }
         }
