@@ -448,6 +448,7 @@ public final class Transformer {
                 for (int t = 0; t < n; t++) scores[so + t] *= GgmlOrderDots.HALF_BITS_SCALE;
             }
             GgmlOrderDots.vecDotF16HalfColumns(a.valueRows, a.valueOffsets, n, padded, vd, group, scores, 0, padded, out, o, a.columnSums);
+            java.util.Arrays.fill(a.valueRows, 0, n, null); // the thread's scratch must not keep a closed cache's blocks
             return;
         }
         int from = converted.from(cache, kvHead, n);

@@ -287,6 +287,7 @@ public final class MatMul {
         /** Ends a loan from {@link #acquire}: nothing may read this input's forms afterwards. */
         void giveBack() {
             lent = false;
+            x = null; // the thread keeps the arrays it reuses, not the caller's activations
         }
 
         /** Makes this the input {@code x[xOffset ..]}: every form is rebuilt, in place, on its next use. */
