@@ -7,17 +7,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q8_0 / Q8_1 activation quantisation in vector lanes against its scalar twin (ggml's x86 quantize_row_q8_0/1), every
- * output bit for bit: gaussian data at several scales, exact ties (x·127/amax = k + 0.5, which round half to even), zero
- * blocks, subnormals, and blocks holding an infinity or NaN (which the scalar code takes).
+ * Q8_0 / Q8_1 / Q8_K activation quantisation in vector lanes against its scalar twin (ggml's x86 quantize_row_q8_0/1,
+ * quantize_row_q8_K_ref), every output bit for bit: gaussian data at several scales, exact ties (x·127/amax = k + 0.5,
+ * which round half to even), zero blocks, subnormals, the largest magnitude with both signs (Q8_K takes the first, or
+ * the positive one for the rows of llama.cpp's repacked gemm), and blocks holding an infinity or NaN (which the scalar
+ * code takes).
  */
 class ActivationQuantizationTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q8_1"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q8_1", "Q8_K"})
     void vectorLanesQuantiseAsTheScalarTwin(GgmlType format) {
         Random rnd = new Random(3);
-        int cols = 256, count = 12;
+        int cols = 256, count = 14;
         float[] x = new float[cols * count];
         for (int t = 0; t < count; t++) {
             for (int i = 0; i < cols; i++) {
@@ -33,6 +35,8 @@ class ActivationQuantizationTest {
                     case 7 -> i == 40 ? Float.POSITIVE_INFINITY : (float) rnd.nextGaussian();
                     case 8 -> i == 70 ? Float.NaN : (float) rnd.nextGaussian();
                     case 9 -> i % 32 == 5 ? -0f : (float) rnd.nextGaussian() * 3;
+                    case 10 -> i == 3 ? -5f : i == 200 ? 5f : (float) rnd.nextGaussian(); // the largest magnitude, both signs
+                    case 11 -> i == 7 || i == 9 ? -5f : (float) rnd.nextGaussian();
                     default -> (float) (rnd.nextGaussian() * Math.exp(rnd.nextGaussian() * 4));
                 };
             }
@@ -43,6 +47,17 @@ class ActivationQuantizationTest {
         assertArrayEquals(s.qs16, v.qs16, "quants as shorts");
         assertArrayEquals(s.d, v.d, "scales");
         if (format == GgmlType.Q8_1) assertArrayEquals(s.s, v.s, "scaled sums");
+        if (format == GgmlType.Q8_K) {
+            assertArrayEquals(s.bsums, v.bsums, "sums of 16");
+            boolean[] gemm = new boolean[count];
+            for (int t = 0; t < count; t += 2) gemm[t] = true;
+            QuantizedActivations vg = QuantizedActivations.quantize(format, x, 0, cols, count, gemm);
+            QuantizedActivations sg = QuantizedActivations.quantizeScalar(format, x, 0, cols, count, gemm);
+            assertArrayEquals(sg.qs, vg.qs, "gemm rows' quants");
+            assertArrayEquals(sg.d, vg.d, "gemm rows' scales");
+            assertArrayEquals(sg.bsums, vg.bsums, "gemm rows' sums");
+            org.junit.jupiter.api.Assertions.assertNotEquals(s.d[10], sg.d[10], "the tie rule decides row 10's scale");
+        }
     }
 
     /** The decode copies' activation pairs: quants 2i and 2i + 1 in every one of the eight int lanes of pair i's 16 shorts. */
