@@ -177,16 +177,43 @@ class SamplerTest {
         }
     }
 
+    /**
+     * topK and sortDescending against their plain twin, a comparator sort of every index: larger first by
+     * Float.compare (NaN above all, -0 below +0), ties to the lower index; logits with many ties, signed zeros,
+     * infinities and NaN, k from 1 to past the vocabulary, offsets into a longer array.
+     */
     @Test
-    void partialSelectFindsTheLargest() {
-        float[] l = randomLogits(1000, 11);
-        int[] idx = new int[l.length];
-        for (int i = 0; i < idx.length; i++) idx[i] = i;
-        Sampler.partialSelect(l, idx, idx.length, 10);
-        Sampler.sortDescending(l, idx, 10);
-        float[] sorted = l.clone();
-        java.util.Arrays.sort(sorted);
-        for (int i = 0; i < 10; i++) assertEquals(sorted[sorted.length - 1 - i], l[idx[i]]);
+    void topKAndSortFollowOneTotalOrder() {
+        java.util.Random r = new java.util.Random(12);
+        for (int trial = 0; trial < 60; trial++) {
+            int n = 1 + r.nextInt(trial < 30 ? 40 : 3000), offset = r.nextInt(5);
+            float[] l = new float[offset + n + 3];
+            for (int i = 0; i < l.length; i++) {
+                l[i] = switch (r.nextInt(10)) {
+                    case 0 -> r.nextInt(4); // ties
+                    case 1 -> r.nextBoolean() ? 0f : -0f;
+                    case 2 -> trial % 3 == 0 ? Float.NaN : 1f;
+                    case 3 -> r.nextBoolean() ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+                    default -> (float) r.nextGaussian() * 5;
+                };
+            }
+            Integer[] all = new Integer[n];
+            for (int i = 0; i < n; i++) all[i] = i;
+            java.util.Arrays.sort(all, (a, b) -> {
+                int c = Float.compare(l[offset + b], l[offset + a]);
+                return c != 0 ? c : Integer.compare(a, b);
+            });
+            for (int k : new int[] {1, 2, 7, 40, n, n + 5}) {
+                int[] got = new int[Math.min(k, n)];
+                Sampler.topK(l, offset, n, k, got);
+                for (int i = 0; i < got.length; i++) assertEquals((int) all[i], got[i], "trial " + trial + " n " + n + " k " + k + " place " + i);
+            }
+            float[] shifted = java.util.Arrays.copyOfRange(l, offset, offset + n);
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) idx[n - 1 - i] = i;
+            Sampler.sortDescending(shifted, idx, n);
+            for (int i = 0; i < n; i++) assertEquals((int) all[i], idx[i], "sorted, trial " + trial + " place " + i);
+        }
     }
 
     @Test
