@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 /**
- * Hand-run (not a test): a -Dn token Q4_0 product of a -Dshape matrix (default 4864x896) on -Dthreads threads (default 1)
+ * Hand-run (not a test): a -Dn token Q4_0 product of a -Dshape matrix (default 4864x896; -Dnative=true: in native memory) on -Dthreads threads (default 1)
  * with the 16-bit tiles ({@link Q4_0Tiles}) and token by token on the interleaved decode copy ({@link Q4_0x8}), best of
  * -Dms milliseconds each, alternating -Dreps times: where the copy stops paying ({@link Q4_0x8#COPY_TOKENS}). Run it
  * on two builds' classes to compare tiles.
@@ -15,7 +15,11 @@ public final class Q4_0TilesProbe {
         int rows = Integer.parseInt(shape[0]), cols = Integer.parseInt(shape[1]), reps = Integer.getInteger("reps", 3), n = Integer.getInteger("n", 64);
         long ms = Long.getLong("ms", 1500);
         Random rnd = new Random(1);
-        Matrix w = new Matrix("w", GgmlType.Q4_0, rows, cols, MemorySegment.ofArray(KernelsTest.rawRandomRows(GgmlType.Q4_0, rnd, rows, cols)));
+        byte[] raw = KernelsTest.rawRandomRows(GgmlType.Q4_0, rnd, rows, cols);
+        // -Dnative=true: the weights in native memory of a shared arena, as a mapped model file gives them
+        MemorySegment data = Boolean.getBoolean("native")
+                ? java.lang.foreign.Arena.ofShared().allocate(raw.length, 64).copyFrom(MemorySegment.ofArray(raw)) : MemorySegment.ofArray(raw);
+        Matrix w = new Matrix("w", GgmlType.Q4_0, rows, cols, data);
         float[] x = Fixtures.gaussian(rnd, cols * n, 1f);
         QuantizedActivations a = QuantizedActivations.quantize(GgmlType.Q8_0, x, 0, cols, n);
         WorkerPool pool = new WorkerPool(Integer.getInteger("threads", 1));
