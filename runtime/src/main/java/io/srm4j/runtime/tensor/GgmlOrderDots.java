@@ -280,6 +280,7 @@ public final class GgmlOrderDots {
         }
     }
 
+    /** {@link #halfRowsTwoHeads} for one head: the same loop, kept apart on purpose (see vecDotF16HalfRows). */
     private static void halfRowsOneHead(short[] keys, int off, int stride, int count, float[] q, int qa, int n, float scale, float[] out, int outOff) {
         for (int t = 0; t < count; t++) {
             int r = off + t * stride;
@@ -372,6 +373,7 @@ public final class GgmlOrderDots {
         }
     }
 
+    /** {@link #halfColumnsTwoHeads} for one head: the same loop, kept apart on purpose (see vecDotF16HalfRows). */
     private static void halfColumnsOneHead(short[][] rows, int[] offsets, int n, int np, int width, float[] p, int pa, float[] acc) {
         for (int i0 = 0; i0 < width; i0 += 32) {
             for (int j = 0; j < 32; j++) {
