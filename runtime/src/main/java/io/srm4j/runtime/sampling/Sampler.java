@@ -118,46 +118,23 @@ public final class Sampler {
     }
 
     private int draw(float[] l, int vocab) {
-        // Candidates sorted by logit, descending; top-k cuts before sorting the whole vocabulary.
-        int n = vocab;
+        // candidates sorted by logit, descending, where a filter needs the order; top-k cuts before any sorting
         if (order.length < vocab) order = new int[vocab];
-        boolean needSorted;
+        int n;
+        boolean sorted = true;
         if (p.topK() > 0 && p.topK() < vocab) {
-            n = p.topK();
-            topK(l, 0, vocab, n, order); // sorted already
-            needSorted = true;
+            topK(l, 0, vocab, p.topK(), order);
+            n = filtered(l, p.topK());
+        } else if (p.topP() < 1f || p.minP() > 0f) {
+            for (int i = 0; i < vocab; i++) order[i] = i;
+            sortDescending(l, order, vocab);
+            n = filtered(l, vocab);
         } else {
             for (int i = 0; i < vocab; i++) order[i] = i;
-            needSorted = p.topP() < 1f || p.minP() > 0f;
-            if (needSorted) sortDescending(l, order, n);
+            n = vocab;
+            sorted = false;
         }
-        // softmax over the candidates (at temperature 1, as llama.cpp's filters see them)
-        float max = l[order[0]];
-        if (!needSorted) for (int i = 0; i < n; i++) max = Math.max(max, l[order[i]]);
-        double[] probs = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            probs[i] = Math.exp(l[order[i]] - max);
-            sum += probs[i];
-        }
-        if (p.topP() < 1f) {
-            double cum = 0;
-            int keep = n;
-            for (int i = 0; i < n; i++) {
-                cum += probs[i] / sum;
-                if (cum >= p.topP()) {
-                    keep = i + 1;
-                    break;
-                }
-            }
-            n = keep;
-        }
-        if (p.minP() > 0f) {
-            double threshold = Math.log(p.minP());
-            int keep = 1;
-            while (keep < n && l[order[keep]] - max >= threshold) keep++;
-            n = keep;
-        }
+        float max = sorted ? l[order[0]] : max(l, 0, vocab);
         // temperature, then draw
         double total = 0;
         double[] w = new double[n];
@@ -171,6 +148,39 @@ public final class Sampler {
             if (r < 0) return order[i];
         }
         return order[n - 1];
+    }
+
+    /**
+     * Top-p, then min-p, over the candidates {@code order[0 .. n)} sorted descending (softmax at temperature 1, as
+     * llama.cpp's filters see them): how many are kept. The softmax is taken only for top-p (it was taken for every
+     * draw: 151,936 exps, ~1.2 ms a token, when no filter was on).
+     */
+    private int filtered(float[] l, int n) {
+        float max = l[order[0]];
+        int keep = n;
+        if (p.topP() < 1f) {
+            double[] probs = new double[n];
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                probs[i] = Math.exp(l[order[i]] - max);
+                sum += probs[i];
+            }
+            double cum = 0;
+            for (int i = 0; i < n; i++) {
+                cum += probs[i] / sum;
+                if (cum >= p.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        if (p.minP() > 0f) {
+            double threshold = Math.log(p.minP());
+            int k = 1;
+            while (k < keep && l[order[k]] - max >= threshold) k++;
+            keep = k;
+        }
+        return keep;
     }
 
     /**
