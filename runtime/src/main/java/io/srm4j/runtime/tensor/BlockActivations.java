@@ -38,7 +38,6 @@ final class BlockActivations {
 
     /** Vector {@code t} of {@code a}, in element order. */
     static BlockActivations forRow(QuantizedActivations a, int t) {
-        checkFormat(a);
         int n = a.length, blocks = n / 32;
         BlockActivations x = new BlockActivations(n, 1, new float[n], new float[blocks], new float[blocks], null);
         x.fillRow(a, t);

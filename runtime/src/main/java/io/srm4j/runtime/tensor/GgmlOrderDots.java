@@ -181,9 +181,7 @@ public final class GgmlOrderDots {
             s2 = FloatVector.fromArray(F8, a, aOff + i + 16).fma(FloatVector.fromArray(F8, b, bOff + i + 16), s2);
             s3 = FloatVector.fromArray(F8, a, aOff + i + 24).fma(FloatVector.fromArray(F8, b, bOff + i + 24), s3);
         }
-        FloatVector x = s0.add(s2).add(s1.add(s3));
-        float t0 = x.lane(0) + x.lane(4), t1 = x.lane(1) + x.lane(5), t2 = x.lane(2) + x.lane(6), t3 = x.lane(3) + x.lane(7);
-        double sum = (t0 + t1) + (t2 + t3);
+        double sum = vecDotF16Reduce(s0, s1, s2, s3);
         for (int i = np; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return (float) sum;
     }
@@ -295,7 +293,7 @@ public final class GgmlOrderDots {
         }
     }
 
-    /** {@link #vecDotF16}'s reduction of its four accumulators (no elements past the last step of 32). */
+    /** {@link #vecDotF16}'s reduction of its four accumulators, before the elements past the last step of 32. */
     private static float vecDotF16Reduce(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
         FloatVector x = s0.add(s2).add(s1.add(s3));
         float t0 = x.lane(0) + x.lane(4), t1 = x.lane(1) + x.lane(5), t2 = x.lane(2) + x.lane(6), t3 = x.lane(3) + x.lane(7);

@@ -245,7 +245,7 @@ public final class MatMul {
         int xOffset;
         final int cols;
         // each form built on first use, then rebuilt in the same arrays for the next input; `fresh` has a bit for every
-        // form already made from this input (the formats' slots: Q8_0 0, Q8_1 1, Q8_K 2)
+        // form already made from this input (the per-format forms take three bits, the formats' slots: Q8_0, Q8_1, Q8_K)
         private final QuantizedActivations[] quantized = new QuantizedActivations[3];
         private final float[][] laneMajor = new float[3][];
         private final short[][] repeatedPairs = new short[3][];
@@ -256,7 +256,8 @@ public final class MatMul {
         private int fresh;
         private boolean lent;
 
-        private static final int LANE_MAJOR = 3, REPEATED_PAIRS = 6, PAIRS = 1 << 9, BLOCKS = 1 << 10, Q4_K = 1 << 11, Q6_K = 1 << 12;
+        /** The forms' first bits in {@code fresh}. */
+        private static final int QUANTIZED = 0, LANE_MAJOR = 3, REPEATED_PAIRS = 6, PAIRS = 9, BLOCKS = 10, Q4_K = 11, Q6_K = 12;
 
         VectorInput(float[] x, int xOffset, int cols) {
             this.x = x;
@@ -306,78 +307,86 @@ public final class MatMul {
             };
         }
 
+        /** Whether the form at bit {@code bit} was made from this input. */
+        private boolean made(int bit) {
+            return (fresh & (1 << bit)) != 0;
+        }
+
+        private void markMade(int bit) {
+            fresh |= 1 << bit;
+        }
+
         QuantizedActivations quantized(GgmlType format) {
             int i = slot(format);
-            if ((fresh & (1 << i)) == 0) {
+            if (!made(QUANTIZED + i)) {
                 if (quantized[i] == null) quantized[i] = QuantizedActivations.quantize(format, x, xOffset, cols, 1);
                 else quantized[i].requantize(x, xOffset);
-                fresh |= 1 << i;
+                markMade(QUANTIZED + i);
             }
             return quantized[i];
         }
 
         /** {@link Q8_0Kernels#laneMajor} of the activations in {@code format} (Q8_0 or Q8_1). */
         float[] laneMajor(GgmlType format) {
-            int i = slot(format), bit = 1 << (LANE_MAJOR + i);
-            if ((fresh & bit) == 0) {
-                QuantizedActivations q = quantized(format);
+            int i = slot(format);
+            if (!made(LANE_MAJOR + i)) {
                 if (laneMajor[i] == null) laneMajor[i] = new float[cols];
-                Q8_0Kernels.laneMajor(q, 0, laneMajor[i]);
-                fresh |= bit;
+                Q8_0Kernels.laneMajor(quantized(format), 0, laneMajor[i]);
+                markMade(LANE_MAJOR + i);
             }
             return laneMajor[i];
         }
 
         /** {@link QuantizedActivations#repeatedPairs} of the activations in {@code format}. */
         short[] repeatedPairs(GgmlType format) {
-            int i = slot(format), bit = 1 << (REPEATED_PAIRS + i);
-            if ((fresh & bit) == 0) {
+            int i = slot(format);
+            if (!made(REPEATED_PAIRS + i)) {
                 QuantizedActivations q = quantized(format);
                 if (repeatedPairs[i] == null) repeatedPairs[i] = q.repeatedPairs();
                 else q.repeatedPairs(repeatedPairs[i], 0, cols / 32);
-                fresh |= bit;
+                markMade(REPEATED_PAIRS + i);
             }
             return repeatedPairs[i];
         }
 
         Q4_0x8.Pairs pairs() {
-            if ((fresh & PAIRS) == 0) {
+            if (!made(PAIRS)) {
                 QuantizedActivations q = quantized(GgmlType.Q8_0);
                 short[] p = repeatedPairs(GgmlType.Q8_0);
                 if (pairs == null) pairs = Q4_0x8.Pairs.of(q, p);
                 else pairs.fill(q, 0, cols / 32);
-                fresh |= PAIRS;
+                markMade(PAIRS);
             }
             return pairs;
         }
 
         Q4_Kx8.Activations q4_KActivations() {
-            if ((fresh & Q4_K) == 0) {
+            if (!made(Q4_K)) {
                 QuantizedActivations q = quantized(GgmlType.Q8_K);
                 short[] p = repeatedPairs(GgmlType.Q8_K);
                 if (q4_K == null) q4_K = Q4_Kx8.Activations.of(q, p);
                 else q4_K.fill(q);
-                fresh |= Q4_K;
+                markMade(Q4_K);
             }
             return q4_K;
         }
 
         Q6_Kx8.Pairs q6_KPairs() {
-            if ((fresh & Q6_K) == 0) {
+            if (!made(Q6_K)) {
                 QuantizedActivations q = quantized(GgmlType.Q8_K);
                 if (q6_K == null) q6_K = Q6_Kx8.Pairs.of(q);
                 else q6_K.fill(q);
-                fresh |= Q6_K;
+                markMade(Q6_K);
             }
             return q6_K;
         }
 
         BlockActivations blocks() {
-            if ((fresh & BLOCKS) == 0) {
+            if (!made(BLOCKS)) {
                 QuantizedActivations q = quantized(GgmlType.Q8_0);
                 if (blocks == null) blocks = BlockActivations.forRow(q, 0);
                 else blocks.fillRow(q, 0);
-                fresh |= BLOCKS;
+                markMade(BLOCKS);
             }
             return blocks;
         }
@@ -390,10 +399,11 @@ public final class MatMul {
             int i = slot(q.format);
             quantized[i] = q;
             repeatedPairs[i] = p;
-            fresh |= (1 << i) | (1 << (REPEATED_PAIRS + i));
+            markMade(QUANTIZED + i);
+            markMade(REPEATED_PAIRS + i);
             if (q4_0 != null) {
                 pairs = q4_0;
-                fresh |= PAIRS;
+                markMade(PAIRS);
             }
         }
     }

@@ -136,7 +136,6 @@ final class Q4_Kx8 {
 
         /** With {@code pairs} = {@code a.repeatedPairs()}, shared with the other copies that take them. */
         static Activations of(QuantizedActivations a, short[] pairs) {
-            if (a.format != GgmlType.Q8_K || a.count != 1) throw new IllegalArgumentException("one Q8_K vector needed");
             Activations x = new Activations(pairs, new int[a.length / 32], new float[a.length / 256]);
             x.fill(a);
             return x;

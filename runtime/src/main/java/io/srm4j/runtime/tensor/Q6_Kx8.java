@@ -135,7 +135,6 @@ final class Q6_Kx8 {
     /** Activations for {@link #matVecGroups}: per super-block, lane, chunk and step, an int-packed pair of shorts; bsums; d. */
     record Pairs(int[] pairs, int[] bsums, float[] d) {
         static Pairs of(QuantizedActivations a) {
-            if (a.format != GgmlType.Q8_K || a.count != 1) throw new IllegalArgumentException("one Q8_K vector needed");
             Pairs p = new Pairs(new int[a.length / 2], new int[16 * (a.length / 256)], new float[a.length / 256]);
             p.fill(a);
             return p;

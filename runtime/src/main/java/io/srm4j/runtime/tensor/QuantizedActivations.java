@@ -87,10 +87,7 @@ public final class QuantizedActivations {
         if (format != GgmlType.Q8_0 && format != GgmlType.Q8_1 && format != GgmlType.Q8_K) {
             throw new IllegalArgumentException("activations quantise to Q8_0, Q8_1 or Q8_K, not " + format);
         }
-        if (xOffset < 0 || xOffset + (long) length * count > x.length) {
-            throw new IndexOutOfBoundsException(count + " vectors of " + length + " from " + xOffset + " need "
-                    + (xOffset + (long) length * count) + " floats, have " + x.length);
-        }
+        checkRange(x, xOffset, length, count);
         QuantizedActivations a = new QuantizedActivations(format, length, count);
         a.fill(x, xOffset, gemmRows, scalar);
         return a;
@@ -101,11 +98,15 @@ public final class QuantizedActivations {
      * with this format, length and count): a decoded token's input reuses the previous token's.
      */
     void requantize(float[] x, int xOffset) {
+        checkRange(x, xOffset, length, count);
+        fill(x, xOffset, null, false);
+    }
+
+    private static void checkRange(float[] x, int xOffset, int length, int count) {
         if (xOffset < 0 || xOffset + (long) length * count > x.length) {
             throw new IndexOutOfBoundsException(count + " vectors of " + length + " from " + xOffset + " need "
                     + (xOffset + (long) length * count) + " floats, have " + x.length);
         }
-        fill(x, xOffset, null, false);
     }
 
     private void fill(float[] x, int xOffset, boolean[] gemmRows, boolean scalar) {
@@ -215,10 +216,7 @@ public final class QuantizedActivations {
             }
         }
         if (amax == 0) {
-            // all zeros (the arrays may hold a previous input's block, see requantize)
-            java.util.Arrays.fill(qs, o, o + 256, (byte) 0);
-            java.util.Arrays.fill(bsums, b * 16, b * 16 + 16, (short) 0);
-            d[b] = 0;
+            zeroBlockQ8K(b);
             return;
         }
         float iscale = -127.f / max;
@@ -245,9 +243,7 @@ public final class QuantizedActivations {
         float amax = m.reduceLanes(VectorOperators.MAX);
         if (!(amax <= Float.MAX_VALUE)) return false;
         if (amax == 0) {
-            java.util.Arrays.fill(qs, o, o + 256, (byte) 0);
-            java.util.Arrays.fill(bsums, b * 16, b * 16 + 16, (short) 0);
-            d[b] = 0;
+            zeroBlockQ8K(b);
             return true;
         }
         float max = -amax;
@@ -277,6 +273,13 @@ public final class QuantizedActivations {
         }
         d[b] = 1 / iscale;
         return true;
+    }
+
+    /** Q8_K block b of all zeros: its quants, sums and scale (the arrays may hold a previous input's, see requantize). */
+    private void zeroBlockQ8K(int b) {
+        java.util.Arrays.fill(qs, 256 * b, 256 * b + 256, (byte) 0);
+        java.util.Arrays.fill(bsums, 16 * b, 16 * b + 16, (short) 0);
+        d[b] = 0;
     }
 
     /** {@link Quantize#nearestInt} of each lane (|x| below 2^22). */
